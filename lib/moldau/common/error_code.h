@@ -3,6 +3,7 @@
 // org.apache.kafka.common.protocol.Errors, so that a code can go on the wire unchanged.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace moldau {
@@ -92,17 +93,62 @@ enum class ErrorCode : int16_t {
   kPreferredLeaderNotAvailable = 80,
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
-  // The rest of Kafka's list (83 onwards) is completed in this file by the common-library work.
+  kEligibleLeadersNotAvailable = 83,
+  kElectionNotNeeded = 84,
+  kNoReassignmentInProgress = 85,
+  kGroupSubscribedToTopic = 86,
+  kInvalidRecord = 87,
+  kUnstableOffsetCommit = 88,
+  kThrottlingQuotaExceeded = 89,
+  kProducerFenced = 90,
+  kResourceNotFound = 91,
+  kDuplicateResource = 92,
+  kUnacceptableCredential = 93,
+  kInconsistentVoterSet = 94,
+  kInvalidUpdateVersion = 95,
+  kFeatureUpdateFailed = 96,
+  kPrincipalDeserializationFailure = 97,
+  kSnapshotNotFound = 98,
+  kPositionOutOfRange = 99,
+  kUnknownTopicId = 100,
+  kDuplicateBrokerRegistration = 101,
+  kBrokerIdNotRegistered = 102,
+  kInconsistentTopicId = 103,
+  kInconsistentClusterId = 104,
+  kTransactionalIdNotFound = 105,
+  kFetchSessionTopicIdError = 106,
+  kIneligibleReplica = 107,
+  kNewLeaderElected = 108,
+  kOffsetMovedToTieredStorage = 109,
+  kFencedMemberEpoch = 110,
+  kUnreleasedInstanceId = 111,
+  kUnsupportedAssignor = 112,
+  kStaleMemberEpoch = 113,
+  kMismatchedEndpointType = 114,
+  kUnsupportedEndpointType = 115,
+  kUnknownControllerId = 116,
+  kUnknownSubscriptionId = 117,
+  kTelemetryTooLarge = 118,
+  kInvalidRegistration = 119,
 };
 
 // Kafka's name for the code, e.g. "UNKNOWN_TOPIC_OR_PARTITION"; "UNKNOWN" for a number Kafka
 // does not define.
 std::string_view error_name(ErrorCode code);
-// Kafka's default message for the code, as its ApiException texts say it.
+// Kafka's default message for the code, as its ApiException texts say it ("NONE" for kNone,
+// as Errors.message() gives; a fixed "Unknown error code." for a number Kafka does not define).
 std::string_view error_message(ErrorCode code);
-// Whether Kafka marks the code retriable (a RetriableException).
+// Whether Kafka marks the code retriable (its exception derives from RetriableException).
 bool is_retriable(ErrorCode code);
 
 inline int16_t to_wire(ErrorCode code) { return static_cast<int16_t>(code); }
+
+// The highest code Kafka 3.7 defines (codes run from -1 to this without gaps).
+inline constexpr int16_t kMaxErrorCode = 119;
+
+// Whether Kafka 3.7 defines this number.
+inline bool is_known_error(int16_t wire) { return wire >= -1 && wire <= kMaxErrorCode; }
+// The code for Kafka's UPPER_SNAKE name ("NOT_COORDINATOR"); nullopt for a name Kafka lacks.
+std::optional<ErrorCode> error_from_name(std::string_view name);
 
 }  // namespace moldau

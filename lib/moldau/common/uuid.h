@@ -17,12 +17,14 @@ struct Uuid {
   friend bool operator==(const Uuid&, const Uuid&) = default;
   friend auto operator<=>(const Uuid&, const Uuid&) = default;
 
-  // A random version-4 UUID that is neither zero nor Kafka's reserved METADATA_TOPIC_ID (1),
-  // whose rendering does not start with '-' (Kafka's Uuid.randomUuid rules).
+  // A random version-4 UUID (thread-safe) that is neither zero nor Kafka's reserved
+  // METADATA_TOPIC_ID (1), whose rendering does not start with '-' (Kafka's Uuid.randomUuid rules).
   static Uuid random();
   // Kafka's rendering: base64url of the 16 bytes, no padding.
   std::string to_string() const;
-  // Parses Kafka's rendering; nullopt when it is not 22 valid characters.
+  // Parses Kafka's rendering; nullopt when it is not 22 valid characters (24 with "=="
+  // padding is accepted too, as Kafka's Uuid.fromString does). Strict: the unused low bits of the
+  // last character must be zero, so that parse and to_string are exact inverses.
   static std::optional<Uuid> parse(std::string_view text);
 };
 
