@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "moldau/common/result.h"
 
@@ -79,5 +80,100 @@ struct BatchHeader {
 // Decodes the header at the start of `data` (at least kBatchHeaderSize bytes). Checks nothing
 // but the size; see validate_batch for the checks.
 Result<BatchHeader> parse_batch_header(std::span<const uint8_t> data);
+
+// ---------------------------------------------------------------------------------------------
+// Everything below is added to the contract above; the names above stay as they are.
+
+inline constexpr int8_t kMagicV2 = 2;
+inline constexpr int64_t kNoTimestamp = -1;
+inline constexpr int64_t kNoProducerId = -1;
+inline constexpr int16_t kNoProducerEpoch = -1;
+inline constexpr int32_t kNoSequence = -1;
+inline constexpr int32_t kNoPartitionLeaderEpoch = -1;
+// The largest batch the framing allows (batchLength is an int32).
+inline constexpr size_t kMaxBatchSize = kLogOverhead + 0x7fffffff;
+
+// The CRC-32C that a batch's crc field must hold: over attributes .. end of `batch`.
+// Requires batch.size() >= kBatchHeaderSize.
+uint32_t compute_batch_crc(std::span<const uint8_t> batch);
+
+// What validate_batch checks beyond the framing and the CRC.
+struct ValidateOptions {
+  // Kafka's checks for batches that a producer sent (AppendOrigin.CLIENT): baseOffset 0,
+  // recordsCount > 0 and == lastOffsetDelta + 1, no control batch, baseSequence >= 0 when there
+  // is a producer id, producer id >= 0 when transactional. Off for batches read back from a
+  // log or a leader (compaction leaves batches with fewer records than offsets).
+  bool from_client = true;
+  // message.max.bytes: a larger batch fails with MESSAGE_TOO_LARGE.
+  size_t max_batch_size = kMaxBatchSize;
+  // Where the batch starts in its payload or file, for error messages only.
+  size_t position = 0;
+};
+
+// Checks one whole batch, `batch` being exactly its bytes, with Kafka's error codes:
+//   CORRUPT_MESSAGE          shorter than the header, batchLength disagreeing with the span,
+//                            magic outside 0..2, CRC mismatch
+//   INVALID_RECORD           magic 0 or 1 (produce v3+ allows only 2), and the from_client
+//                            checks listed in ValidateOptions
+//   MESSAGE_TOO_LARGE        larger than max_batch_size
+//   UNSUPPORTED_COMPRESSION_TYPE  attributes name codec 5..7
+// Messages say where: "batch at byte 0: CRC mismatch: stored 0x1234abcd, computed 0x...".
+// Does not look inside the records; decode_records / for_each_record do.
+Status validate_batch(std::span<const uint8_t> batch, const ValidateOptions& options = {});
+
+// One batch found in a buffer of concatenated batches; `bytes` points into that buffer.
+struct BatchView {
+  size_t position = 0;              // offset of the batch's first byte in the buffer
+  std::span<const uint8_t> bytes;   // the whole batch: kLogOverhead + header.batch_length
+  BatchHeader header;
+};
+
+// Walks a buffer of concatenated batches (a produce request's records, a fetch response, a
+// segment file), checking only the framing: batchLength within [kBatchHeaderSize -
+// kLogOverhead, max_batch_size - kLogOverhead] and magic 2. It neither checks CRCs nor copies.
+// next() returns false at the end of the buffer or at the first bad or partial batch; then
+// status() says which (ok at a clean end), position() is where the bad or partial batch
+// starts (the length of the good prefix), and truncated() tells a partial trailing batch (the
+// buffer ends inside it, as at the end of a fetch response or a torn write) from a bad one.
+// The buffer must outlive the iterator and its views.
+class BatchIterator {
+ public:
+  explicit BatchIterator(std::span<const uint8_t> data, size_t max_batch_size = kMaxBatchSize)
+      : data_(data), max_batch_size_(max_batch_size) {}
+  bool next(BatchView* out);
+  const Status& status() const { return status_; }
+  size_t position() const { return pos_; }
+  bool truncated() const { return truncated_; }
+
+ private:
+  std::span<const uint8_t> data_;
+  size_t max_batch_size_;
+  size_t pos_ = 0;
+  bool truncated_ = false;
+  Status status_;
+};
+
+// All batches of `data`, which must end exactly at a batch boundary: a partial trailing batch
+// or a bad length fails with CORRUPT_MESSAGE (INVALID_RECORD for magic 0/1).
+Result<std::vector<BatchView>> split_batches(std::span<const uint8_t> data,
+                                             size_t max_batch_size = kMaxBatchSize);
+
+// Kafka's ProduceRequest.validateRecords for produce v3+: the records of one partition must be
+// exactly one batch of magic 2 (INVALID_RECORD otherwise), and zstd needs produce v7
+// (UNSUPPORTED_COMPRESSION_TYPE). Then validate_batch(options) on that batch. Returns the batch.
+Result<BatchView> validate_produce_records(std::span<const uint8_t> records,
+                                           int16_t produce_version,
+                                           const ValidateOptions& options = {});
+
+// In-place rewrites of one batch (at least kBatchHeaderSize bytes, normally a validated one).
+// baseOffset and partitionLeaderEpoch lie outside the CRC, so these two leave it as it is.
+void set_base_offset(std::span<uint8_t> batch, int64_t base_offset);
+void set_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch);
+// As Kafka's DefaultRecordBatch.setMaxTimestamp(LOG_APPEND_TIME, ts): sets the timestamp-type
+// bit and maxTimestamp, keeps baseTimestamp and the records as they are (readers give every
+// record the batch's maxTimestamp), and recomputes the CRC. Does nothing when both already hold.
+void apply_log_append_time(std::span<uint8_t> batch, int64_t timestamp);
+// Recomputes and stores the CRC, after any other edit inside the CRC'd range.
+void update_batch_crc(std::span<uint8_t> batch);
 
 }  // namespace moldau::protocol
