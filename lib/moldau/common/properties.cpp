@@ -27,73 +27,73 @@ struct LogicalLine {
   size_t start;      // offset of its first character, for error messages
 };
 
-// Splits text into logical lines as java.util.Properties.LineReader does: skips blank lines and
-// comment lines; joins a line ending in an odd number of backslashes with the next one, without
-// that backslash, the line break or the next line's leading whitespace. A comment is recognized
-// only at the start of a logical line, and a comment never continues.
+// Splits text into logical lines as java.util.Properties.LineReader does (JDK 9 and later):
+// skips leading whitespace, blank lines and comment lines; joins a line ending in an odd number
+// of backslashes with the next one, without that backslash, the line break or the next line's
+// leading whitespace. A '#' or '!' starts a comment wherever the logical line is still empty,
+// also right after a continuation; a comment never continues. Quirk kept from the JDK: a
+// backslash continuation whose line break ends the input still yields its (possibly empty) line.
 std::vector<LogicalLine> read_logical_lines(std::string_view in) {
   std::vector<LogicalLine> lines;
   std::string buf;
   size_t start = 0;
-  bool skip_blank = true;     // skipping leading whitespace
-  bool new_line = true;       // next character starts a logical line
-  bool comment = false;       // inside a comment line
-  bool continuation = false;  // just joined a continued line: a line break ends it
-  bool backslash = false;     // odd number of backslashes just before
-  bool skip_lf = false;       // swallow "\n" of a "\r\n" after a continuation
-
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (skip_lf) {
-      skip_lf = false;
-      if (c == '\n') continue;
+  bool skip_blank = true;  // skipping leading whitespace
+  bool appended = false;   // just joined a continued line: a line break ends it
+  bool backslash = false;  // odd number of backslashes just before
+  const size_t n = in.size();
+  size_t i = 0;
+  for (;;) {
+    if (i >= n) {
+      if (!buf.empty()) {
+        if (backslash) buf.pop_back();
+        lines.push_back({std::move(buf), start});
+      }
+      return lines;
     }
+    char c = in[i++];
     if (skip_blank) {
       if (is_blank(c)) continue;
-      if (!continuation && (c == '\r' || c == '\n')) continue;
+      if (!appended && (c == '\r' || c == '\n')) continue;
       skip_blank = false;
-      continuation = false;
+      appended = false;
     }
-    if (new_line) {
-      new_line = false;
-      start = i;
+    if (buf.empty()) {
       if (c == '#' || c == '!') {
-        comment = true;
+        while (i < n && in[i] != '\r' && in[i] != '\n') ++i;
+        if (i >= n) return lines;
+        ++i;  // the line break
+        skip_blank = true;
         continue;
       }
+      start = i - 1;
     }
     if (c != '\n' && c != '\r') {
-      if (comment) continue;
       buf += c;
       backslash = c == '\\' ? !backslash : false;
       continue;
     }
     // A line break.
-    if (comment || buf.empty()) {
-      comment = false;
-      new_line = true;
+    if (buf.empty()) {
       skip_blank = true;
-      buf.clear();
       continue;
+    }
+    if (i >= n) {
+      if (backslash) buf.pop_back();
+      lines.push_back({std::move(buf), start});
+      return lines;
     }
     if (backslash) {
       buf.pop_back();
       skip_blank = true;
-      continuation = true;
+      appended = true;
       backslash = false;
-      if (c == '\r') skip_lf = true;
+      if (c == '\r' && in[i] == '\n') ++i;
       continue;
     }
     lines.push_back({std::move(buf), start});
     buf.clear();
-    new_line = true;
     skip_blank = true;
   }
-  if (!buf.empty() && !comment) {
-    if (backslash) buf.pop_back();  // a backslash at end of input continues into nothing
-    lines.push_back({std::move(buf), start});
-  }
-  return lines;
 }
 
 void append_utf8(std::string& out, uint32_t cp) {

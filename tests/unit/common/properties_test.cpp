@@ -105,6 +105,20 @@ TEST_CASE("line continuations") {
   CHECK(value_of("\\\nx=y", "x") == "y");
 }
 
+TEST_CASE("JDK LineReader corner cases") {
+  // Found by differential fuzzing against OpenJDK 17's Properties.load.
+  // A '#' or '!' where the logical line is still empty is a comment, even after a continuation.
+  Properties p = parse_ok("\\\n#b1\\\nx\\\n1#");
+  CHECK(p.keys() == std::vector<std::string>{"x1#"});
+  CHECK(parse_ok("3\n\\\r!\n3D").keys() == std::vector<std::string>{"3", "3D"});
+  // A continuation whose line break ends the input yields an (empty) entry...
+  Properties q = parse_ok("a=1\n\\\n");
+  CHECK(q.keys() == std::vector<std::string>{"a", ""});
+  CHECK(parse_ok("\\\r").keys() == std::vector<std::string>{""});
+  // ...but not when the break is "\r\n".
+  CHECK(parse_ok("a=1\n\\\r\n").keys() == std::vector<std::string>{"a"});
+}
+
 TEST_CASE("line terminators: \\n, \\r\\n and \\r") {
   Properties p = parse_ok("a=1\r\nb=2\rc=3\nd=4\\\r\n   5\r\ne=6\\\r  7");
   CHECK(p.keys() == std::vector<std::string>{"a", "b", "c", "d", "e"});
