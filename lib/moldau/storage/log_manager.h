@@ -1,0 +1,94 @@
+#pragma once
+// Owns the log directories (log.dirs) and every partition log in them.
+//
+// Per log dir: `<topic>-<partition>/` directories, the offset checkpoints
+// (recovery-point-offset-checkpoint, log-start-offset-checkpoint,
+// replication-offset-checkpoint, cleaner-offset-checkpoint) and the clean-shutdown marker
+// `.kafka_cleanshutdown`. The broker calls run_retention / run_compaction / run_flush /
+// checkpoint_all on timers.
+//
+// Thread-safety: the manager's own maps are guarded by a mutex; PartitionLogs lock themselves.
+// Pointers returned by get()/create_partition() stay valid until delete_partition() or close().
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "moldau/common/result.h"
+#include "moldau/common/uuid.h"
+#include "moldau/storage/checkpoint.h"
+#include "moldau/storage/log_config.h"
+#include "moldau/storage/partition_log.h"
+
+namespace moldau::storage {
+
+inline constexpr char kCleanShutdownFile[] = ".kafka_cleanshutdown";
+inline constexpr char kRecoveryPointCheckpoint[] = "recovery-point-offset-checkpoint";
+inline constexpr char kLogStartCheckpoint[] = "log-start-offset-checkpoint";
+inline constexpr char kReplicationCheckpoint[] = "replication-offset-checkpoint";
+inline constexpr char kCleanerCheckpoint[] = "cleaner-offset-checkpoint";
+
+// "<topic>-<partition>" -> (topic, partition); false when the name is not of that form.
+bool parse_partition_dir_name(const std::string& name, std::string* topic, int32_t* partition);
+
+class LogManager {
+ public:
+  // Returns the config of a topic (broker defaults + its overrides). Called while opening.
+  using ConfigFor = std::function<LogConfig(const std::string& topic)>;
+
+  // Creates missing dirs, removes `*-delete` dirs, opens and recovers every partition found.
+  // Recovery is skipped when the dir's clean-shutdown marker exists (the marker is then removed
+  // so that a crash from now on is detected).
+  static Result<std::unique_ptr<LogManager>> open(const std::vector<std::string>& dirs,
+                                                  const LogConfig& default_config,
+                                                  ConfigFor config_for = nullptr);
+  ~LogManager();
+
+  // Creates (or returns the existing) log, on the dir holding the fewest partitions; writes
+  // partition.metadata when topic_id is not zero.
+  Result<PartitionLog*> create_partition(const std::string& topic, int32_t partition, const Uuid& topic_id,
+                                         const LogConfig& config);
+  // nullptr when absent.
+  PartitionLog* get(const std::string& topic, int32_t partition) const;
+  std::vector<PartitionLog*> all() const;
+  // Renames the dir to `<topic>-<partition>.<32 hex>-delete` and removes it (Kafka's layout).
+  Status delete_partition(const std::string& topic, int32_t partition);
+
+  // Retention over every log, then removal of *.deleted files past file.delete.delay.ms.
+  // Returns the number of segments deleted.
+  Result<int32_t> run_retention(int64_t now_ms);
+  // Compaction of every compacted log whose dirty ratio is reached.
+  Result<CompactionStats> run_compaction(int64_t now_ms);
+  // flush.ms-driven flushes.
+  Status run_flush(int64_t now_ms);
+  Status flush_all();
+  // Writes the four offset checkpoints of every dir.
+  Status checkpoint_all();
+  // Flushes, writes checkpoints, seals indexes; with `clean`, writes the clean-shutdown
+  // marker in each dir. The manager must not be used afterwards.
+  Status close(bool clean);
+
+  const std::vector<std::string>& dirs() const { return dirs_; }
+  // The dir holding a partition ("" when absent).
+  std::string dir_of(const std::string& topic, int32_t partition) const;
+
+ private:
+  LogManager(std::vector<std::string> dirs, LogConfig default_config);
+  Status load_dir(size_t index, const ConfigFor& config_for);
+
+  mutable std::mutex mu_;
+  std::vector<std::string> dirs_;
+  LogConfig default_config_;
+  struct Entry {
+    std::unique_ptr<PartitionLog> log;
+    size_t dir_index;
+  };
+  std::map<TopicPartition, Entry> logs_;
+  bool closed_ = false;
+};
+
+}  // namespace moldau::storage

@@ -1,0 +1,123 @@
+#pragma once
+// One segment of a partition log: <base>.log plus its .index and .timeindex. The .log file
+// descriptor lives in a shared FileHandle so that FileSlices handed to the network stay valid
+// after the segment is deleted or replaced. Not thread-safe: guarded by the partition's mutex.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "moldau/common/file_slice.h"
+#include "moldau/common/result.h"
+#include "moldau/storage/batch_scanner.h"
+#include "moldau/storage/index.h"
+#include "moldau/storage/log_config.h"
+
+namespace moldau::storage {
+
+struct OffsetAndTimestamp {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+  friend bool operator==(const OffsetAndTimestamp&, const OffsetAndTimestamp&) = default;
+};
+
+// A batch located in a segment.
+struct BatchLocation {
+  int64_t position = 0;
+  int32_t size = 0;
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+};
+
+class LogSegment {
+ public:
+  // Creates empty files for a new segment (an existing .log of that name is truncated).
+  static Result<std::unique_ptr<LogSegment>> create(const std::string& dir, int64_t base_offset,
+                                                    const LogConfig& config, int64_t now_ms);
+  // Opens an existing segment. Loads its indexes; when they are missing or fail the sanity
+  // check, rebuilds them by scanning (*rebuilt = true). Computes next_offset from the tail.
+  static Result<std::unique_ptr<LogSegment>> open(const std::string& dir, int64_t base_offset,
+                                                  const LogConfig& config, int64_t now_ms, bool* rebuilt);
+  ~LogSegment();
+
+  int64_t base_offset() const { return base_offset_; }
+  int64_t size() const { return size_; }
+  // The offset after the last batch (base offset when empty).
+  int64_t next_offset() const { return next_offset_; }
+  bool empty() const { return size_ == 0; }
+  const std::string& log_path() const { return log_path_; }
+  const std::shared_ptr<FileHandle>& file() const { return file_; }
+  const OffsetIndex& offset_index() const { return offset_index_; }
+  const TimeIndex& time_index() const { return time_index_; }
+  // Largest batch max timestamp in the segment (-1 when none) and the last offset of that batch.
+  int64_t max_timestamp() const { return max_timestamp_; }
+  int64_t offset_of_max_timestamp() const { return offset_of_max_timestamp_; }
+  // Kafka's rolling base: the first batch's max timestamp, else the segment's creation time.
+  int64_t rolling_base_timestamp() const { return rolling_base_ts_; }
+  bool has_unflushed_data() const { return unflushed_; }
+
+  // Whether `bytes` more (with offsets up to `last_offset`) should go to a new segment.
+  bool should_roll(const LogConfig& config, int64_t bytes, int64_t last_offset, int64_t now_ms) const;
+
+  // Appends whole, already offset-assigned batches with one pwrite; indexes them.
+  Status append(std::span<const uint8_t> batches);
+
+  // The first batch whose last offset >= offset, scanning from the offset index's hint.
+  Result<std::optional<BatchLocation>> translate_offset(int64_t offset) const;
+
+  // A slice for fetch: from the batch holding `offset`, at most max(max_bytes, first batch
+  // size if min_one_batch) bytes, never past `max_position`. nullopt when no batch holds it.
+  struct Slice {
+    FileSlice slice;
+    int64_t first_batch_offset = 0;
+  };
+  Result<std::optional<Slice>> read(int64_t offset, int64_t max_bytes, int64_t max_position,
+                                    bool min_one_batch) const;
+
+  // The first record at or after `start_offset` whose timestamp >= target.
+  Result<std::optional<OffsetAndTimestamp>> find_offset_by_timestamp(int64_t target, int64_t start_offset) const;
+  // The exact record of the max timestamp (first record carrying it).
+  Result<OffsetAndTimestamp> max_timestamp_record() const;
+
+  // Scans every batch from the start, checking lengths and CRCs, rebuilds both indexes and
+  // cuts the file at the first invalid batch. Returns the bytes cut.
+  Result<int64_t> recover();
+  // Removes every batch whose last offset >= offset (whole batches, as Kafka does).
+  Status truncate_to(int64_t offset);
+
+  // fsyncs the .log (when it has unflushed data) and persists + fsyncs the indexes.
+  Status flush();
+  // On roll and close: final time index entry (Kafka's onBecomeInactiveSegment), indexes
+  // written to their files (no fsync).
+  Status seal();
+  Status persist_indexes(bool sync);
+  // Renames the three files by appending `suffix` (e.g. ".deleted"); the open fd stays valid.
+  Status add_suffix(const std::string& suffix);
+  // Unlinks the files (under whatever names they have now).
+  Status remove_files();
+
+ private:
+  LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, std::shared_ptr<FileHandle> file,
+             int64_t size, int64_t now_ms);
+  Status load_tail_state();
+  void index_batch(int64_t position, const BatchHeader& h, int32_t size);
+
+  std::string dir_;
+  int64_t base_offset_;
+  std::string log_path_;
+  std::shared_ptr<FileHandle> file_;
+  int64_t size_;
+  int64_t next_offset_;
+  int64_t index_interval_bytes_;
+  OffsetIndex offset_index_;
+  TimeIndex time_index_;
+  int64_t bytes_since_last_index_entry_ = 0;
+  int64_t max_timestamp_ = -1;
+  int64_t offset_of_max_timestamp_ = -1;
+  int64_t rolling_base_ts_;
+  bool unflushed_ = false;
+};
+
+}  // namespace moldau::storage
