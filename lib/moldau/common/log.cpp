@@ -86,6 +86,7 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view level)
 
 void init_logging(std::string_view level) {
   auto parsed = parse_log_level(level);
+  log();  // creates the default logger
   Registry& r = registry();
   {
     std::lock_guard lock(r.mu);
@@ -108,8 +109,15 @@ spdlog::logger& logger(std::string_view component) {
 }
 
 spdlog::logger& log() {
-  static spdlog::logger& def = logger("moldau");
-  return def;
+  static spdlog::logger* const def = [] {
+    spdlog::logger& lg = logger("moldau");
+    // So that plain spdlog::info(...) calls share the sink, layout and level.
+    Registry& r = registry();
+    std::lock_guard lock(r.mu);
+    spdlog::set_default_logger(r.loggers.find("moldau")->second);
+    return &lg;
+  }();
+  return *def;
 }
 
 }  // namespace moldau

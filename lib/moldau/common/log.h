@@ -19,7 +19,8 @@ void init_logging(std::string_view level);
 // Parses a level name as init_logging accepts it; nullopt when unknown.
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view level);
 
-// The default logger; its lines end in "(moldau)".
+// The default logger; its lines end in "(moldau)". It also becomes spdlog's default logger, so
+// spdlog::info(...) writes the same way. init_logging sets it up too.
 spdlog::logger& log();
 // A logger for one component, created on first use; its lines end in "(<component>)", like the
 // class name in Kafka's logs. The pointer stays valid for the life of the process.

@@ -51,6 +51,7 @@ TEST_CASE("levels") {
   CHECK(&a == &logger("storage"));
   CHECK(a.name() == "storage");
   CHECK(log().name() == "moldau");
+  CHECK(spdlog::default_logger_raw() == &log());
   init_logging("error");
   CHECK_FALSE(a.should_log(spdlog::level::warn));
   CHECK(a.should_log(spdlog::level::err));
