@@ -44,7 +44,7 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
     total += seg->size();
     if (seg->next_offset() > cleaner_offset_) dirty += seg->size();
   }
-  if (total == 0 || dirty == 0) return stats;
+  if (total == 0 || (dirty == 0 && !force)) return stats;
   if (!force && static_cast<double>(dirty) / static_cast<double>(total) < config_.min_cleanable_dirty_ratio)
     return stats;
 

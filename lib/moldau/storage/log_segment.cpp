@@ -70,8 +70,7 @@ Result<std::unique_ptr<LogSegment>> LogSegment::open(const std::string& dir, int
   }
   if (!ok) {
     *rebuilt = true;
-    MOLDAU_ASSIGN_OR_RETURN(int64_t cut, seg->recover());
-    (void)cut;
+    MOLDAU_ASSIGN_OR_RETURN(seg->last_recovery_cut_, seg->recover());
   }
   return seg;
 }

@@ -57,6 +57,8 @@ class LogSegment {
   // Kafka's rolling base: the first batch's max timestamp, else the segment's creation time.
   int64_t rolling_base_timestamp() const { return rolling_base_ts_; }
   bool has_unflushed_data() const { return unflushed_; }
+  // Bytes cut from the tail when open() had to rebuild the indexes by recovery.
+  int64_t bytes_cut_on_open() const { return last_recovery_cut_; }
 
   // Whether `bytes` more (with offsets up to `last_offset`) should go to a new segment.
   bool should_roll(const LogConfig& config, int64_t bytes, int64_t last_offset, int64_t now_ms) const;
@@ -118,6 +120,7 @@ class LogSegment {
   int64_t offset_of_max_timestamp_ = -1;
   int64_t rolling_base_ts_;
   bool unflushed_ = false;
+  int64_t last_recovery_cut_ = 0;
 };
 
 }  // namespace moldau::storage

@@ -106,22 +106,22 @@ Status PartitionLog::load_segments(const OpenOptions& options, int64_t now_ms) {
     MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::open(dir_, base, config_, now_ms, &rebuilt));
     segments_.emplace(base, std::move(seg));
   }
-  if (!options.clean_shutdown) {
-    bool cut = false;
-    for (auto it = segments_.begin(); it != segments_.end();) {
-      if (cut) {
-        MOLDAU_RETURN_IF_ERROR(it->second->remove_files());
-        it = segments_.erase(it);
-        continue;
-      }
-      auto next = std::next(it);
-      bool may_hold_unflushed = next == segments_.end() || next->first > options.recovery_point;
-      if (may_hold_unflushed) {
-        MOLDAU_ASSIGN_OR_RETURN(int64_t bytes_cut, it->second->recover());
-        if (bytes_cut > 0) cut = true;
-      }
-      ++it;
+  // A segment cut by recovery ends the log: later segments are dropped.
+  bool cut = false;
+  for (auto it = segments_.begin(); it != segments_.end();) {
+    if (cut) {
+      MOLDAU_RETURN_IF_ERROR(it->second->remove_files());
+      it = segments_.erase(it);
+      continue;
     }
+    if (it->second->bytes_cut_on_open() > 0) cut = true;
+    auto next = std::next(it);
+    bool may_hold_unflushed = next == segments_.end() || next->first > options.recovery_point;
+    if (!options.clean_shutdown && may_hold_unflushed && !cut) {
+      MOLDAU_ASSIGN_OR_RETURN(int64_t bytes_cut, it->second->recover());
+      if (bytes_cut > 0) cut = true;
+    }
+    ++it;
   }
   if (segments_.empty()) {
     int64_t base = std::max<int64_t>(options.log_start_offset, 0);
