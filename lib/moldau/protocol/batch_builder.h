@@ -2,9 +2,12 @@
 // Builds one v2 record batch from records: for the broker's own writes (transaction markers,
 // __consumer_offsets, recompression) and for tests. Not thread-safe; one builder per batch.
 //
-//   BatchBuilder b({.compression = Compression::kLz4, .producer_id = 7, .producer_epoch = 0,
-//                   .base_sequence = 0});
-//   b.add({.timestamp = 1700000000000, .key = "k", .value = "v"});
+//   BatchBuilder::Options o;
+//   o.compression = Compression::kLz4;
+//   o.producer_id = 7; o.producer_epoch = 0; o.base_sequence = 0;
+//   BatchBuilder b(o);
+//   Record r; r.timestamp = 1700000000000; r.key = "k"; r.value = "v";
+//   b.add(r);
 //   MOLDAU_ASSIGN_OR_RETURN(std::vector<uint8_t> batch, b.build());
 
 #include <cstddef>

@@ -43,14 +43,14 @@ class BoundedOutput {
  public:
   BoundedOutput(std::vector<uint8_t>* out, size_t limit, size_t hint) : out_(out), limit_(limit) {
     out_->clear();
-    out_->resize(std::min(limit_, std::max(hint, size_t{1024})));
+    grow_to(std::min(limit_, std::max(hint, size_t{1024})));
   }
   // Makes sure there is free space; true when it is real space, false for the scratch byte.
   bool room() {
     if (used_ < out_->size()) return true;
     if (out_->size() >= limit_) return false;
     size_t grown = out_->size() < kInitialOutput ? kInitialOutput : out_->size() * 2;
-    out_->resize(std::min(limit_, grown));
+    grow_to(std::min(limit_, grown));
     return true;
   }
   uint8_t* ptr(bool real) { return real ? out_->data() + used_ : &scratch_; }
@@ -59,6 +59,12 @@ class BoundedOutput {
   void finish() { out_->resize(used_); }
 
  private:
+  // resize() alone may allocate up to twice the new size; reserve() allocates exactly.
+  void grow_to(size_t n) {
+    out_->reserve(n);
+    out_->resize(n);
+  }
+
   std::vector<uint8_t>* out_;
   size_t limit_;
   size_t used_ = 0;
@@ -164,6 +170,10 @@ Status snappy_raw_block(std::span<const uint8_t> block, size_t limit, std::vecto
   }
   if (n > limit - out->size()) return too_large(kCodec, limit);
   size_t at = out->size();
+  if (at + n > out->capacity()) {
+    // Amortized growth across xerial blocks, but never past the limit.
+    out->reserve(std::max(at + n, std::min(limit, 2 * out->capacity())));
+  }
   out->resize(at + n);
   if (!snappy::RawUncompress(p, block.size(), reinterpret_cast<char*>(out->data() + at))) {
     return corrupt(kCodec, "malformed block at input byte " + std::to_string(at_input));
