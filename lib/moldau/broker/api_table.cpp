@@ -1,0 +1,40 @@
+#include "moldau/broker/api_table.h"
+
+#include <array>
+
+#include "moldau/broker/handlers/handlers.h"
+#include "moldau/protocol/messages/all.h"
+
+namespace moldau::broker {
+namespace {
+
+template <class Req>
+constexpr ApiEntry entry(Handler h, bool may_wait = false) {
+  return ApiEntry{Req::kApiKey, Req::kApiName, Req::kMinVersion, Req::kMaxVersion,
+                  Req::kFirstFlexibleVersion, h, may_wait};
+}
+
+using namespace protocol;
+namespace h = handlers;
+
+// Ordered by API key.
+const ApiEntry kApis[] = {
+    entry<ProduceRequest>(h::produce),
+    entry<FetchRequest>(h::fetch, true),
+    entry<ListOffsetsRequest>(h::list_offsets),
+    entry<MetadataRequest>(h::metadata),
+    entry<ApiVersionsRequest>(h::api_versions),
+    entry<CreateTopicsRequest>(h::create_topics),
+};
+
+}  // namespace
+
+std::span<const ApiEntry> api_table() { return kApis; }
+
+const ApiEntry* find_api(int16_t api_key) {
+  for (const auto& e : kApis)
+    if (e.api_key == api_key) return &e;
+  return nullptr;
+}
+
+}  // namespace moldau::broker

@@ -1,0 +1,74 @@
+#pragma once
+// One broker process: configuration, metadata, logs, the network server and the periodic
+// work (retention, compaction, flushes, checkpoints). Everything runs on one event loop
+// thread; handlers reach the parts through this object.
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "moldau/broker/config.h"
+#include "moldau/broker/metadata/metadata_store.h"
+#include "moldau/broker/purgatory.h"
+#include "moldau/broker/topics.h"
+#include "moldau/storage/log_manager.h"
+
+namespace moldau::broker {
+
+class Server;
+
+class Broker {
+ public:
+  // Opens the metadata store and the logs (recovering them after an unclean stop).
+  static Result<std::unique_ptr<Broker>> open(BrokerConfig config);
+  ~Broker();
+
+  // Binds every listener. Port 0 binds an ephemeral port (see bound_ports).
+  Status listen();
+  // Runs the event loop until stop(); then shuts down cleanly. Returns the exit code.
+  int run();
+  // Graceful stop: stop accepting, finish in-flight requests, flush, write checkpoints and
+  // the clean-shutdown marker. Safe from any thread (and from a signal handler via a flag).
+  void stop();
+
+  asio::io_context& io() { return io_; }
+  const BrokerConfig& config() const { return config_; }
+  MetadataStore& metadata() { return *metadata_; }
+  storage::LogManager& logs() { return *logs_; }
+  Topics& topics() { return *topics_; }
+  Purgatory& purgatory() { return purgatory_; }
+  const std::vector<uint16_t>& bound_ports() const { return bound_ports_; }
+  bool stopping() const { return stopping_; }
+
+  // Single node: every partition's leader is this broker with epoch 0.
+  int32_t leader_epoch() const { return 0; }
+
+ private:
+  explicit Broker(BrokerConfig config);
+  void schedule(asio::steady_timer& timer, int64_t interval_ms, void (Broker::*work)());
+  void run_retention();
+  void run_compaction();
+  void run_flush();
+  void run_checkpoint();
+  void shutdown();
+
+  BrokerConfig config_;
+  asio::io_context io_{1};
+  std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<storage::LogManager> logs_;
+  std::unique_ptr<Topics> topics_;
+  Purgatory purgatory_{io_};
+  std::unique_ptr<Server> server_;
+  std::vector<uint16_t> bound_ports_;
+  asio::steady_timer retention_timer_{io_};
+  asio::steady_timer compaction_timer_{io_};
+  asio::steady_timer flush_timer_{io_};
+  asio::steady_timer checkpoint_timer_{io_};
+  std::atomic<bool> stopping_{false};
+  bool shut_down_ = false;
+};
+
+}  // namespace moldau::broker

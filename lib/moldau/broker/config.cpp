@@ -1,0 +1,429 @@
+#include "moldau/broker/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+namespace moldau::broker {
+namespace {
+
+using T = ConfigType;
+
+// Kafka 3.7's broker keys that Moldau reads or accepts, with Kafka's defaults.
+const std::vector<BrokerConfigDef> kBrokerDefs = {
+    {"advertised.listeners", T::kString, nullptr},
+    {"auto.create.topics.enable", T::kBoolean, "true"},
+    {"broker.id", T::kInt, "-1"},
+    {"compression.type", T::kString, "producer", true},
+    {"connections.max.idle.ms", T::kLong, "600000"},
+    {"controller.listener.names", T::kString, nullptr},
+    {"controller.quorum.voters", T::kList, ""},
+    {"default.replication.factor", T::kInt, "1"},
+    {"delete.topic.enable", T::kBoolean, "true"},
+    {"group.initial.rebalance.delay.ms", T::kInt, "3000"},
+    {"group.max.session.timeout.ms", T::kInt, "1800000"},
+    {"group.max.size", T::kInt, "2147483647"},
+    {"group.min.session.timeout.ms", T::kInt, "6000"},
+    {"inter.broker.listener.name", T::kString, nullptr},
+    {"listener.security.protocol.map", T::kString,
+     "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"},
+    {"listeners", T::kString, "PLAINTEXT://:9092"},
+    {"log.cleaner.delete.retention.ms", T::kLong, "86400000", true},
+    {"log.cleaner.enable", T::kBoolean, "true"},
+    {"log.cleaner.min.cleanable.ratio", T::kDouble, "0.5", true},
+    {"log.cleaner.min.compaction.lag.ms", T::kLong, "0", true},
+    {"log.cleanup.policy", T::kList, "delete", true},
+    {"log.dir", T::kString, "/tmp/kafka-logs"},
+    {"log.dirs", T::kString, nullptr},
+    {"log.flush.interval.messages", T::kLong, "9223372036854775807", true},
+    {"log.flush.interval.ms", T::kLong, nullptr, true},
+    {"log.flush.scheduler.interval.ms", T::kLong, "9223372036854775807"},
+    {"log.index.interval.bytes", T::kInt, "4096", true},
+    {"log.index.size.max.bytes", T::kInt, "10485760", true},
+    {"log.message.timestamp.type", T::kString, "CreateTime", true},
+    {"log.retention.bytes", T::kLong, "-1", true},
+    {"log.retention.check.interval.ms", T::kLong, "300000"},
+    {"log.retention.hours", T::kInt, "168"},
+    {"log.retention.minutes", T::kInt, nullptr},
+    {"log.retention.ms", T::kLong, nullptr, true},
+    {"log.roll.hours", T::kInt, "168"},
+    {"log.roll.ms", T::kLong, nullptr, true},
+    {"log.segment.bytes", T::kInt, "1073741824", true},
+    {"log.segment.delete.delay.ms", T::kLong, "60000", true},
+    {"log4j.root.loglevel", T::kString, "INFO"},
+    {"max.connections", T::kInt, "2147483647", true},
+    {"max.connections.per.ip", T::kInt, "2147483647", true},
+    {"message.max.bytes", T::kInt, "1048588", true},
+    {"metadata.store", T::kString, "local"},
+    {"min.insync.replicas", T::kInt, "1", true},
+    {"node.id", T::kInt, "-1"},
+    {"num.io.threads", T::kInt, "8", true},
+    {"num.network.threads", T::kInt, "3", true},
+    {"num.partitions", T::kInt, "1"},
+    {"num.recovery.threads.per.data.dir", T::kInt, "1", true},
+    {"offsets.retention.minutes", T::kInt, "10080"},
+    {"offsets.topic.num.partitions", T::kInt, "50"},
+    {"offsets.topic.replication.factor", T::kShort, "3"},
+    {"offsets.topic.segment.bytes", T::kInt, "104857600"},
+    {"process.roles", T::kList, ""},
+    {"producer.id.expiration.ms", T::kInt, "86400000", true},
+    {"queued.max.requests", T::kInt, "500"},
+    {"socket.receive.buffer.bytes", T::kInt, "102400"},
+    {"socket.request.max.bytes", T::kInt, "104857600"},
+    {"socket.send.buffer.bytes", T::kInt, "102400"},
+    {"transaction.abort.timed.out.transaction.cleanup.interval.ms", T::kInt, "10000"},
+    {"transaction.max.timeout.ms", T::kInt, "900000"},
+    {"transaction.state.log.min.isr", T::kInt, "2"},
+    {"transaction.state.log.num.partitions", T::kInt, "50"},
+    {"transaction.state.log.replication.factor", T::kShort, "3"},
+    {"transaction.state.log.segment.bytes", T::kInt, "104857600"},
+    {"transactional.id.expiration.ms", T::kInt, "604800000"},
+    {"unclean.leader.election.enable", T::kBoolean, "false", true},
+    {"zookeeper.connect", T::kString, nullptr},
+    {"zookeeper.connection.timeout.ms", T::kInt, nullptr},
+};
+
+// Kafka 3.7's topic-level configs, their broker synonyms and defaults.
+const std::vector<TopicConfigDef> kTopicDefs = {
+    {"cleanup.policy", T::kList, "log.cleanup.policy", "delete"},
+    {"compression.type", T::kString, "compression.type", "producer"},
+    {"delete.retention.ms", T::kLong, "log.cleaner.delete.retention.ms", "86400000"},
+    {"file.delete.delay.ms", T::kLong, "log.segment.delete.delay.ms", "60000"},
+    {"flush.messages", T::kLong, "log.flush.interval.messages", "9223372036854775807"},
+    {"flush.ms", T::kLong, "log.flush.interval.ms", "9223372036854775807"},
+    {"follower.replication.throttled.replicas", T::kList, nullptr, ""},
+    {"index.interval.bytes", T::kInt, "log.index.interval.bytes", "4096"},
+    {"leader.replication.throttled.replicas", T::kList, nullptr, ""},
+    {"local.retention.bytes", T::kLong, "log.local.retention.bytes", "-2"},
+    {"local.retention.ms", T::kLong, "log.local.retention.ms", "-2"},
+    {"max.compaction.lag.ms", T::kLong, "log.cleaner.max.compaction.lag.ms",
+     "9223372036854775807"},
+    {"max.message.bytes", T::kInt, "message.max.bytes", "1048588"},
+    {"message.downconversion.enable", T::kBoolean, "log.message.downconversion.enable", "true"},
+    {"message.format.version", T::kString, "log.message.format.version", "3.0-IV1"},
+    {"message.timestamp.after.max.ms", T::kLong, "log.message.timestamp.after.max.ms",
+     "9223372036854775807"},
+    {"message.timestamp.before.max.ms", T::kLong, "log.message.timestamp.before.max.ms",
+     "9223372036854775807"},
+    {"message.timestamp.difference.max.ms", T::kLong, "log.message.timestamp.difference.max.ms",
+     "9223372036854775807"},
+    {"message.timestamp.type", T::kString, "log.message.timestamp.type", "CreateTime"},
+    {"min.cleanable.dirty.ratio", T::kDouble, "log.cleaner.min.cleanable.ratio", "0.5"},
+    {"min.compaction.lag.ms", T::kLong, "log.cleaner.min.compaction.lag.ms", "0"},
+    {"min.insync.replicas", T::kInt, "min.insync.replicas", "1"},
+    {"preallocate", T::kBoolean, "log.preallocate", "false"},
+    {"remote.storage.enable", T::kBoolean, nullptr, "false"},
+    {"retention.bytes", T::kLong, "log.retention.bytes", "-1"},
+    {"retention.ms", T::kLong, "log.retention.ms", "604800000"},
+    {"segment.bytes", T::kInt, "log.segment.bytes", "1073741824"},
+    {"segment.index.bytes", T::kInt, "log.index.size.max.bytes", "10485760"},
+    {"segment.jitter.ms", T::kLong, "log.roll.jitter.ms", "0"},
+    {"segment.ms", T::kLong, "log.roll.ms", "604800000"},
+    {"unclean.leader.election.enable", T::kBoolean, "unclean.leader.election.enable", "false"},
+};
+
+const char* type_name(ConfigType t) {
+  switch (t) {
+    case T::kInt: return "INT";
+    case T::kShort: return "SHORT";
+    case T::kLong: return "LONG";
+    case T::kDouble: return "DOUBLE";
+    case T::kBoolean: return "BOOLEAN";
+    default: return "STRING";
+  }
+}
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Checks that `value` parses as `type`, with Kafka's ConfigException wording.
+Status check_type(const std::string& name, const std::string& raw, ConfigType type) {
+  std::string value = trim(raw);
+  auto bad = [&](std::string reason) {
+    return Status(ErrorCode::kInvalidConfig, invalid_config_message(name, raw, reason));
+  };
+  switch (type) {
+    case T::kInt:
+    case T::kShort:
+    case T::kLong: {
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (value.empty() || ec != std::errc() || p != value.data() + value.size())
+        return bad(std::string("Not a number of type ") + type_name(type));
+      if (type == T::kInt && (v < INT32_MIN || v > INT32_MAX))
+        return bad("Not a number of type INT");
+      if (type == T::kShort && (v < INT16_MIN || v > INT16_MAX))
+        return bad("Not a number of type SHORT");
+      return Status();
+    }
+    case T::kDouble: {
+      char* end = nullptr;
+      std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0') return bad("Not a number of type DOUBLE");
+      return Status();
+    }
+    case T::kBoolean: {
+      std::string lower = value;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower != "true" && lower != "false") return bad("Expected value to be either true or false");
+      return Status();
+    }
+    default:
+      return Status();
+  }
+}
+
+int64_t as_long(const std::string& v) { return std::strtoll(trim(v).c_str(), nullptr, 10); }
+
+Status check_one_of(const std::string& name, const std::string& value,
+                    std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (trim(value) == a) return Status();
+  std::string list;
+  for (const char* a : allowed) {
+    if (!list.empty()) list += ", ";
+    list += a;
+  }
+  return Status(ErrorCode::kInvalidConfig,
+                invalid_config_message(name, value, "String must be one of: " + list));
+}
+
+}  // namespace
+
+const std::vector<BrokerConfigDef>& broker_config_defs() { return kBrokerDefs; }
+const std::vector<TopicConfigDef>& topic_config_defs() { return kTopicDefs; }
+
+const BrokerConfigDef* find_broker_config(std::string_view name) {
+  for (const auto& d : kBrokerDefs)
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+const TopicConfigDef* find_topic_config(std::string_view name) {
+  for (const auto& d : kTopicDefs)
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+Status validate_topic_config(const std::string& name, const std::string& value) {
+  const TopicConfigDef* def = find_topic_config(name);
+  if (!def) return Status(ErrorCode::kInvalidConfig, "Unknown topic config name: " + name);
+  MOLDAU_RETURN_IF_ERROR(check_type(name, value, def->type));
+  auto at_least = [&](int64_t min) -> Status {
+    if (as_long(value) < min)
+      return Status(ErrorCode::kInvalidConfig,
+                    invalid_config_message(name, value,
+                                           "Value must be at least " + std::to_string(min)));
+    return Status();
+  };
+  if (name == "cleanup.policy") {
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t comma = value.find(',', start);
+      std::string item = trim(value.substr(start, comma == std::string::npos ? std::string::npos
+                                                                             : comma - start));
+      if (item != "delete" && item != "compact" && !(item.empty() && value.empty()))
+        return Status(ErrorCode::kInvalidConfig,
+                      invalid_config_message(name, item, "String must be one of: compact, delete"));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return Status();
+  }
+  if (name == "compression.type")
+    return check_one_of(name, value, {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"});
+  if (name == "message.timestamp.type")
+    return check_one_of(name, value, {"CreateTime", "LogAppendTime"});
+  if (name == "segment.bytes") return at_least(14);
+  if (name == "segment.ms" || name == "segment.index.bytes") return at_least(1);
+  if (name == "retention.ms" || name == "retention.bytes") return at_least(-1);
+  if (name == "max.message.bytes" || name == "index.interval.bytes" ||
+      name == "delete.retention.ms" || name == "file.delete.delay.ms" ||
+      name == "min.compaction.lag.ms" || name == "flush.ms")
+    return at_least(0);
+  if (name == "flush.messages" || name == "min.insync.replicas") return at_least(1);
+  return Status();
+}
+
+Result<std::vector<Listener>> parse_listeners(const std::string& key, const std::string& value) {
+  std::vector<Listener> out;
+  size_t start = 0;
+  std::string v = trim(value);
+  while (start < v.size()) {
+    size_t comma = v.find(',', start);
+    std::string item = trim(v.substr(start, comma == std::string::npos ? std::string::npos
+                                                                       : comma - start));
+    start = comma == std::string::npos ? v.size() : comma + 1;
+    if (item.empty()) continue;
+    auto bad = [&](std::string why) {
+      return Status(ErrorCode::kInvalidConfig, invalid_config_message(key, value, why));
+    };
+    size_t scheme = item.find("://");
+    if (scheme == std::string::npos)
+      return bad("Unable to parse " + item + " to a broker endpoint");
+    Listener l;
+    l.name = item.substr(0, scheme);
+    std::string hostport = item.substr(scheme + 3);
+    size_t colon = hostport.rfind(':');
+    if (colon == std::string::npos)
+      return bad("Unable to parse " + item + " to a broker endpoint");
+    l.host = hostport.substr(0, colon);
+    if (l.host.size() >= 2 && l.host.front() == '[' && l.host.back() == ']')
+      l.host = l.host.substr(1, l.host.size() - 2);
+    int port = 0;
+    std::string p = hostport.substr(colon + 1);
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535)
+      return bad("Unable to parse " + item + " to a broker endpoint");
+    l.port = static_cast<uint16_t>(port);
+    for (const auto& other : out)
+      if (other.name == l.name) return bad("Each listener must have a different name");
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Result<BrokerConfig> BrokerConfig::from_properties(const Properties& props,
+                                                   std::vector<std::string>* warnings) {
+  BrokerConfig c;
+  c.props_ = props;
+  for (const auto& [key, value] : props.entries()) {
+    const BrokerConfigDef* def = find_broker_config(key);
+    if (!def) {
+      if (warnings)
+        warnings->push_back("The configuration '" + key + "' was supplied but isn't a known config.");
+      continue;
+    }
+    MOLDAU_RETURN_IF_ERROR(check_type(key, value, def->type));
+  }
+  // Keys that are also topic configs are validated with the topic rules (via synonyms).
+  for (const auto& t : kTopicDefs) {
+    if (!t.broker_synonym) continue;
+    if (auto v = props.get(t.broker_synonym)) {
+      Status s = validate_topic_config(t.name, *v);
+      if (!s.ok())
+        return Status(ErrorCode::kInvalidConfig,
+                      invalid_config_message(t.broker_synonym, *v,
+                                             s.message().substr(s.message().rfind(": ") + 2)));
+    }
+  }
+
+  auto get_int = [&](const char* key, int32_t def) { return props.get_int(key, def); };
+  MOLDAU_ASSIGN_OR_RETURN(int32_t node_id, get_int("node.id", -1));
+  MOLDAU_ASSIGN_OR_RETURN(int32_t broker_id, get_int("broker.id", -1));
+  c.node_id = node_id >= 0 ? node_id : (broker_id >= 0 ? broker_id : 1);
+  if (node_id >= 0 && broker_id >= 0 && node_id != broker_id)
+    return Status(ErrorCode::kInvalidConfig,
+                  "If both node.id and broker.id are defined, they must be the same. node.id=" +
+                      std::to_string(node_id) + ", broker.id=" + std::to_string(broker_id));
+
+  MOLDAU_ASSIGN_OR_RETURN(c.listeners,
+                          parse_listeners("listeners", props.get_or("listeners", "PLAINTEXT://:9092")));
+  if (c.listeners.empty())
+    return Status(ErrorCode::kInvalidConfig,
+                  invalid_config_message("listeners", props.get_or("listeners", ""),
+                                         "at least one listener is required"));
+  if (auto adv = props.get("advertised.listeners")) {
+    MOLDAU_ASSIGN_OR_RETURN(c.advertised_listeners, parse_listeners("advertised.listeners", *adv));
+  } else {
+    c.advertised_listeners = c.listeners;
+  }
+  for (auto& a : c.advertised_listeners) {
+    if (a.port == 0) {
+      for (const auto& l : c.listeners)
+        if (l.name == a.name) a.port = l.port;
+    }
+  }
+
+  MOLDAU_ASSIGN_OR_RETURN(c.log_dirs, props.get_list("log.dirs"));
+  if (c.log_dirs.empty()) c.log_dirs.push_back(props.get_or("log.dir", "/tmp/kafka-logs"));
+
+  MOLDAU_ASSIGN_OR_RETURN(c.num_partitions, get_int("num.partitions", 1));
+  if (c.num_partitions < 1)
+    return Status(ErrorCode::kInvalidConfig,
+                  invalid_config_message("num.partitions", std::to_string(c.num_partitions),
+                                         "Value must be at least 1"));
+  MOLDAU_ASSIGN_OR_RETURN(int32_t rf, get_int("default.replication.factor", 1));
+  c.default_replication_factor = static_cast<int16_t>(rf);
+  MOLDAU_ASSIGN_OR_RETURN(c.auto_create_topics_enable,
+                          props.get_bool("auto.create.topics.enable", true));
+  MOLDAU_ASSIGN_OR_RETURN(c.delete_topic_enable, props.get_bool("delete.topic.enable", true));
+  MOLDAU_ASSIGN_OR_RETURN(c.message_max_bytes, get_int("message.max.bytes", 1048588));
+  MOLDAU_ASSIGN_OR_RETURN(c.socket_request_max_bytes, get_int("socket.request.max.bytes", 104857600));
+  if (c.socket_request_max_bytes < 1)
+    return Status(ErrorCode::kInvalidConfig,
+                  invalid_config_message("socket.request.max.bytes",
+                                         std::to_string(c.socket_request_max_bytes),
+                                         "Value must be at least 1"));
+  MOLDAU_ASSIGN_OR_RETURN(c.connections_max_idle_ms, props.get_long("connections.max.idle.ms", 600000));
+  MOLDAU_ASSIGN_OR_RETURN(c.max_connections, get_int("max.connections", 2147483647));
+  MOLDAU_ASSIGN_OR_RETURN(c.max_connections_per_ip, get_int("max.connections.per.ip", 2147483647));
+  MOLDAU_ASSIGN_OR_RETURN(c.queued_max_requests, get_int("queued.max.requests", 500));
+  MOLDAU_ASSIGN_OR_RETURN(c.log_retention_check_interval_ms,
+                          props.get_long("log.retention.check.interval.ms", 300000));
+  MOLDAU_ASSIGN_OR_RETURN(c.log_flush_scheduler_interval_ms,
+                          props.get_long("log.flush.scheduler.interval.ms", INT64_MAX));
+  MOLDAU_ASSIGN_OR_RETURN(c.min_insync_replicas, get_int("min.insync.replicas", 1));
+  MOLDAU_ASSIGN_OR_RETURN(c.offsets_topic_num_partitions, get_int("offsets.topic.num.partitions", 50));
+  if (c.offsets_topic_num_partitions < 1)
+    return Status(ErrorCode::kInvalidConfig,
+                  invalid_config_message("offsets.topic.num.partitions",
+                                         std::to_string(c.offsets_topic_num_partitions),
+                                         "Value must be at least 1"));
+  MOLDAU_ASSIGN_OR_RETURN(c.offsets_retention_minutes, get_int("offsets.retention.minutes", 10080));
+  MOLDAU_ASSIGN_OR_RETURN(c.group_initial_rebalance_delay_ms,
+                          get_int("group.initial.rebalance.delay.ms", 3000));
+  MOLDAU_ASSIGN_OR_RETURN(c.group_min_session_timeout_ms, get_int("group.min.session.timeout.ms", 6000));
+  MOLDAU_ASSIGN_OR_RETURN(c.group_max_session_timeout_ms,
+                          get_int("group.max.session.timeout.ms", 1800000));
+  MOLDAU_ASSIGN_OR_RETURN(c.group_max_size, get_int("group.max.size", 2147483647));
+  MOLDAU_ASSIGN_OR_RETURN(c.transaction_state_log_num_partitions,
+                          get_int("transaction.state.log.num.partitions", 50));
+  MOLDAU_ASSIGN_OR_RETURN(c.transaction_max_timeout_ms, get_int("transaction.max.timeout.ms", 900000));
+  MOLDAU_ASSIGN_OR_RETURN(c.transactional_id_expiration_ms,
+                          get_int("transactional.id.expiration.ms", 604800000));
+  MOLDAU_ASSIGN_OR_RETURN(
+      c.transaction_abort_timed_out_transaction_cleanup_interval_ms,
+      get_int("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000));
+  MOLDAU_ASSIGN_OR_RETURN(c.producer_id_expiration_ms, get_int("producer.id.expiration.ms", 86400000));
+  c.compression_type = trim(props.get_or("compression.type", "producer"));
+  c.log_level = props.get_or("log4j.root.loglevel", "INFO");
+  std::transform(c.log_level.begin(), c.log_level.end(), c.log_level.begin(), ::tolower);
+  return c;
+}
+
+std::optional<std::string> BrokerConfig::value_of(std::string_view name) const {
+  if (auto v = props_.get(name)) return v;
+  if (name == "node.id" || name == "broker.id") return std::to_string(node_id);
+  if (name == "log.dirs") {
+    std::string joined;
+    for (const auto& d : log_dirs) joined += (joined.empty() ? "" : ",") + d;
+    return joined;
+  }
+  if (name == "advertised.listeners" || name == "listeners") {
+    const auto& ls = name == "listeners" ? listeners : advertised_listeners;
+    std::string joined;
+    for (const auto& l : ls)
+      joined += (joined.empty() ? "" : ",") + l.name + "://" + l.host + ":" + std::to_string(l.port);
+    return joined;
+  }
+  if (const BrokerConfigDef* def = find_broker_config(name)) {
+    if (def->default_value) return std::string(def->default_value);
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> BrokerConfig::log_defaults() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : props_.entries())
+    if (k.rfind("log.", 0) == 0 || k == "message.max.bytes" || k == "compression.type" ||
+        k == "min.insync.replicas")
+      out[k] = v;
+  return out;
+}
+
+}  // namespace moldau::broker

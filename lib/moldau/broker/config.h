@@ -1,0 +1,102 @@
+#pragma once
+// The broker's configuration: Kafka's server.properties keys with Kafka's defaults, validated
+// at start-up (an invalid value stops start-up with a message naming the key; an unknown key
+// is warned about), plus the definitions DescribeConfigs reports for brokers and topics.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moldau/common/properties.h"
+#include "moldau/common/result.h"
+
+namespace moldau::broker {
+
+enum class ConfigType { kBoolean, kString, kInt, kShort, kLong, kDouble, kList, kClass, kPassword };
+
+// One broker config key as Kafka defines it. `default_value` null: no default (null).
+struct BrokerConfigDef {
+  const char* name;
+  ConfigType type;
+  const char* default_value;
+  bool dynamic = false;  // alterable at run time (per broker); read-only otherwise
+};
+
+// One topic-level config: its default is the broker's value of `broker_synonym`.
+struct TopicConfigDef {
+  const char* name;
+  ConfigType type;
+  const char* broker_synonym;  // may be null
+  const char* default_value;
+};
+
+const std::vector<BrokerConfigDef>& broker_config_defs();
+const std::vector<TopicConfigDef>& topic_config_defs();
+const BrokerConfigDef* find_broker_config(std::string_view name);
+const TopicConfigDef* find_topic_config(std::string_view name);
+
+// Checks one topic-level value (CreateTopics, AlterConfigs). INVALID_CONFIG on failure, with
+// Kafka's wording.
+Status validate_topic_config(const std::string& name, const std::string& value);
+
+struct Listener {
+  std::string name;  // PLAINTEXT
+  std::string host;  // empty: all interfaces
+  uint16_t port = 9092;
+};
+
+// "PLAINTEXT://host:port,NAME://:port"
+Result<std::vector<Listener>> parse_listeners(const std::string& key, const std::string& value);
+
+class BrokerConfig {
+ public:
+  // Validates `props`; unknown keys are appended to `warnings`.
+  static Result<BrokerConfig> from_properties(const Properties& props,
+                                              std::vector<std::string>* warnings);
+
+  int32_t node_id = 1;
+  std::vector<Listener> listeners;
+  std::vector<Listener> advertised_listeners;
+  std::vector<std::string> log_dirs;
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+  bool auto_create_topics_enable = true;
+  bool delete_topic_enable = true;
+  int32_t message_max_bytes = 1048588;
+  int32_t socket_request_max_bytes = 104857600;
+  int64_t connections_max_idle_ms = 600000;
+  int32_t max_connections = 2147483647;
+  int32_t max_connections_per_ip = 2147483647;
+  int32_t queued_max_requests = 500;
+  int64_t log_retention_check_interval_ms = 300000;
+  int64_t log_flush_scheduler_interval_ms = 9223372036854775807LL;
+  int32_t min_insync_replicas = 1;
+  int32_t offsets_topic_num_partitions = 50;
+  int32_t offsets_retention_minutes = 10080;
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  int32_t group_min_session_timeout_ms = 6000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  int32_t group_max_size = 2147483647;
+  int32_t transaction_state_log_num_partitions = 50;
+  int32_t transaction_max_timeout_ms = 900000;
+  int32_t transactional_id_expiration_ms = 604800000;
+  int32_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
+  int32_t producer_id_expiration_ms = 86400000;
+  std::string compression_type = "producer";
+  std::string log_level = "info";
+
+  // The effective value of a broker key as DescribeConfigs shows it (nullopt: null), and
+  // whether it was set in the file/overrides (STATIC_BROKER_CONFIG) or defaulted.
+  std::optional<std::string> value_of(std::string_view name) const;
+  bool is_set(std::string_view name) const { return props_.contains(name); }
+  // Broker keys that storage's LogConfig::build understands (log.*, message.max.bytes ...).
+  std::map<std::string, std::string> log_defaults() const;
+  const Properties& properties() const { return props_; }
+
+ private:
+  Properties props_;
+};
+
+}  // namespace moldau::broker

@@ -1,0 +1,28 @@
+#pragma once
+// One handler per API, each defined in handlers/<api>.cpp.
+
+#include "moldau/broker/request_context.h"
+
+namespace moldau::broker::handlers {
+
+#define MOLDAU_HANDLER(name) asio::awaitable<Status> name(RequestContext& ctx)
+
+MOLDAU_HANDLER(api_versions);
+MOLDAU_HANDLER(metadata);
+MOLDAU_HANDLER(produce);
+MOLDAU_HANDLER(fetch);
+MOLDAU_HANDLER(list_offsets);
+MOLDAU_HANDLER(create_topics);
+MOLDAU_HANDLER(delete_topics);
+MOLDAU_HANDLER(create_partitions);
+MOLDAU_HANDLER(delete_records);
+MOLDAU_HANDLER(describe_configs);
+MOLDAU_HANDLER(alter_configs);
+MOLDAU_HANDLER(incremental_alter_configs);
+MOLDAU_HANDLER(describe_cluster);
+MOLDAU_HANDLER(describe_log_dirs);
+MOLDAU_HANDLER(offset_for_leader_epoch);
+
+#undef MOLDAU_HANDLER
+
+}  // namespace moldau::broker::handlers

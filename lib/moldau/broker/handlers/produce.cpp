@@ -1,0 +1,79 @@
+// Produce: validates each partition's batch as Kafka does, appends it (offsets assigned by
+// rewriting the base offset), answers per partition. acks=0 gets no response at all.
+// Single node: acks=1 and acks=all are both satisfied once the leader (us) has appended.
+#include "moldau/broker/broker.h"
+#include "moldau/broker/handlers/handlers.h"
+#include "moldau/common/log.h"
+#include "moldau/protocol/messages/produce.h"
+#include "moldau/protocol/record_batch.h"
+
+namespace moldau::broker::handlers {
+
+using protocol::ProduceRequest;
+using protocol::ProduceResponse;
+
+asio::awaitable<Status> produce(RequestContext& ctx) {
+  auto req = ctx.decode<ProduceRequest>();
+  if (!req.ok()) co_return req.status();
+  Broker& broker = ctx.broker;
+  const int16_t acks = req->acks;
+  const bool valid_acks = acks == -1 || acks == 0 || acks == 1;
+
+  ProduceResponse resp;
+  for (auto& topic : req->topic_data) {
+    ProduceResponse::TopicProduceResponse tr;
+    tr.name = topic.name;
+    const TopicMetadata* meta = broker.metadata().find_topic(topic.name);
+    for (auto& pd : topic.partition_data) {
+      ProduceResponse::TopicProduceResponse::PartitionProduceResponse pr;
+      pr.index = pd.index;
+      auto fail = [&](ErrorCode code, std::optional<std::string> message = std::nullopt) {
+        pr.error_code = to_wire(code);
+        pr.base_offset = -1;
+        pr.error_message = std::move(message);
+      };
+      storage::PartitionLog* log =
+          meta && !is_internal_topic(topic.name) ? broker.logs().get(topic.name, pd.index) : nullptr;
+      if (!valid_acks) {
+        fail(ErrorCode::kInvalidRequiredAcks);
+      } else if (!log) {
+        fail(ErrorCode::kUnknownTopicOrPartition);
+      } else if (!pd.records.data || pd.records.data->empty()) {
+        fail(ErrorCode::kInvalidRecord, "Produce request with no records");
+      } else {
+        protocol::ValidateOptions opts;
+        opts.max_batch_size = static_cast<size_t>(log->config().max_message_bytes) +
+                              protocol::kLogOverhead;
+        auto batch = protocol::validate_produce_records(*pd.records.data, ctx.version(), opts);
+        if (!batch.ok()) {
+          fail(batch.status().code(), batch.status().message());
+          logger("produce").debug("rejected batch for {}-{}: {}", topic.name, pd.index,
+                                  batch.status().to_string());
+        } else {
+          storage::AppendOptions ao;
+          ao.verify_crc = false;  // validate_produce_records checked it
+          auto info = log->append(*pd.records.data, broker.leader_epoch(), ao);
+          if (!info.ok()) {
+            logger("produce").error("append to {}-{} failed: {}", topic.name, pd.index,
+                                    info.status().to_string());
+            fail(info.status().code() == ErrorCode::kKafkaStorageError
+                     ? ErrorCode::kKafkaStorageError
+                     : info.status().code(),
+                 info.status().message());
+          } else {
+            pr.base_offset = info->first_offset;
+            pr.log_append_time_ms = info->log_append_time;
+            pr.log_start_offset = info->log_start_offset;
+            broker.purgatory().notify(topic.name, pd.index);
+          }
+        }
+      }
+      tr.partition_responses.push_back(std::move(pr));
+    }
+    resp.responses.push_back(std::move(tr));
+  }
+  if (acks != 0) ctx.respond(resp);
+  co_return Status();
+}
+
+}  // namespace moldau::broker::handlers
