@@ -1,0 +1,53 @@
+#pragma once
+// kafka-console-producer: lines from stdin to a topic (Kafka's ConsoleProducer with its
+// LineMessageReader).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moldau/client/producer.h"
+#include "moldau/ops/cli.h"
+
+namespace moldau::ops {
+
+struct ConsoleProducerOptions {
+  bool no_args = false, help = false, version = false;
+  std::optional<std::string> zookeeper;
+  std::optional<std::string> topic, bootstrap_server, broker_list;
+  bool sync = false;
+  std::optional<std::string> compression_codec;  // "" when given without a value
+  std::optional<int32_t> batch_size, message_send_max_retries, max_partition_memory_bytes, socket_buffer_size;
+  std::optional<int64_t> retry_backoff_ms, timeout, request_timeout_ms, metadata_expiry_ms, max_block_ms,
+      max_memory_bytes;
+  std::string request_required_acks = "-1";
+  bool acks_given = false;
+  std::optional<std::string> line_reader, reader_config, producer_config;
+  std::vector<std::string> property, producer_property;
+};
+
+int run_console_producer(const ConsoleProducerOptions& opts);
+const std::vector<OptionDoc>& console_producer_help_table();
+
+// Kafka's LineMessageReader: turns one input line into a record.
+class LineReader {
+ public:
+  struct Record {
+    std::optional<std::string> key, value;
+    std::vector<client::Header> headers;
+  };
+  // Reads the reader properties (parse.key, key.separator, ...). Fails with Kafka's message
+  // when separators clash.
+  static Result<LineReader> create(const Properties& props);
+  // `line_number` counts from 1. Fails with Kafka's message, e.g.
+  // "No key separator found on line number 3: 'abc'".
+  Result<Record> parse(const std::string& line, int64_t line_number) const;
+
+ private:
+  bool parse_key_ = false, parse_headers_ = false, ignore_error_ = false;
+  std::string key_sep_ = "\t", headers_delim_ = "\t", headers_sep_ = ",", headers_key_sep_ = ":";
+  std::optional<std::string> null_marker_;
+};
+
+}  // namespace moldau::ops

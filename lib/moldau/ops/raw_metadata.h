@@ -1,0 +1,20 @@
+#pragma once
+// Topic ids, which librdkafka 2.0.2 does not expose: one ApiVersions v0 + Metadata v10..12
+// exchange over a plain TCP connection to a broker, encoded with lib/moldau/protocol.
+// Only PLAINTEXT listeners are tried; any failure just yields no ids (the caller prints the
+// description without a TopicId, as Kafka does for a zero id).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "moldau/client/admin.h"
+#include "moldau/common/result.h"
+
+namespace moldau::ops {
+
+// topic name -> base64 topic id, for every topic the first reachable broker knows.
+Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<client::BrokerInfo>& brokers,
+                                                           int timeout_ms);
+
+}  // namespace moldau::ops

@@ -1,0 +1,52 @@
+#pragma once
+// kafka-topics: create, list, describe, alter (partitions) and delete topics, with Kafka 3.7's
+// checks, messages and output (TopicCommand), plus --output json (docs/tools-json.md).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <map>
+
+#include "moldau/client/admin.h"
+#include "moldau/ops/cli.h"
+
+namespace moldau::ops {
+
+struct TopicsOptions {
+  bool no_args = false, help = false, version = false;
+  std::optional<std::string> zookeeper;
+  std::optional<std::string> bootstrap_server, command_config, topic, topic_id, replica_assignment;
+  bool list = false, create = false, del = false, alter = false, describe = false;
+  std::vector<std::string> config, delete_config;
+  std::optional<int32_t> partitions, replication_factor;
+  bool under_replicated = false, unavailable = false, under_min_isr = false, at_min_isr = false;
+  bool topics_with_overrides = false, if_exists = false, if_not_exists = false, exclude_internal = false;
+  std::string output = "text";  // "text" or "json"
+};
+
+// Runs the command; returns the process exit code (usage errors exit directly).
+int run_topics(const TopicsOptions& opts);
+
+const std::vector<OptionDoc>& topics_help_table();
+
+// --- pure parts, unit-tested ---
+
+// Kafka's IncludeList: the --topic argument as a regex (commas mean '|', quotes stripped),
+// matched against the whole name.
+bool topic_matches(const std::string& pattern, const std::string& topic);
+bool is_internal_topic(const std::string& topic);
+// "0:1,1:2" -> {0:[0,1]...}; an error message on bad input (Kafka's wording).
+Result<std::map<int32_t, std::vector<int32_t>>> parse_replica_assignment(const std::string& text);
+
+struct TopicView {
+  client::TopicInfo info;
+  std::vector<client::ConfigEntry> configs;
+};
+// "Topic: t\tTopicId: ...\tPartitionCount: N\tReplicationFactor: R\tConfigs: k=v,...\n"
+std::string format_topic_line(const TopicView& t);
+// "\tTopic: t\tPartition: p\tLeader: l\tReplicas: a,b\tIsr: a,b\n"
+std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p);
+
+}  // namespace moldau::ops
