@@ -171,6 +171,8 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   if (o.compression_codec) codec = o.compression_codec->empty() ? "gzip" : *o.compression_codec;
   props.set("compression.type", codec);
   if (!props.contains("client.id")) props.set("client.id", "console-producer");
+  // Java's default partitioner hashes keys with murmur2; librdkafka's default does not.
+  if (!props.contains("partitioner") && !props.contains("partitioner.class")) props.set("partitioner", "murmur2_random");
   // CommandLineUtils.maybeMergeOptions: an option given, or a default where the file has none.
   auto merge = [&](const char* key, const std::optional<std::string>& given, const std::string& dflt) {
     if (given)
