@@ -89,7 +89,7 @@ void SparseIndex<Entry>::truncate_to_offset(int64_t offset) {
 
 template <class Entry>
 Status SparseIndex<Entry>::persist(bool sync) {
-  if (persisted_ == entries_.size() && !file_too_long_ && !sync) return Status();
+  if (persisted_ == entries_.size() && !file_too_long_ && !(sync && unsynced_)) return Status();
   int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open index", path_, errno);
   Status s;
@@ -105,6 +105,7 @@ Status SparseIndex<Entry>::persist(bool sync) {
   if (s.ok()) {
     persisted_ = entries_.size();
     file_too_long_ = false;
+    unsynced_ = !sync;
   }
   return s;
 }

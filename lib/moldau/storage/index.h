@@ -70,6 +70,7 @@ class SparseIndex {
   std::vector<Entry> entries_;
   size_t persisted_ = 0;       // entries_[0, persisted_) are in the file
   bool file_too_long_ = true;  // the file may hold more than persisted_ entries: cut it
+  bool unsynced_ = true;       // written since the last fsync (or never synced)
 };
 
 class OffsetIndex : public SparseIndex<OffsetIndexEntry> {
