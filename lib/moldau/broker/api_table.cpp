@@ -25,6 +25,15 @@ const ApiEntry kApis[] = {
     entry<MetadataRequest>(h::metadata),
     entry<ApiVersionsRequest>(h::api_versions),
     entry<CreateTopicsRequest>(h::create_topics),
+    entry<DeleteTopicsRequest>(h::delete_topics),
+    entry<DeleteRecordsRequest>(h::delete_records),
+    entry<OffsetForLeaderEpochRequest>(h::offset_for_leader_epoch),
+    entry<DescribeConfigsRequest>(h::describe_configs),
+    entry<AlterConfigsRequest>(h::alter_configs),
+    entry<DescribeLogDirsRequest>(h::describe_log_dirs),
+    entry<CreatePartitionsRequest>(h::create_partitions),
+    entry<IncrementalAlterConfigsRequest>(h::incremental_alter_configs),
+    entry<DescribeClusterRequest>(h::describe_cluster),
 };
 
 }  // namespace

@@ -135,7 +135,8 @@ Status Topics::remove(const std::string& name) {
   return Status();
 }
 
-Status Topics::add_partitions(const std::string& name, int32_t new_total, bool validate_only) {
+Status Topics::add_partitions(const std::string& name, int32_t new_total, bool validate_only,
+                              std::vector<std::vector<int32_t>> assignments) {
   const TopicMetadata* t = metadata_.find_topic(name);
   if (!t)
     return Status(ErrorCode::kUnknownTopicOrPartition,
@@ -152,8 +153,8 @@ Status Topics::add_partitions(const std::string& name, int32_t new_total, bool v
   if (validate_only) return Status();
   auto live = live_brokers();
   int16_t rf = t->replication_factor();
-  std::vector<std::vector<int32_t>> added;
-  for (int32_t p = current; p < new_total; ++p) {
+  std::vector<std::vector<int32_t>> added = std::move(assignments);
+  for (int32_t p = current + static_cast<int32_t>(added.size()); p < new_total; ++p) {
     std::vector<int32_t> replicas;
     for (int32_t r = 0; r < rf; ++r) replicas.push_back(live[(p + r) % live.size()]);
     added.push_back(std::move(replicas));

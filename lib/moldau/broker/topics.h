@@ -40,7 +40,10 @@ class Topics {
   // configs); with validate_only, stops there. Errors carry Kafka's codes and messages.
   Result<const TopicMetadata*> create(const NewTopic& topic, bool validate_only);
   Status remove(const std::string& name);
-  Status add_partitions(const std::string& name, int32_t new_total, bool validate_only);
+  // `assignments`, when not empty, holds the replica lists of the added partitions (the caller
+  // has validated them); otherwise replicas are placed like at creation.
+  Status add_partitions(const std::string& name, int32_t new_total, bool validate_only,
+                        std::vector<std::vector<int32_t>> assignments = {});
   Status set_configs(const std::string& name, std::map<std::string, std::string> configs,
                      bool validate_only);
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "moldau/broker/broker.h"
+#include "moldau/broker/config_describer.h"
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/protocol/messages/create_topics.h"
 
@@ -14,27 +15,16 @@ using protocol::CreateTopicsResponse;
 
 namespace {
 
-// DescribeConfigs' source numbers.
-constexpr int8_t kSourceTopic = 1;
-constexpr int8_t kSourceStaticBroker = 4;
-constexpr int8_t kSourceDefault = 5;
-
 std::vector<CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs> resulting_configs(
     const BrokerConfig& config, const std::map<std::string, std::string>& overrides) {
   std::vector<CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs> out;
-  for (const auto& def : topic_config_defs()) {
+  for (const auto& d : describe_topic_configs(config, overrides)) {
     CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs c;
-    c.name = def.name;
-    if (auto it = overrides.find(def.name); it != overrides.end()) {
-      c.value = it->second;
-      c.config_source = kSourceTopic;
-    } else if (def.broker_synonym && config.is_set(def.broker_synonym)) {
-      c.value = config.value_of(def.broker_synonym);
-      c.config_source = kSourceStaticBroker;
-    } else {
-      c.value = def.default_value;
-      c.config_source = kSourceDefault;
-    }
+    c.name = d.name;
+    c.value = d.value;
+    c.read_only = d.read_only;
+    c.config_source = static_cast<int8_t>(d.source);
+    c.is_sensitive = d.is_sensitive;
     out.push_back(std::move(c));
   }
   return out;

@@ -1,0 +1,34 @@
+#pragma once
+// Checks shared by AlterConfigs and IncrementalAlterConfigs, with Kafka's errors and messages:
+// per-resource request sanity, broker resources (Moldau applies no broker config at run time,
+// so every change is refused as Kafka refuses a read-only key), topic existence.
+
+#include <string>
+#include <vector>
+
+#include "moldau/broker/config.h"
+#include "moldau/common/result.h"
+
+namespace moldau::broker {
+
+inline constexpr int8_t kTopicResourceType = 2;
+inline constexpr int8_t kBrokerResourceType = 4;
+
+// INVALID_REQUEST when a key repeats ("Error due to duplicate config keys") or keys in
+// `null_valued` are not empty ("Null value not supported for : a, b").
+Status check_alter_keys(const std::vector<std::string>& keys,
+                        const std::vector<std::string>& null_valued);
+
+// A BROKER resource: the name must be empty or this node's id; any key is refused with
+// Kafka's "Cannot update these configs dynamically: Set(...)" (INVALID_REQUEST).
+Status check_broker_alteration(const BrokerConfig& config, const std::string& resource_name,
+                               const std::vector<std::string>& keys);
+
+// A TOPIC resource's name: INVALID_REQUEST for "", INVALID_TOPIC_EXCEPTION for a bad name,
+// UNKNOWN_TOPIC_OR_PARTITION ("The topic 'x' does not exist.") when `exists` is false.
+Status check_topic_resource(const std::string& name, bool exists);
+
+// INVALID_REQUEST's message for a resource type other than TOPIC and BROKER.
+std::string unknown_resource_type_message(int8_t type);
+
+}  // namespace moldau::broker

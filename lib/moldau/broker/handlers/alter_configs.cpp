@@ -1,0 +1,69 @@
+// AlterConfigs (the legacy API): a TOPIC resource's configs replace its whole set of
+// overrides; validate_only stops after the checks. BROKER resources: Moldau changes no broker
+// config at run time, so any key is refused as Kafka refuses a read-only one. Per-resource
+// errors with Kafka's codes and messages.
+#include <map>
+
+#include "moldau/broker/broker.h"
+#include "moldau/broker/config_alteration.h"
+#include "moldau/broker/handlers/handlers.h"
+#include "moldau/protocol/messages/alter_configs.h"
+
+namespace moldau::broker::handlers {
+
+using protocol::AlterConfigsRequest;
+using protocol::AlterConfigsResponse;
+
+namespace {
+
+Status alter_one(Broker& broker, const AlterConfigsRequest::AlterConfigsResource& res,
+                 bool validate_only) {
+  std::vector<std::string> keys, nulls;
+  for (const auto& c : res.configs) {
+    keys.push_back(c.name);
+    if (!c.value) nulls.push_back(c.name);
+  }
+  MOLDAU_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
+  if (res.resource_type == kBrokerResourceType)
+    return check_broker_alteration(broker.config(), res.resource_name, keys);
+  if (res.resource_type != kTopicResourceType)
+    return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
+
+  MOLDAU_RETURN_IF_ERROR(check_topic_resource(res.resource_name, true));
+  std::map<std::string, std::string> configs;
+  for (const auto& c : res.configs) {
+    MOLDAU_RETURN_IF_ERROR(validate_topic_config(c.name, *c.value));
+    configs[c.name] = *c.value;
+  }
+  MOLDAU_RETURN_IF_ERROR(check_topic_resource(
+      res.resource_name, broker.metadata().find_topic(res.resource_name) != nullptr));
+  return broker.topics().set_configs(res.resource_name, std::move(configs), validate_only);
+}
+
+}  // namespace
+
+asio::awaitable<Status> alter_configs(RequestContext& ctx) {
+  auto req = ctx.decode<AlterConfigsRequest>();
+  if (!req.ok()) co_return req.status();
+  Broker& broker = ctx.broker;
+
+  std::map<std::pair<int8_t, std::string>, int> seen;
+  for (const auto& res : req->resources) ++seen[{res.resource_type, res.resource_name}];
+
+  AlterConfigsResponse resp;
+  for (const auto& res : req->resources) {
+    Status s = seen[{res.resource_type, res.resource_name}] > 1
+                   ? Status(ErrorCode::kInvalidRequest, "Each resource must appear at most once.")
+                   : alter_one(broker, res, req->validate_only);
+    AlterConfigsResponse::AlterConfigsResourceResponse r;
+    r.resource_type = res.resource_type;
+    r.resource_name = res.resource_name;
+    r.error_code = to_wire(s.code());
+    if (!s.ok()) r.error_message = s.message();
+    resp.responses.push_back(std::move(r));
+  }
+  ctx.respond(resp);
+  co_return Status();
+}
+
+}  // namespace moldau::broker::handlers

@@ -1,0 +1,132 @@
+// IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT (the last two on LIST-typed
+// configs only) applied to a TOPIC's overrides, then validated as a whole; validate_only stops
+// there. BROKER resources are refused as in AlterConfigs. Kafka's codes and messages.
+#include <algorithm>
+#include <map>
+
+#include "moldau/broker/broker.h"
+#include "moldau/broker/config_alteration.h"
+#include "moldau/broker/handlers/handlers.h"
+#include "moldau/protocol/messages/incremental_alter_configs.h"
+
+namespace moldau::broker::handlers {
+
+using protocol::IncrementalAlterConfigsRequest;
+using protocol::IncrementalAlterConfigsResponse;
+
+namespace {
+
+enum Op : int8_t { kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3 };
+
+const char* op_name(int8_t op) {
+  switch (op) {
+    case kSet: return "SET";
+    case kDelete: return "DELETE";
+    case kAppend: return "APPEND";
+    default: return "SUBTRACT";
+  }
+}
+
+// The non-empty items of a comma-separated list.
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+Status alter_one(Broker& broker, const IncrementalAlterConfigsRequest::AlterConfigsResource& res,
+                 bool validate_only) {
+  std::vector<std::string> keys, nulls;
+  for (const auto& c : res.configs) {
+    keys.push_back(c.name);
+    if (c.config_operation != kDelete && !c.value) nulls.push_back(c.name);
+  }
+  MOLDAU_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
+  for (const auto& c : res.configs)
+    if (c.config_operation < kSet || c.config_operation > kSubtract)
+      return Status(ErrorCode::kInvalidRequest,
+                    "Unknown operations type " + std::to_string(c.config_operation));
+  if (res.resource_type == kBrokerResourceType)
+    return check_broker_alteration(broker.config(), res.resource_name, keys);
+  if (res.resource_type != kTopicResourceType)
+    return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
+
+  MOLDAU_RETURN_IF_ERROR(check_topic_resource(res.resource_name, true));
+  const TopicMetadata* topic = broker.metadata().find_topic(res.resource_name);
+  std::map<std::string, std::string> configs;
+  if (topic) configs = topic->configs;
+  for (const auto& c : res.configs) {
+    switch (c.config_operation) {
+      case kSet:
+        configs[c.name] = *c.value;
+        break;
+      case kDelete:
+        configs.erase(c.name);
+        break;
+      default: {
+        const TopicConfigDef* def = find_topic_config(c.name);
+        if (!def || def->type != ConfigType::kList)
+          return Status(ErrorCode::kInvalidConfig, std::string("Can't ") +
+                                                       op_name(c.config_operation) + " to key " +
+                                                       c.name + " because its type is not LIST.");
+        auto it = configs.find(c.name);
+        std::vector<std::string> items =
+            split(it != configs.end() ? it->second
+                                      : std::string(def->default_value ? def->default_value : ""));
+        for (const auto& value : split(*c.value)) {
+          if (c.config_operation == kAppend) {
+            if (std::find(items.begin(), items.end(), value) == items.end()) items.push_back(value);
+          } else {
+            auto found = std::find(items.begin(), items.end(), value);
+            if (found != items.end()) items.erase(found);
+          }
+        }
+        configs[c.name] = join(items);
+      }
+    }
+  }
+  for (const auto& [k, v] : configs) MOLDAU_RETURN_IF_ERROR(validate_topic_config(k, v));
+  MOLDAU_RETURN_IF_ERROR(check_topic_resource(res.resource_name, topic != nullptr));
+  return broker.topics().set_configs(res.resource_name, std::move(configs), validate_only);
+}
+
+}  // namespace
+
+asio::awaitable<Status> incremental_alter_configs(RequestContext& ctx) {
+  auto req = ctx.decode<IncrementalAlterConfigsRequest>();
+  if (!req.ok()) co_return req.status();
+  Broker& broker = ctx.broker;
+
+  std::map<std::pair<int8_t, std::string>, int> seen;
+  for (const auto& res : req->resources) ++seen[{res.resource_type, res.resource_name}];
+
+  IncrementalAlterConfigsResponse resp;
+  for (const auto& res : req->resources) {
+    Status s = seen[{res.resource_type, res.resource_name}] > 1
+                   ? Status(ErrorCode::kInvalidRequest, "Each resource must appear at most once.")
+                   : alter_one(broker, res, req->validate_only);
+    IncrementalAlterConfigsResponse::AlterConfigsResourceResponse r;
+    r.resource_type = res.resource_type;
+    r.resource_name = res.resource_name;
+    r.error_code = to_wire(s.code());
+    if (!s.ok()) r.error_message = s.message();
+    resp.responses.push_back(std::move(r));
+  }
+  ctx.respond(resp);
+  co_return Status();
+}
+
+}  // namespace moldau::broker::handlers
