@@ -1,0 +1,82 @@
+#include <doctest/doctest.h>
+
+#include "moldau/ops/console_consumer.h"
+#include "moldau/ops/console_producer.h"
+#include "moldau/ops/consumer_groups.h"
+#include "moldau/ops/topics.h"
+
+using namespace moldau;
+using namespace moldau::ops;
+
+TEST_CASE("topics: describe lines are Kafka 3.7's, tab-separated") {
+  TopicView v;
+  v.info.name = "orders";
+  v.info.topic_id = "NPmZHyhbR9y00wMglMH2sg";
+  v.info.partitions = {{0, 1, {1}, {1}}, {1, -1, {1, 2}, {}}};
+  v.configs = {{"cleanup.policy", "compact", false, false}, {"retention.ms", "1", true, false}};
+  CHECK(format_topic_line(v) ==
+        "Topic: orders\tTopicId: NPmZHyhbR9y00wMglMH2sg\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact\n");
+  CHECK(format_partition_line("orders", v.info.partitions[0]) == "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n");
+  CHECK(format_partition_line("orders", v.info.partitions[1]) == "\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 1,2\tIsr: \n");
+}
+
+TEST_CASE("topics: --topic is a whole-name regex, commas mean or") {
+  CHECK(topic_matches("orders", "orders"));
+  CHECK_FALSE(topic_matches("order", "orders"));
+  CHECK(topic_matches("ord.*", "orders"));
+  CHECK(topic_matches("a, orders", "orders"));
+  CHECK(parse_replica_assignment("1:2,2:1")->at(1) == std::vector<int32_t>{2, 1});
+  CHECK(parse_replica_assignment("1:1").status().message() == "Partition replica lists may not contain duplicate entries: 1");
+}
+
+TEST_CASE("consumer groups: describe table widths and '-'") {
+  PartitionAssignmentRow r;
+  r.group = "my-group";
+  r.topic = "my-topic";
+  r.partition = 0;
+  r.offset = 2;
+  r.log_end_offset = 4;
+  r.lag = 2;
+  r.consumer_id = "-";
+  r.host = "-";
+  r.client_id = "-";
+  CHECK(format_offsets_table({r}) ==
+        "\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n"
+        "my-group        my-topic        0          2               4               2               -               -               -\n");
+  CHECK(format_reset_plan({{"g", {{{"t", 0}, 5}}}}) ==
+        "\nGROUP                          TOPIC                          PARTITION  NEW-OFFSET     \n"
+        "g                              t                              0          5              \n");
+  CHECK(parse_iso_duration("PT1H") == 3600000);
+  CHECK(parse_iso_duration("P1DT1M") == 86460000);
+  CHECK(parse_datetime("1970-01-01T00:00:01.500Z") == 1500);
+}
+
+TEST_CASE("console producer/consumer: line parsing and formatting") {
+  Properties p;
+  p.set("parse.key", "true");
+  p.set("parse.headers", "true");
+  p.set("null.marker", "N");
+  auto r = LineReader::create(p);
+  REQUIRE(r.ok());
+  auto rec = r->parse("h1:v1,h2:N\tN\tvalue", 1);
+  REQUIRE(rec.ok());
+  CHECK_FALSE(rec->key.has_value());
+  CHECK(*rec->value == "value");
+  CHECK(rec->headers.size() == 2);
+  CHECK_FALSE(rec->headers[1].second.has_value());
+  Properties q;
+  q.set("parse.key", "true");
+  CHECK(LineReader::create(q)->parse("nokey", 3).status().message() == "No key separator found on line number 3: 'nokey'");
+
+  Properties f;
+  f.set("print.key", "true");
+  f.set("print.offset", "true");
+  f.set("print.timestamp", "true");
+  MessageFormatter fmt(f);
+  client::Message m;
+  m.offset = 7;
+  m.timestamp = 42;
+  m.timestamp_type = client::TimestampType::kCreateTime;
+  m.value = "v";
+  CHECK(fmt.format(m) == "CreateTime:42\tOffset:7\tnull\tv\n");
+}
