@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "moldau/broker/server.h"
+#include "moldau/broker/group/coordinator.h"
 #include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
 
@@ -53,6 +54,9 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
     }
   }
   MOLDAU_RETURN_IF_ERROR(b->topics_->ensure_logs());
+  // Groups and committed offsets, replayed from __consumer_offsets.
+  b->groups_ = std::make_unique<group::GroupCoordinator>(*b);
+  MOLDAU_RETURN_IF_ERROR(b->groups_->load());
   b->server_ = std::make_unique<Server>(*b);
   return b;
 }
@@ -101,6 +105,7 @@ int Broker::run() {
   schedule(flush_timer_, std::min<int64_t>(config_.log_flush_scheduler_interval_ms, 1000),
            &Broker::run_flush);
   schedule(checkpoint_timer_, 60000, &Broker::run_checkpoint);
+  groups_->start();
   broker_log().info("[KafkaServer id={}] started", config_.node_id);
   io_.run();
   shutdown();
@@ -114,6 +119,7 @@ void Broker::stop() {
     broker_log().info("[KafkaServer id={}] shutting down", config_.node_id);
     server_->stop_accepting();
     purgatory_.cancel_all();
+    groups_->shutdown();
     retention_timer_.cancel();
     compaction_timer_.cancel();
     flush_timer_.cancel();

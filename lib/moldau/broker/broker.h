@@ -19,6 +19,9 @@
 namespace moldau::broker {
 
 class Server;
+namespace group {
+class GroupCoordinator;
+}
 
 class Broker {
  public:
@@ -40,6 +43,7 @@ class Broker {
   storage::LogManager& logs() { return *logs_; }
   Topics& topics() { return *topics_; }
   Purgatory& purgatory() { return purgatory_; }
+  group::GroupCoordinator& groups() { return *groups_; }
   const std::vector<uint16_t>& bound_ports() const { return bound_ports_; }
   bool stopping() const { return stopping_; }
 
@@ -61,6 +65,7 @@ class Broker {
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<Topics> topics_;
   Purgatory purgatory_{io_};
+  std::unique_ptr<group::GroupCoordinator> groups_;
   std::unique_ptr<Server> server_;
   std::vector<uint16_t> bound_ports_;
   asio::steady_timer retention_timer_{io_};

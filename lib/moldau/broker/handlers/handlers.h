@@ -22,6 +22,17 @@ MOLDAU_HANDLER(incremental_alter_configs);
 MOLDAU_HANDLER(describe_cluster);
 MOLDAU_HANDLER(describe_log_dirs);
 MOLDAU_HANDLER(offset_for_leader_epoch);
+MOLDAU_HANDLER(find_coordinator);
+MOLDAU_HANDLER(join_group);
+MOLDAU_HANDLER(sync_group);
+MOLDAU_HANDLER(heartbeat);
+MOLDAU_HANDLER(leave_group);
+MOLDAU_HANDLER(offset_commit);
+MOLDAU_HANDLER(offset_fetch);
+MOLDAU_HANDLER(offset_delete);
+MOLDAU_HANDLER(list_groups);
+MOLDAU_HANDLER(describe_groups);
+MOLDAU_HANDLER(delete_groups);
 
 #undef MOLDAU_HANDLER
 
