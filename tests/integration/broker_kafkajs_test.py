@@ -51,3 +51,37 @@ def test_kafkajs_admin_and_produce(broker, node):
         assert [m.key().decode() for m in got] == mine
         assert [m.value().decode() for m in got] == [f"kafkajs {k[4:]}" for k in mine]
         assert [m.headers() for m in got] == [[("i", k[4:].encode())] for k in mine]
+
+
+def broker_serves_groups(bootstrap):
+    """True when the broker advertises JoinGroup (API key 11) in ApiVersions."""
+    from broker_clients import Buf, Wire
+    with Wire(bootstrap) as w:
+        r = w.request(18, 0, Buf(), flexible=False)
+        assert r.i16() == 0
+        keys = []
+        for _ in range(r.array()):
+            keys.append(r.i16())
+            r.i16()
+            r.i16()
+    return 11 in keys
+
+
+def test_kafkajs_group_consumer(broker, node):
+    """Depends on consumer groups (FindCoordinator/JoinGroup/SyncGroup...), delivered
+    separately: skipped while the broker does not serve them."""
+    if not broker_serves_groups(broker.bootstrap):
+        pytest.skip("the broker does not serve consumer groups yet")
+    p = subprocess.run([node, os.path.join(JS_DIR, "basic.js"), broker.bootstrap, "js-group"],
+                       capture_output=True, text=True, timeout=120, cwd=JS_DIR)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([node, os.path.join(JS_DIR, "consume_group.js"), broker.bootstrap,
+                        "js-group", "js-readers", "40"],
+                       capture_output=True, text=True, timeout=120, cwd=JS_DIR)
+    assert p.returncode == 0, p.stderr
+    got = [json.loads(line) for line in p.stdout.splitlines()]
+    expected = []
+    for part in range(4):
+        mine = [i for i in range(40) if kafka_partition(f"key-{i}".encode(), 4) == part]
+        expected += [[part, n, f"key-{i}", f"kafkajs {i}"] for n, i in enumerate(mine)]
+    assert got == expected
