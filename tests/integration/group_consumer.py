@@ -35,7 +35,7 @@ def main():
     ap.add_argument("--session-timeout", type=int, default=6000)
     ap.add_argument("--mode", default="assign")
     ap.add_argument("--crash-at", default=None)
-    ap.add_argument("--stop-after", type=int, default=0, help="exit after this many idle polls")
+    ap.add_argument("--stop-after", type=int, default=0, help="exit after this many idle polls while owning partitions")
     a = ap.parse_args()
 
     owned = set()
@@ -68,8 +68,8 @@ def main():
     def read_stdin():
         for line in sys.stdin:
             if line.strip() == "close":
-                break
-        closing.set()
+                closing.set()
+                return
 
     threading.Thread(target=read_stdin, daemon=True).start()
 
@@ -77,7 +77,8 @@ def main():
     while not closing.is_set():
         msg = consumer.poll(0.2)
         if msg is None:
-            idle += 1
+            if owned:  # idle polls count once the consumer owns partitions
+                idle += 1
             if a.stop_after and idle >= a.stop_after:
                 break
             continue
