@@ -61,6 +61,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"num.network.threads", T::kInt, "3", true},
     {"num.partitions", T::kInt, "1"},
     {"num.recovery.threads.per.data.dir", T::kInt, "1", true},
+    {"offsets.retention.check.interval.ms", T::kLong, "600000"},
     {"offsets.retention.minutes", T::kInt, "10080"},
     {"offsets.topic.num.partitions", T::kInt, "50"},
     {"offsets.topic.replication.factor", T::kShort, "3"},
