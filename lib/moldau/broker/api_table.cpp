@@ -36,7 +36,13 @@ const ApiEntry kApis[] = {
     entry<CreateTopicsRequest>(h::create_topics),
     entry<DeleteTopicsRequest>(h::delete_topics),
     entry<DeleteRecordsRequest>(h::delete_records),
+    entry<InitProducerIdRequest>(h::init_producer_id),
     entry<OffsetForLeaderEpochRequest>(h::offset_for_leader_epoch),
+    entry<AddPartitionsToTxnRequest>(h::add_partitions_to_txn),
+    entry<AddOffsetsToTxnRequest>(h::add_offsets_to_txn),
+    entry<EndTxnRequest>(h::end_txn),
+    entry<WriteTxnMarkersRequest>(h::write_txn_markers),
+    entry<TxnOffsetCommitRequest>(h::txn_offset_commit),
     entry<DescribeConfigsRequest>(h::describe_configs),
     entry<AlterConfigsRequest>(h::alter_configs),
     entry<DescribeLogDirsRequest>(h::describe_log_dirs),
@@ -45,6 +51,9 @@ const ApiEntry kApis[] = {
     entry<IncrementalAlterConfigsRequest>(h::incremental_alter_configs),
     entry<OffsetDeleteRequest>(h::offset_delete),
     entry<DescribeClusterRequest>(h::describe_cluster),
+    entry<DescribeProducersRequest>(h::describe_producers),
+    entry<DescribeTransactionsRequest>(h::describe_transactions),
+    entry<ListTransactionsRequest>(h::list_transactions),
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "moldau/broker/server.h"
 #include "moldau/broker/group/coordinator.h"
+#include "moldau/broker/txn/coordinator.h"
 #include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
 
@@ -57,6 +58,9 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   // Groups and committed offsets, replayed from __consumer_offsets.
   b->groups_ = std::make_unique<group::GroupCoordinator>(*b);
   MOLDAU_RETURN_IF_ERROR(b->groups_->load());
+  // Transactions, replayed from __transaction_state (prepared ones are completed).
+  b->txn_ = std::make_unique<txn::TransactionCoordinator>(*b);
+  MOLDAU_RETURN_IF_ERROR(b->txn_->load());
   b->server_ = std::make_unique<Server>(*b);
   return b;
 }
@@ -80,6 +84,8 @@ void Broker::run_retention() {
   auto r = logs_->run_retention(storage::wall_clock_ms());
   if (!r.ok()) broker_log().error("retention: {}", r.status().to_string());
   server_->close_idle(storage::wall_clock_ms());
+  for (auto* log : logs_->all())
+    log->expire_producers(storage::wall_clock_ms(), config_.producer_id_expiration_ms);
 }
 
 void Broker::run_compaction() {
@@ -106,6 +112,7 @@ int Broker::run() {
            &Broker::run_flush);
   schedule(checkpoint_timer_, 60000, &Broker::run_checkpoint);
   groups_->start();
+  txn_->start();
   broker_log().info("[KafkaServer id={}] started", config_.node_id);
   io_.run();
   shutdown();
@@ -120,6 +127,7 @@ void Broker::stop() {
     server_->stop_accepting();
     purgatory_.cancel_all();
     groups_->shutdown();
+    txn_->shutdown();
     retention_timer_.cancel();
     compaction_timer_.cancel();
     flush_timer_.cancel();

@@ -22,6 +22,9 @@ class Server;
 namespace group {
 class GroupCoordinator;
 }
+namespace txn {
+class TransactionCoordinator;
+}
 
 class Broker {
  public:
@@ -44,6 +47,7 @@ class Broker {
   Topics& topics() { return *topics_; }
   Purgatory& purgatory() { return purgatory_; }
   group::GroupCoordinator& groups() { return *groups_; }
+  txn::TransactionCoordinator& txn() { return *txn_; }
   const std::vector<uint16_t>& bound_ports() const { return bound_ports_; }
   bool stopping() const { return stopping_; }
 
@@ -66,6 +70,7 @@ class Broker {
   std::unique_ptr<Topics> topics_;
   Purgatory purgatory_{io_};
   std::unique_ptr<group::GroupCoordinator> groups_;
+  std::unique_ptr<txn::TransactionCoordinator> txn_;
   std::unique_ptr<Server> server_;
   std::vector<uint16_t> bound_ports_;
   asio::steady_timer retention_timer_{io_};

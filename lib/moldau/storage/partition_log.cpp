@@ -1,10 +1,12 @@
 #include "moldau/storage/partition_log.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "moldau/storage/file_util.h"
 
@@ -35,6 +37,41 @@ bool parse_segment_name(const std::string& name, const std::string& ext, int64_t
 
 int64_t resolve_now(int64_t now_ms) { return now_ms >= 0 ? now_ms : wall_clock_ms(); }
 
+// The producer-state view of a batch whose base offset is (or will be) `base`. A control
+// batch's record says COMMIT or ABORT (key: version, type) and the coordinator epoch (value:
+// version, epoch).
+Result<ProducerBatch> producer_batch_of(const BatchHeader& h, const uint8_t* data, int64_t base) {
+  ProducerBatch b;
+  b.producer_id = h.producer_id;
+  b.epoch = h.producer_epoch;
+  b.first_seq = h.base_sequence;
+  b.last_seq = h.base_sequence < 0
+                   ? -1
+                   : static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) %
+                                          (static_cast<int64_t>(INT32_MAX) + 1));
+  b.first_offset = base;
+  b.last_offset = base + h.last_offset_delta;
+  b.max_timestamp = h.max_timestamp;
+  b.transactional = h.is_transactional();
+  b.control = h.is_control();
+  if (b.control) {
+    std::vector<RecordView> recs;
+    std::string error;
+    if (!decode_records({data, h.size_in_bytes()}, &recs, &error) || recs.empty() || !recs[0].key ||
+        recs[0].key->size() < 4)
+      return Status(ErrorCode::kCorruptMessage, "control batch at offset " + std::to_string(base) + ": " +
+                                                    (error.empty() ? "no control record" : error));
+    b.commit = load_be16(recs[0].key->data() + 2) == 1;
+    if (recs[0].value && recs[0].value->size() >= 6)
+      b.coordinator_epoch = static_cast<int32_t>(load_be32(recs[0].value->data() + 2));
+  }
+  return b;
+}
+
+constexpr char kSnapshotExt[] = ".snapshot";
+constexpr char kTxnIndexExt[] = ".txnindex";
+constexpr size_t kSnapshotsToKeep = 3;
+
 }  // namespace
 
 PartitionLog::PartitionLog(std::string dir, std::string topic, int32_t partition, const LogConfig& config)
@@ -57,6 +94,7 @@ Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const std::string& dir,
   }
   MOLDAU_ASSIGN_OR_RETURN(log->epochs_, read_leader_epoch_checkpoint(dir + "/" + kLeaderEpochFile));
   MOLDAU_RETURN_IF_ERROR(log->truncate_epoch_cache_from_end(log->log_end_offset_));
+  MOLDAU_RETURN_IF_ERROR(log->rebuild_producer_state());
   log->last_flush_ms_ = now;
   return log;
 }
@@ -151,7 +189,7 @@ Status PartitionLog::roll(int64_t now_ms) {
   MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::create(dir_, log_end_offset_, config_, now_ms));
   segments_.emplace(log_end_offset_, std::move(seg));
   dir_needs_sync_ = true;
-  return Status();
+  return write_producer_snapshot();
 }
 
 Result<AppendInfo> PartitionLog::append(std::span<uint8_t> batches, int32_t leader_epoch,
@@ -165,6 +203,10 @@ Result<AppendInfo> PartitionLog::append(std::span<uint8_t> batches, int32_t lead
   uint8_t* end = p + batches.size();
   if (p == end) return Status(ErrorCode::kCorruptMessage, topic_ + "-" + std::to_string(partition_) + ": empty append");
   // First pass: framing and checks, so that nothing is changed when a batch is bad.
+  std::vector<ProducerBatch> producer_batches;
+  ProducerStateManager::Scratch scratch;
+  int64_t prospective = log_end_offset_;
+  const AppendOrigin origin = options.assign_offsets ? options.origin : AppendOrigin::kReplication;
   for (uint8_t* q = p; q < end;) {
     size_t left = static_cast<size_t>(end - q);
     auto where = [&] {
@@ -187,6 +229,22 @@ Result<AppendInfo> PartitionLog::append(std::span<uint8_t> batches, int32_t lead
         return Status(ErrorCode::kInvalidRequest, where() + "base offset " + std::to_string(h.base_offset) +
                                                       " below the log end offset " + std::to_string(next));
       next = h.next_offset();
+    }
+    int64_t base = options.assign_offsets ? prospective : h.base_offset;
+    prospective = base + h.last_offset_delta + 1;
+    if (h.producer_id >= 0) {
+      MOLDAU_ASSIGN_OR_RETURN(ProducerBatch pb, producer_batch_of(h, q, base));
+      MOLDAU_ASSIGN_OR_RETURN(std::optional<BatchMetadata> dup, producer_state_.check(pb, origin, scratch));
+      if (dup) {
+        // A retry: answer with the original batch's offsets, append nothing.
+        AppendInfo d;
+        d.first_offset = dup->first_offset;
+        d.last_offset = dup->last_offset;
+        d.log_start_offset = log_start_offset_;
+        d.duplicate = true;
+        return d;
+      }
+      producer_batches.push_back(pb);
     }
     q += h.size_in_bytes();
   }
@@ -224,6 +282,10 @@ Result<AppendInfo> PartitionLog::append(std::span<uint8_t> batches, int32_t lead
   }
   MOLDAU_RETURN_IF_ERROR(active()->append(batches));
   log_end_offset_ = next;
+  for (auto& pb : producer_batches) {
+    if (log_append_time) pb.max_timestamp = now;
+    if (auto aborted = producer_state_.update(pb)) MOLDAU_RETURN_IF_ERROR(append_txn_index(*aborted));
+  }
   if (options.update_high_watermark) high_watermark_ = log_end_offset_;
   if (log_append_time) info.log_append_time = now;
   info.log_start_offset = log_start_offset_;
@@ -321,6 +383,7 @@ Status PartitionLog::truncate_to(int64_t offset) {
   high_watermark_ = std::min(high_watermark_, log_end_offset_);
   recovery_point_ = std::min(recovery_point_, log_end_offset_);
   cleaner_offset_ = std::min(cleaner_offset_, log_end_offset_);
+  MOLDAU_RETURN_IF_ERROR(rebuild_producer_state());
   return truncate_epoch_cache_from_end(log_end_offset_);
 }
 
@@ -398,6 +461,8 @@ Status PartitionLog::maybe_flush(int64_t now_ms) {
 Status PartitionLog::delete_segment(std::map<int64_t, std::unique_ptr<LogSegment>>::iterator it, int64_t now_ms) {
   std::unique_ptr<LogSegment> seg = std::move(it->second);
   segments_.erase(it);
+  ::unlink((dir_ + "/" + offset_file_stem(seg->base_offset()) + kTxnIndexExt).c_str());
+  producer_state_.drop_aborted_before(segments_.empty() ? log_end_offset_ : segments_.begin()->first);
   MOLDAU_RETURN_IF_ERROR(seg->add_suffix(".deleted"));
   if (config_.file_delete_delay_ms <= 0) return seg->remove_files();
   pending_deletes_.push_back({std::move(seg), now_ms + config_.file_delete_delay_ms});
@@ -455,6 +520,7 @@ Result<int32_t> PartitionLog::apply_retention(int64_t now_ms) {
 Status PartitionLog::close() {
   std::lock_guard lock(mu_);
   for (auto& [b, seg] : segments_) MOLDAU_RETURN_IF_ERROR(seg->persist_indexes(false));
+  MOLDAU_RETURN_IF_ERROR(write_producer_snapshot());
   return active()->seal();
 }
 
@@ -540,6 +606,129 @@ const LogConfig& PartitionLog::config() const {
 void PartitionLog::set_config(const LogConfig& config) {
   std::lock_guard lock(mu_);
   config_ = config;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Producer state and transactions
+
+int64_t PartitionLog::last_stable_offset() const {
+  std::lock_guard lock(mu_);
+  int64_t first_unstable = producer_state_.first_unstable_offset();
+  return first_unstable >= 0 ? std::min(first_unstable, high_watermark_) : high_watermark_;
+}
+
+std::vector<AbortedTxn> PartitionLog::aborted_transactions(int64_t from, int64_t to) const {
+  std::lock_guard lock(mu_);
+  return producer_state_.aborted_between(from, to);
+}
+
+std::vector<ProducerEntry> PartitionLog::producer_entries() const {
+  std::lock_guard lock(mu_);
+  std::vector<ProducerEntry> out;
+  for (const auto& [pid, e] : producer_state_.producers()) out.push_back(e);
+  return out;
+}
+
+void PartitionLog::expire_producers(int64_t now_ms, int64_t expiration_ms) {
+  std::lock_guard lock(mu_);
+  producer_state_.expire(now_ms, expiration_ms);
+}
+
+Status PartitionLog::append_txn_index(const AbortedTxn& a) {
+  auto it = segments_.upper_bound(a.last_offset);
+  if (it != segments_.begin()) --it;
+  std::string path = dir_ + "/" + offset_file_stem(it->first) + kTxnIndexExt;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("open", path, errno);
+  std::string entry = encode_aborted_txn(a);
+  ssize_t n = ::write(fd, entry.data(), entry.size());
+  int err = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(entry.size())) return io_error("write", path, n < 0 ? err : EIO);
+  return Status();
+}
+
+Status PartitionLog::write_producer_snapshot() {
+  std::string path = dir_ + "/" + offset_file_stem(log_end_offset_) + kSnapshotExt;
+  MOLDAU_RETURN_IF_ERROR(write_file_atomically(path, producer_state_.encode_snapshot()));
+  // Keep the newest few.
+  MOLDAU_ASSIGN_OR_RETURN(std::vector<std::string> names, list_dir(dir_));
+  std::vector<int64_t> offsets;
+  for (const auto& n : names) {
+    int64_t off = 0;
+    if (parse_segment_name(n, kSnapshotExt, &off)) offsets.push_back(off);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  for (size_t i = 0; i + kSnapshotsToKeep < offsets.size(); ++i)
+    ::unlink((dir_ + "/" + offset_file_stem(offsets[i]) + kSnapshotExt).c_str());
+  return Status();
+}
+
+Status PartitionLog::rebuild_producer_state() {
+  producer_state_.clear();
+  producer_state_.truncate_aborted(INT64_MIN);
+  MOLDAU_ASSIGN_OR_RETURN(std::vector<std::string> names, list_dir(dir_));
+  // The newest usable snapshot at or below the log end; later ones describe cut offsets.
+  std::vector<int64_t> snapshots;
+  for (const auto& n : names) {
+    int64_t off = 0;
+    if (!parse_segment_name(n, kSnapshotExt, &off)) continue;
+    if (off > log_end_offset_) {
+      ::unlink((dir_ + "/" + n).c_str());
+      continue;
+    }
+    snapshots.push_back(off);
+  }
+  std::sort(snapshots.rbegin(), snapshots.rend());
+  int64_t from = segments_.begin()->first;
+  for (int64_t off : snapshots) {
+    if (off < segments_.begin()->first) break;
+    std::string path = dir_ + "/" + offset_file_stem(off) + kSnapshotExt;
+    auto bytes = read_whole_file(path);
+    if (bytes.ok() && producer_state_.load_snapshot(*bytes, path).ok()) {
+      from = off;
+      break;
+    }
+    producer_state_.clear();
+  }
+  // Aborted transactions: the .txnindex entries before `from`; replay adds the later ones.
+  for (auto& [base, seg] : segments_) {
+    std::string path = dir_ + "/" + offset_file_stem(base) + kTxnIndexExt;
+    if (!file_exists(path)) continue;
+    MOLDAU_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path));
+    std::vector<AbortedTxn> entries = decode_txn_index(bytes);
+    std::string kept;
+    for (const auto& a : entries) {
+      if (a.last_offset >= from) continue;
+      producer_state_.add_aborted(a);
+      kept += encode_aborted_txn(a);
+    }
+    if (kept.size() != bytes.size()) MOLDAU_RETURN_IF_ERROR(write_file_atomically(path, kept));
+  }
+  // Replay the log after the snapshot.
+  for (auto& [base, seg] : segments_) {
+    if (seg->next_offset() <= from || seg->empty()) continue;
+    int64_t pos = 0;
+    if (from > base) {
+      MOLDAU_ASSIGN_OR_RETURN(std::optional<BatchLocation> loc, seg->translate_offset(from));
+      if (!loc) continue;
+      pos = loc->position;
+    }
+    BatchScanner scanner(seg->file()->fd(), seg->log_path(), pos, seg->size(), true);
+    ScannedBatch b;
+    for (;;) {
+      ScanResult r = scanner.next(&b);
+      if (r != ScanResult::kBatch) {
+        if (r == ScanResult::kIoError) return scanner.status();
+        break;
+      }
+      if (b.header.producer_id < 0 || b.header.last_offset() < from) continue;
+      auto pb = producer_batch_of(b.header, b.data, b.header.base_offset);
+      if (!pb.ok()) continue;
+      if (auto aborted = producer_state_.update(*pb)) MOLDAU_RETURN_IF_ERROR(append_txn_index(*aborted));
+    }
+  }
+  return Status();
 }
 
 }  // namespace moldau::storage

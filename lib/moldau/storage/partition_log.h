@@ -26,6 +26,7 @@
 #include "moldau/storage/checkpoint.h"
 #include "moldau/storage/log_config.h"
 #include "moldau/storage/log_segment.h"
+#include "moldau/storage/producer_state.h"
 
 namespace moldau::storage {
 
@@ -45,6 +46,9 @@ struct AppendOptions {
   bool verify_crc = true;
   // Single node: the high watermark follows the log end offset.
   bool update_high_watermark = true;
+  // Producer-state checks (producer_state.h): kClient for Produce, with duplicate detection.
+  // Replica appends (assign_offsets false) are not checked.
+  AppendOrigin origin = AppendOrigin::kCoordinator;
 };
 
 struct AppendInfo {
@@ -57,6 +61,9 @@ struct AppendInfo {
   int32_t batches = 0;
   int64_t records = 0;
   int64_t bytes = 0;
+  // A client retry of a batch already in the log: nothing was appended and the offsets are
+  // the original batch's.
+  bool duplicate = false;
 };
 
 struct ReadResult {
@@ -173,6 +180,16 @@ class PartitionLog {
   // OffsetForLeaderEpoch: {largest epoch <= requested, its end offset}; {-1, -1} when unknown.
   std::pair<int32_t, int64_t> end_offset_for_epoch(int32_t epoch) const;
 
+  // Transactions (producer_state.h). The last stable offset: the first offset of the oldest
+  // open transaction, capped by the high watermark.
+  int64_t last_stable_offset() const;
+  // Aborted transactions overlapping [from, to), for read_committed fetches.
+  std::vector<AbortedTxn> aborted_transactions(int64_t from, int64_t to) const;
+  // A copy of the producer entries (DescribeProducers).
+  std::vector<ProducerEntry> producer_entries() const;
+  // Forgets producers idle for producer.id.expiration.ms with no open transaction.
+  void expire_producers(int64_t now_ms, int64_t expiration_ms);
+
   std::optional<Uuid> topic_id() const;
   Status set_topic_id(const Uuid& id);  // writes partition.metadata
 
@@ -190,6 +207,11 @@ class PartitionLog {
   Status truncate_epoch_cache_from_end(int64_t end_offset);
   LogSegment* active() const { return segments_.rbegin()->second.get(); }
   Status replace_segment(int64_t base, int64_t now_ms);
+  // Producer state: snapshot at the log end (on roll and close), and the rebuild from the
+  // last snapshot at or below the log end plus the log after it (open, truncation).
+  Status write_producer_snapshot();
+  Status rebuild_producer_state();
+  Status append_txn_index(const AbortedTxn& a);
 
   mutable std::mutex mu_;
   std::string dir_;
@@ -212,6 +234,7 @@ class PartitionLog {
     int64_t due_ms;
   };
   std::vector<PendingDelete> pending_deletes_;
+  ProducerStateManager producer_state_;
 };
 
 }  // namespace moldau::storage

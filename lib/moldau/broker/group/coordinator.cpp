@@ -110,7 +110,8 @@ Status GroupCoordinator::ensure_offsets_topic() {
 // Persistence
 
 Status GroupCoordinator::append(const std::string& group_id,
-                                std::vector<std::pair<Bytes, std::optional<Bytes>>> records) {
+                                std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
+                                int64_t producer_id, int16_t producer_epoch) {
   if (records.empty()) return Status();
   MOLDAU_RETURN_IF_ERROR(ensure_offsets_topic());
   int32_t partition = partition_for(group_id);
@@ -118,7 +119,14 @@ Status GroupCoordinator::append(const std::string& group_id,
   if (!log)
     return Status(ErrorCode::kCoordinatorNotAvailable,
                   "no log for " + std::string(kConsumerOffsetsTopic) + "-" + std::to_string(partition));
-  protocol::BatchBuilder builder({});
+  protocol::BatchBuilder::Options bo;
+  if (producer_id >= 0) {
+    // A transactional offset commit: part of the producer's transaction.
+    bo.producer_id = producer_id;
+    bo.producer_epoch = producer_epoch;
+    bo.transactional = true;
+  }
+  protocol::BatchBuilder builder(bo);
   int64_t now = wall_clock_ms();
   for (auto& [key, value] : records) {
     protocol::Record r;
@@ -169,6 +177,8 @@ Status GroupCoordinator::load() {
   if (!topic) return Status();
   std::map<std::string, std::optional<protocol::GroupMetadataValue>> loaded_groups;
   std::map<std::string, std::map<TopicPartition, CommittedOffset>> loaded_offsets;
+  // Transactional commits by producer id, until their marker.
+  std::map<int64_t, std::map<std::string, std::map<TopicPartition, CommittedOffset>>> loaded_pending;
   int64_t records = 0;
   for (int32_t p = 0; p < topic->partition_count(); ++p) {
     storage::PartitionLog* log = broker_.logs().get(kConsumerOffsetsTopic, p);
@@ -191,6 +201,20 @@ Status GroupCoordinator::load() {
       int64_t before = offset;
       while (it.next(&view)) {
         const auto& h = view.header;
+        if (h.is_control() && h.producer_id >= 0 && h.next_offset() > offset) {
+          auto decoded = protocol::decode_records(view.bytes);
+          if (decoded.ok() && !decoded->records.empty() && decoded->records[0].key &&
+              decoded->records[0].key->size() >= 4) {
+            const auto* k = reinterpret_cast<const uint8_t*>(decoded->records[0].key->data());
+            bool commit = ((k[2] << 8) | k[3]) == 1;
+            if (auto pit = loaded_pending.find(h.producer_id); pit != loaded_pending.end()) {
+              if (commit)
+                for (auto& [gid, offs] : pit->second)
+                  for (auto& [tp, o] : offs) loaded_offsets[gid][tp] = o;
+              loaded_pending.erase(pit);
+            }
+          }
+        }
         if (!h.is_control()) {
           auto decoded = protocol::decode_records(view.bytes);
           if (!decoded.ok()) return decoded.status();
@@ -210,8 +234,12 @@ Status GroupCoordinator::load() {
               }
               auto v = protocol::decode_offset_commit_value(value);
               if (!v.ok()) continue;
-              loaded_offsets[ok->group][tp] = CommittedOffset{v->offset, v->leader_epoch, v->metadata,
-                                                              v->commit_timestamp, v->expire_timestamp};
+              CommittedOffset co{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp,
+                                 v->expire_timestamp};
+              if (h.is_transactional() && h.producer_id >= 0)
+                loaded_pending[h.producer_id][ok->group][tp] = co;
+              else
+                loaded_offsets[ok->group][tp] = co;
             } else {
               const auto& gk = std::get<protocol::GroupMetadataKey>(*key);
               if (!r.value) {
@@ -259,6 +287,8 @@ Status GroupCoordinator::load() {
     Group& g = get_or_create(id);
     g.offsets = std::move(offsets);
   }
+  for (auto& [pid, by_group] : loaded_pending)
+    for (auto& [gid, offs] : by_group) get_or_create(gid).pending_txn_offsets[pid] = std::move(offs);
   if (records > 0)
     group_log().info("Loaded {} groups from {} records of {}", groups_.size(), records,
                      kConsumerOffsetsTopic);
@@ -847,6 +877,78 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, const std::st
         CommittedOffset{o->offset, o->leader_epoch, o->metadata.value_or(""), now,
                         expire_timestamp >= 0 ? now + expire_timestamp : -1};
   }
+}
+
+void GroupCoordinator::commit_txn_offsets(const std::string& group_id, int64_t producer_id,
+                                          int16_t producer_epoch, const std::string& member_id,
+                                          const std::optional<std::string>& instance_id, int32_t generation,
+                                          std::vector<OffsetToCommit>& offsets) {
+  auto fail_all = [&](ErrorCode e) {
+    for (auto& o : offsets)
+      if (o.error == ErrorCode::kNone) o.error = e;
+  };
+  if (shut_down_) return fail_all(ErrorCode::kNotCoordinator);
+  if (group_id.empty()) return fail_all(ErrorCode::kInvalidGroupId);
+  Group* g = find_mut(group_id);
+  if (!g) g = &get_or_create(group_id);
+  ErrorCode e = ErrorCode::kNone;
+  if (g->is(GroupState::kDead)) {
+    e = ErrorCode::kCoordinatorNotAvailable;
+  } else if (!member_id.empty() || instance_id) {
+    e = validate_current_member(*g, member_id, instance_id);
+    if (e == ErrorCode::kNone && generation >= 0 && generation != g->generation) e = ErrorCode::kIllegalGeneration;
+  } else if (generation >= 0 && generation != g->generation) {
+    e = ErrorCode::kIllegalGeneration;
+  }
+  if (e != ErrorCode::kNone) return fail_all(e);
+  const int64_t now = wall_clock_ms();
+  std::vector<std::pair<Bytes, std::optional<Bytes>>> records;
+  std::vector<OffsetToCommit*> accepted;
+  for (auto& o : offsets) {
+    if (o.error != ErrorCode::kNone) continue;
+    if (o.metadata && o.metadata->size() > kOffsetMetadataMaxBytes) {
+      o.error = ErrorCode::kOffsetMetadataTooLarge;
+      continue;
+    }
+    protocol::OffsetCommitValue v;
+    v.offset = o.offset;
+    v.leader_epoch = o.leader_epoch;
+    v.metadata = o.metadata.value_or("");
+    v.commit_timestamp = now;
+    records.emplace_back(protocol::encode_offset_commit_key(group_id, o.topic, o.partition),
+                         protocol::encode_offset_commit_value(v));
+    accepted.push_back(&o);
+  }
+  if (records.empty()) return;
+  Status s = append(group_id, std::move(records), producer_id, producer_epoch);
+  g = find_mut(group_id);
+  if (!s.ok() || !g) {
+    ErrorCode err = s.code() == ErrorCode::kInvalidProducerEpoch ? ErrorCode::kProducerFenced
+                                                                  : ErrorCode::kCoordinatorNotAvailable;
+    for (auto* o : accepted) o->error = err;
+    return;
+  }
+  auto& pending = g->pending_txn_offsets[producer_id];
+  for (auto* o : accepted)
+    pending[{o->topic, o->partition}] = CommittedOffset{o->offset, o->leader_epoch, o->metadata.value_or(""), now, -1};
+}
+
+void GroupCoordinator::complete_txn(int64_t producer_id, bool commit) {
+  for (auto& [id, g] : groups_) {
+    auto it = g->pending_txn_offsets.find(producer_id);
+    if (it == g->pending_txn_offsets.end()) continue;
+    if (commit)
+      for (auto& [tp, o] : it->second) g->offsets[tp] = o;
+    g->pending_txn_offsets.erase(it);
+  }
+}
+
+bool GroupCoordinator::has_pending_txn_offsets(const std::string& group_id) const {
+  const Group* g = find(group_id);
+  if (!g) return false;
+  for (const auto& [pid, offs] : g->pending_txn_offsets)
+    if (!offs.empty()) return true;
+  return false;
 }
 
 ErrorCode GroupCoordinator::fetch_offsets(const std::string& group_id,

@@ -127,6 +127,18 @@ class GroupCoordinator {
   void commit_offsets(const std::string& group_id, const std::string& member_id,
                       const std::optional<std::string>& instance_id, int32_t generation,
                       int64_t expire_timestamp, std::vector<OffsetToCommit>& offsets);
+  // TxnOffsetCommit: checks the member as Kafka's doTxnCommitOffsets does, appends the
+  // offsets as a transactional batch of the producer and holds them pending until
+  // complete_txn().
+  void commit_txn_offsets(const std::string& group_id, int64_t producer_id, int16_t producer_epoch,
+                          const std::string& member_id, const std::optional<std::string>& instance_id,
+                          int32_t generation, std::vector<OffsetToCommit>& offsets);
+  // The transaction's marker landed in __consumer_offsets: its pending offsets become the
+  // committed ones (commit) or are dropped (abort).
+  void complete_txn(int64_t producer_id, bool commit);
+  // Whether the group has transactional offsets not yet completed (OffsetFetch require_stable).
+  bool has_pending_txn_offsets(const std::string& group_id) const;
+
   // `partitions` nullopt: every committed offset of the group. Returns the group-level error.
   ErrorCode fetch_offsets(const std::string& group_id,
                           const std::optional<std::vector<TopicPartition>>& partitions,
@@ -178,7 +190,8 @@ class GroupCoordinator {
 
   // Appends records to the group's partition of __consumer_offsets (value nullopt: tombstone).
   Status append(const std::string& group_id,
-                std::vector<std::pair<Bytes, std::optional<Bytes>>> records);
+                std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
+                int64_t producer_id = -1, int16_t producer_epoch = -1);
   Status store_group(const Group& g);
   // Removes a Dead group from memory when it has nothing left.
   void maybe_forget(const std::string& group_id);

@@ -141,6 +141,9 @@ class Group {
   bool new_member_added = false;        // during the initial rebalance delay
   bool initial_delay = false;           // the join phase waits out group.initial.rebalance.delay.ms
   std::map<TopicPartition, CommittedOffset> offsets;
+  // Transactional offset commits (TxnOffsetCommit) by producer id, made visible by the
+  // transaction's COMMIT marker, dropped by its ABORT.
+  std::map<int64_t, std::map<TopicPartition, CommittedOffset>> pending_txn_offsets;
   // Join deadline (rebalance timeout / initial delay) of the current rebalance.
   std::shared_ptr<asio::steady_timer> join_timer;
   uint64_t join_seq = 0;

@@ -44,21 +44,30 @@ int64_t read_all(Broker& broker, const FetchRequest& req, int16_t version, Fetch
         pd.error_code = to_wire(ErrorCode::kFencedLeaderEpoch);
       }
       int64_t hw = log->high_watermark();
+      int64_t lso = log->last_stable_offset();
+      const bool committed = req.isolation_level == kReadCommitted;
+      // read_committed sees records below the last stable offset only.
+      const int64_t visible = committed ? lso : hw;
       pd.high_watermark = hw;
-      pd.last_stable_offset = hw;
+      pd.last_stable_offset = lso;
       pd.log_start_offset = log->log_start_offset();
-      if (req.isolation_level == kReadCommitted) pd.aborted_transactions.emplace();
+      if (committed) pd.aborted_transactions.emplace();
       if (pd.error_code == 0) {
         int64_t offset = p.fetch_offset;
         if (offset < log->log_start_offset() || offset > log->log_end_offset()) {
           pd.error_code = to_wire(ErrorCode::kOffsetOutOfRange);
-        } else if (offset < hw) {
+        } else if (offset < visible) {
           int32_t limit = static_cast<int32_t>(
               std::min<int64_t>(p.partition_max_bytes, std::max<int64_t>(budget, 0)));
           bool first = total == 0;
           if (limit > 0 || first) {
-            auto read = log->read(offset, std::max(limit, 1), hw, first);
+            auto read = log->read(offset, std::max(limit, 1), visible, first);
             if (read.ok()) {
+              if (committed && !read->slices.empty()) {
+                // Kafka's collectAbortedTransactions: those overlapping the fetched range.
+                for (const auto& a : log->aborted_transactions(offset, visible))
+                  pd.aborted_transactions->push_back({a.producer_id, a.first_offset});
+              }
               pd.records.slices = std::move(read->slices);
               total += read->bytes;
               budget -= read->bytes;

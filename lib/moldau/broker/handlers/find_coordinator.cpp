@@ -3,6 +3,7 @@
 #include "moldau/broker/broker.h"
 #include "moldau/broker/group/coordinator.h"
 #include "moldau/broker/handlers/handlers.h"
+#include "moldau/broker/txn/coordinator.h"
 #include "moldau/protocol/messages/find_coordinator.h"
 
 namespace moldau::broker::handlers {
@@ -30,7 +31,10 @@ asio::awaitable<Status> find_coordinator(RequestContext& ctx) {
     ErrorCode error = ErrorCode::kNone;
     if (req->key_type == kGroupKey) {
       if (!broker.groups().ensure_offsets_topic().ok()) error = ErrorCode::kCoordinatorNotAvailable;
-    } else if (req->key_type != kTransactionKey) {
+    } else if (req->key_type == kTransactionKey) {
+      // __transaction_state is created on first use, as Kafka does.
+      if (!broker.txn().ensure_state_topic().ok()) error = ErrorCode::kCoordinatorNotAvailable;
+    } else {
       error = ErrorCode::kInvalidRequest;
     }
     if (error == ErrorCode::kNone) {

@@ -33,6 +33,15 @@ MOLDAU_HANDLER(offset_delete);
 MOLDAU_HANDLER(list_groups);
 MOLDAU_HANDLER(describe_groups);
 MOLDAU_HANDLER(delete_groups);
+MOLDAU_HANDLER(init_producer_id);
+MOLDAU_HANDLER(add_partitions_to_txn);
+MOLDAU_HANDLER(add_offsets_to_txn);
+MOLDAU_HANDLER(end_txn);
+MOLDAU_HANDLER(write_txn_markers);
+MOLDAU_HANDLER(txn_offset_commit);
+MOLDAU_HANDLER(describe_producers);
+MOLDAU_HANDLER(describe_transactions);
+MOLDAU_HANDLER(list_transactions);
 
 #undef MOLDAU_HANDLER
 

@@ -35,8 +35,11 @@ asio::awaitable<Status> list_offsets(RequestContext& ctx) {
         pr.error_code = to_wire(ErrorCode::kFencedLeaderEpoch);
       } else {
         int64_t offset = -1, timestamp = -1;
+        // read_committed (v2+) sees up to the last stable offset.
+        const int64_t visible = v >= 2 && req->isolation_level == 1 ? log->last_stable_offset()
+                                                                    : log->high_watermark();
         if (p.timestamp == storage::kLatestTimestamp) {
-          offset = log->high_watermark();
+          offset = visible;
         } else if (p.timestamp == storage::kEarliestTimestamp ||
                    p.timestamp == storage::kEarliestLocalTimestamp) {
           offset = log->log_start_offset();
@@ -48,7 +51,7 @@ asio::awaitable<Status> list_offsets(RequestContext& ctx) {
             offset = (*found)->offset;
             timestamp = (*found)->timestamp;
             // Only offsets below the high watermark are visible.
-            if (offset >= log->high_watermark()) offset = timestamp = -1;
+            if (offset >= visible) offset = timestamp = -1;
           }
         }
         if (v == 0) {

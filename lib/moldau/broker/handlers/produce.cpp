@@ -52,6 +52,7 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
         } else {
           storage::AppendOptions ao;
           ao.verify_crc = false;  // validate_produce_records checked it
+          ao.origin = storage::AppendOrigin::kClient;  // sequence checks, retries deduplicated
           auto info = log->append(*pd.records.data, broker.leader_epoch(), ao);
           if (!info.ok()) {
             logger("produce").error("append to {}-{} failed: {}", topic.name, pd.index,
