@@ -69,9 +69,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const size_t max_frame = static_cast<size_t>(broker_.config().socket_request_max_bytes);
     std::vector<uint8_t> in(64 * 1024);
     size_t filled = 0;
+    // Bytes that the frame at the start of the buffer needs in all (after the loop below moved
+    // it there). The buffer grows by doubling up to that as bytes arrive, never to the size a
+    // frame announces: a peer that announces 100 MiB and sends 10 bytes costs 64 KiB, not 100 MiB.
+    size_t want = 0;
     for (;;) {
       asio::error_code ec;
-      if (filled == in.size()) in.resize(in.size() * 2);
+      if (filled == in.size()) in.resize(std::min(in.size() * 2, std::max(want, in.size() + 1)));
       size_t n = co_await socket_.async_read_some(asio::buffer(in.data() + filled, in.size() - filled),
                                                   asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;  // closed by the peer or by us
@@ -89,8 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           co_return;
         }
         if (filled - pos - 4 < static_cast<size_t>(size)) {
-          // Make room for the rest of this frame, never more than the limit.
-          if (static_cast<size_t>(size) + 4 > in.size()) in.resize(static_cast<size_t>(size) + 4);
+          want = static_cast<size_t>(size) + 4;  // at most socket.request.max.bytes + 4
           break;
         }
         std::span<const uint8_t> frame(in.data() + pos + 4, static_cast<size_t>(size));
@@ -106,6 +109,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
           co_await flush();
           co_return;
         }
+        // queued.max.requests bounds the answers held per connection: a client pipelining many
+        // small requests gets them written out in groups, and while the socket does not drain,
+        // nothing more is read from it.
+        if (out_.size() >= static_cast<size_t>(std::max(broker_.config().queued_max_requests, 1)) &&
+            !co_await flush())
+          co_return;
       }
       if (pos > 0) {
         std::memmove(in.data(), in.data() + pos, filled - pos);

@@ -21,7 +21,7 @@ asio::awaitable<Status> api_versions(RequestContext& ctx) {
   std::sort(resp.api_keys.begin(), resp.api_keys.end(),
             [](const auto& a, const auto& b) { return a.api_key < b.api_key; });
 
-  if (ctx.version() > ApiVersionsRequest::kMaxVersion) {
+  if (ctx.version() > ApiVersionsRequest::kMaxVersion || ctx.version() < 0) {
     resp.error_code = to_wire(ErrorCode::kUnsupportedVersion);
     protocol::encode_body(ctx.response, resp, 0);
     ctx.responded = true;
