@@ -133,7 +133,14 @@ bool LogSegment::should_roll(const LogConfig& config, int64_t bytes, int64_t las
 }
 
 Status LogSegment::append(std::span<const uint8_t> batches) {
-  MOLDAU_RETURN_IF_ERROR(pwrite_all(file_->fd(), batches.data(), batches.size(), size_, log_path_));
+  Status written = pwrite_all(file_->fd(), batches.data(), batches.size(), size_, log_path_);
+  if (!written.ok()) {
+    // A short write (disk full, I/O error) may have left part of the batches after size_: cut
+    // it off, so the file holds exactly the batches appended before and a later append or a
+    // recovery after a clean shutdown never sees the torn tail.
+    (void)::ftruncate(file_->fd(), size_);
+    return written;
+  }
   int64_t pos = size_;
   const uint8_t* p = batches.data();
   const uint8_t* end = p + batches.size();
