@@ -49,6 +49,13 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
           fail(batch.status().code(), batch.status().message());
           logger("produce").debug("rejected batch for {}-{}: {}", topic.name, pd.index,
                                   batch.status().to_string());
+        } else if (static_cast<int64_t>(batch->bytes.size()) > log->config().segment_bytes) {
+          // As Kafka's UnifiedLog.append: records that cannot fit in one segment.
+          fail(ErrorCode::kRecordListTooLarge,
+               "Message batch size is " + std::to_string(batch->bytes.size()) +
+                   " bytes in append to partition " + topic.name + "-" + std::to_string(pd.index) +
+                   " which exceeds the maximum configured segment size of " +
+                   std::to_string(log->config().segment_bytes) + ".");
         } else {
           storage::AppendOptions ao;
           ao.verify_crc = false;  // validate_produce_records checked it
