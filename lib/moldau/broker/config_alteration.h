@@ -3,7 +3,9 @@
 // per-resource request sanity, broker resources (Moldau applies no broker config at run time,
 // so every change is refused as Kafka refuses a read-only key), topic existence.
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "moldau/broker/config.h"
@@ -30,5 +32,27 @@ Status check_topic_resource(const std::string& name, bool exists);
 
 // INVALID_REQUEST's message for a resource type other than TOPIC and BROKER.
 std::string unknown_resource_type_message(int8_t type);
+
+// The response of AlterConfigs or IncrementalAlterConfigs: one entry per resource, in request
+// order; a resource named twice fails with INVALID_REQUEST, any other gets the Status of
+// `alter_one(resource)`.
+template <class Response, class Resources, class AlterOne>
+Response alter_each_resource(const Resources& resources, AlterOne&& alter_one) {
+  std::map<std::pair<int8_t, std::string>, int> seen;
+  for (const auto& res : resources) ++seen[{res.resource_type, res.resource_name}];
+  Response resp;
+  for (const auto& res : resources) {
+    Status s = seen[{res.resource_type, res.resource_name}] > 1
+                   ? Status(ErrorCode::kInvalidRequest, "Each resource must appear at most once.")
+                   : alter_one(res);
+    typename Response::AlterConfigsResourceResponse r;
+    r.resource_type = res.resource_type;
+    r.resource_name = res.resource_name;
+    r.error_code = to_wire(s.code());
+    if (!s.ok()) r.error_message = s.message();
+    resp.responses.push_back(std::move(r));
+  }
+  return resp;
+}
 
 }  // namespace moldau::broker

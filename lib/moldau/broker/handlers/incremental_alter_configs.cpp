@@ -110,21 +110,9 @@ asio::awaitable<Status> incremental_alter_configs(RequestContext& ctx) {
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
 
-  std::map<std::pair<int8_t, std::string>, int> seen;
-  for (const auto& res : req->resources) ++seen[{res.resource_type, res.resource_name}];
-
-  IncrementalAlterConfigsResponse resp;
-  for (const auto& res : req->resources) {
-    Status s = seen[{res.resource_type, res.resource_name}] > 1
-                   ? Status(ErrorCode::kInvalidRequest, "Each resource must appear at most once.")
-                   : alter_one(broker, res, req->validate_only);
-    IncrementalAlterConfigsResponse::AlterConfigsResourceResponse r;
-    r.resource_type = res.resource_type;
-    r.resource_name = res.resource_name;
-    r.error_code = to_wire(s.code());
-    if (!s.ok()) r.error_message = s.message();
-    resp.responses.push_back(std::move(r));
-  }
+  auto resp = alter_each_resource<IncrementalAlterConfigsResponse>(req->resources, [&](const auto& res) {
+    return alter_one(broker, res, req->validate_only);
+  });
   ctx.respond(resp);
   co_return Status();
 }
