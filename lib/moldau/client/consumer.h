@@ -50,6 +50,9 @@ class Consumer {
   void seek(const std::string& topic, int32_t partition, int64_t offset);
   // Stores offsets to be committed (enable.auto.offset.store=false).
   void store_offsets(rd_kafka_topic_partition_list_t* offsets) { rd_kafka_offsets_store(rk_, offsets); }
+  // The librdkafka handle, for callers that need the raw API (the perf tool polls messages
+  // without copying them). The Consumer keeps ownership.
+  rd_kafka_t* handle() { return rk_; }
   // Leaves the group, committing offsets when auto commit is on. Idempotent.
   void close();
 

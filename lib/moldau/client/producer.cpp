@@ -18,6 +18,7 @@ void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaqu
   } else {
     self->delivered_++;
   }
+  if (self->hook_) self->hook_(m, self->hook_ctx_);
 }
 
 Result<std::unique_ptr<Producer>> Producer::create(const Properties& props) {

@@ -33,6 +33,16 @@ class Producer {
   // Waits until every queued record is delivered or failed, up to timeout_ms.
   Status flush(int timeout_ms);
   void poll(int timeout_ms) { rd_kafka_poll(rk_, timeout_ms); }
+  // The librdkafka handle, for callers that need the raw API (perf tools: rd_kafka_produce
+  // with a msg_opaque, transactions). The Producer keeps ownership.
+  rd_kafka_t* handle() { return rk_; }
+  // Called from poll/flush for every delivery report, after it is counted. `ctx` must outlive
+  // the Producer.
+  using DeliveryHook = void (*)(const rd_kafka_message_t* m, void* ctx);
+  void set_delivery_hook(DeliveryHook hook, void* ctx) {
+    hook_ = hook;
+    hook_ctx_ = ctx;
+  }
 
   int64_t delivered() const { return delivered_; }
   int64_t failed() const { return failed_; }
@@ -45,6 +55,8 @@ class Producer {
   int64_t delivered_ = 0;
   int64_t failed_ = 0;
   std::string first_error_;
+  DeliveryHook hook_ = nullptr;
+  void* hook_ctx_ = nullptr;
 };
 
 }  // namespace moldau::client

@@ -31,7 +31,7 @@ std::string format_help(const std::vector<OptionDoc>& options);
 [[noreturn]] void zookeeper_exit();
 
 // The tools, for parse_error_exit.
-enum class Tool { kTopics, kConsoleProducer, kConsoleConsumer, kConsumerGroups };
+enum class Tool { kTopics, kConsoleProducer, kConsoleConsumer, kConsumerGroups, kConsumerPerf };
 // Each tool's option table (defined next to its logic).
 const std::vector<OptionDoc>& help_table(Tool tool);
 // Turns a command-line parser's error (CLI11's exception name and text) into joptsimple's

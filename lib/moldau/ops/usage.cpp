@@ -4,6 +4,7 @@
 #include "moldau/ops/console_consumer.h"
 #include "moldau/ops/console_producer.h"
 #include "moldau/ops/consumer_groups.h"
+#include "moldau/ops/consumer_perf.h"
 #include "moldau/ops/topics.h"
 
 namespace moldau::ops {
@@ -14,6 +15,7 @@ const std::vector<OptionDoc>& help_table(Tool tool) {
     case Tool::kConsoleProducer: return console_producer_help_table();
     case Tool::kConsoleConsumer: return console_consumer_help_table();
     case Tool::kConsumerGroups: return consumer_groups_help_table();
+    case Tool::kConsumerPerf: return consumer_perf_help_table();
   }
   return topics_help_table();
 }

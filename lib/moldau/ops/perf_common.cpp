@@ -1,0 +1,161 @@
+#include "moldau/ops/perf_common.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+namespace moldau::ops {
+
+int64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+std::string java_fixed(double v, int prec) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+
+std::string java_double(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
+  double a = std::fabs(v);
+  bool sci = a < 1e-3 || a >= 1e7;
+  char buf[64];
+  for (int prec = 1; prec <= 17; prec++) {
+    std::snprintf(buf, sizeof buf, sci ? "%.*e" : "%.*g", sci ? prec - 1 : prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string s = buf;
+  if (!sci) {
+    if (s.find('e') != std::string::npos) {  // %g chose an exponent: print plainly
+      std::snprintf(buf, sizeof buf, "%.17f", v);
+      s = buf;
+      while (s.back() == '0') s.pop_back();
+    }
+    if (s.find('.') == std::string::npos) s += ".0";
+    if (s.back() == '.') s += "0";
+    return s;
+  }
+  // 1.5e-04 -> 1.5E-4
+  auto e = s.find('e');
+  std::string mant = s.substr(0, e), ex = s.substr(e + 1);
+  if (mant.find('.') == std::string::npos) mant += ".0";
+  int exp = std::atoi(ex.c_str());
+  return mant + "E" + std::to_string(exp);
+}
+
+std::string random_uuid() {
+  std::random_device rd;
+  std::mt19937_64 g(((uint64_t)rd() << 32) ^ rd());
+  uint64_t hi = g(), lo = g();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                        // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // IETF variant
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
+                (unsigned long long)((hi >> 16) & 0xFFFF), (unsigned long long)(hi & 0xFFFF),
+                (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+std::string java_date_format(const std::string& p, int64_t ms) {
+  time_t secs = (time_t)(ms / 1000);
+  struct tm t;
+  localtime_r(&secs, &t);
+  int millis = (int)(ms % 1000);
+  std::string out;
+  auto num = [&](long v, size_t width) {
+    std::string s = std::to_string(v);
+    while (s.size() < width) s = "0" + s;
+    out += s;
+  };
+  static const char* kMonths[] = {"January", "February", "March", "April", "May", "June", "July",
+                                  "August", "September", "October", "November", "December"};
+  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  for (size_t i = 0; i < p.size();) {
+    char c = p[i];
+    if (c == '\'') {  // quoted literal; '' is a quote
+      size_t j = i + 1;
+      if (j < p.size() && p[j] == '\'') {
+        out += '\'';
+        i += 2;
+        continue;
+      }
+      while (j < p.size() && p[j] != '\'') out += p[j++];
+      i = j + 1;
+      continue;
+    }
+    if (!std::isalpha((unsigned char)c)) {
+      out += c;
+      i++;
+      continue;
+    }
+    size_t n = 1;
+    while (i + n < p.size() && p[i + n] == c) n++;
+    switch (c) {
+      case 'y': n == 2 ? num((t.tm_year + 1900) % 100, 2) : num(t.tm_year + 1900, n); break;
+      case 'M':
+        if (n >= 4) out += kMonths[t.tm_mon];
+        else if (n == 3) out += std::string(kMonths[t.tm_mon]).substr(0, 3);
+        else num(t.tm_mon + 1, n);
+        break;
+      case 'd': num(t.tm_mday, n); break;
+      case 'H': num(t.tm_hour, n); break;
+      case 'h': num(t.tm_hour % 12 == 0 ? 12 : t.tm_hour % 12, n); break;
+      case 'm': num(t.tm_min, n); break;
+      case 's': num(t.tm_sec, n); break;
+      case 'S': num(millis, n); break;
+      case 'a': out += t.tm_hour < 12 ? "AM" : "PM"; break;
+      case 'E': out += n >= 4 ? std::string(kDays[t.tm_wday]) : std::string(kDays[t.tm_wday]).substr(0, 3); break;
+      case 'Z': {
+        long off = t.tm_gmtoff / 60;
+        char b[48];
+        std::snprintf(b, sizeof b, "%c%02ld%02ld", off < 0 ? '-' : '+', std::labs(off) / 60, std::labs(off) % 60);
+        out += b;
+        break;
+      }
+      case 'X': {
+        long off = t.tm_gmtoff / 60;
+        if (off == 0) {
+          out += 'Z';
+        } else {
+          char b[48];
+          std::snprintf(b, sizeof b, n >= 3 ? "%c%02ld:%02ld" : "%c%02ld%02ld", off < 0 ? '-' : '+', std::labs(off) / 60,
+                        std::labs(off) % 60);
+          out += b;
+        }
+        break;
+      }
+      case 'z': out += t.tm_zone ? t.tm_zone : "UTC"; break;
+      default: out += std::string(n, c); break;
+    }
+    i += n;
+  }
+  return out;
+}
+
+void print_metrics(std::vector<std::pair<std::string, double>> metrics) {
+  if (metrics.empty()) return;
+  std::sort(metrics.begin(), metrics.end());
+  size_t w = 0;
+  for (const auto& m : metrics) w = std::max(w, m.first.size());
+  std::printf("\n%-*s   %s\n", (int)w, "Metric Name", "Value");
+  for (const auto& [name, value] : metrics) std::printf("%-*s : %s\n", (int)w, name.c_str(), java_fixed(value, 3).c_str());
+}
+
+}  // namespace moldau::ops

@@ -1,0 +1,114 @@
+"""The perf tools against our broker: each runs briefly; its output must have Kafka 3.7's format.
+
+Formats only: how fast anything runs is for scripts/bench, never asserted here.
+"""
+import re
+
+from conftest import tool
+
+PROGRESS = re.compile(r"^\d+ records sent, \d+\.\d records/sec \(\d+\.\d{2} MB/sec\), \d+\.\d ms avg latency, "
+                      r"\d+\.\d ms max latency\.$")
+SUMMARY = re.compile(r"^(\d+) records sent, \d+\.\d{6} records/sec \(\d+\.\d{2} MB/sec\), \d+\.\d{2} ms avg latency, "
+                     r"\d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$")
+HEADER = ("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, "
+          "rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec")
+DATE = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}"
+CSV = re.compile(rf"^{DATE}, {DATE}, \d+\.\d{{4}}, \d+\.\d{{4}}, (\d+), \d+\.\d{{4}}, \d+, \d+, "
+                 r"(\d+\.\d{4}|Infinity|NaN), (\d+\.\d{4}|Infinity|NaN)$")
+
+
+def create(bs, topic, partitions=1):
+    r = tool("kafka-topics", "--bootstrap-server", bs, "--create", "--topic", topic, "--partitions", str(partitions))
+    assert r.returncode == 0, r.stderr
+
+
+def test_producer_perf_summary(broker):
+    create(broker.bootstrap, "perf", 2)
+    r = tool("kafka-producer-perf-test", "--topic", "perf", "--num-records", "2000", "--record-size", "100",
+             "--throughput", "-1", "--producer-props", f"bootstrap.servers={broker.bootstrap}", "acks=all",
+             "linger.ms=5")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert SUMMARY.match(lines[-1]), r.stdout
+    assert SUMMARY.match(lines[-1]).group(1) == "2000"
+    assert all(PROGRESS.match(l) for l in lines[:-1]), r.stdout
+
+
+def test_producer_perf_payload_file_and_metrics(broker, tmp_path):
+    create(broker.bootstrap, "perf-file")
+    payloads = tmp_path / "payloads.txt"
+    payloads.write_text("alpha\nbeta\ngamma\n")
+    config = tmp_path / "producer.properties"
+    config.write_text(f"bootstrap.servers={broker.bootstrap}\n")
+    r = tool("kafka-producer-perf-test", "--topic", "perf-file", "--num-records", "30", "--payload-file",
+             str(payloads), "--throughput", "1000", "--producer.config", str(config), "--print-metrics")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"Reading payloads from: {payloads}"
+    assert lines[1] == "Number of messages read: 3"
+    assert SUMMARY.match(lines[2]) and SUMMARY.match(lines[2]).group(1) == "30", r.stdout
+    assert lines[3] == ""
+    assert re.match(r"^Metric Name +Value$", lines[4])
+    assert any(re.match(r"^producer-metrics:record-send-total:\{client-id=perf-producer-client\} +: 30\.000$", l)
+               for l in lines[5:]), r.stdout
+
+
+def test_producer_perf_usage_errors():
+    r = tool("kafka-producer-perf-test", "--topic", "t", "--num-records", "10", "--record-size", "10",
+             "--throughput", "-1")
+    assert r.returncode == 1
+    assert "producer-performance: error: Either --producer-props or --producer.config must be specified." in r.stderr
+    r = tool("kafka-producer-perf-test")
+    assert r.returncode == 0 and r.stdout.startswith("usage: producer-performance")
+    r = tool("kafka-producer-perf-test", "--version")
+    assert r.returncode == 0 and r.stdout.startswith("3.7.0")
+
+
+def test_consumer_perf_summary(broker):
+    create(broker.bootstrap, "cperf", 2)
+    r = tool("kafka-producer-perf-test", "--topic", "cperf", "--num-records", "3000", "--record-size", "50",
+             "--throughput", "-1", "--producer-props", f"bootstrap.servers={broker.bootstrap}")
+    assert r.returncode == 0, r.stderr
+    r = tool("kafka-consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf",
+             "--messages", "3000", "--timeout", "30000")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == HEADER
+    m = CSV.match(lines[1])
+    assert m, r.stdout
+    assert m.group(1) == "3000"
+    assert len(lines) == 2
+
+    # Fewer records than asked: Kafka's warning, then the summary of what came.
+    r = tool("kafka-consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf",
+             "--messages", "5000", "--timeout", "1500", "--hide-header", "--date-format", "yyyy-MM-dd HH:mm:ss:SSS")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == ("WARNING: Exiting before consuming the expected number of messages: timeout (1500 ms) "
+                        "exceeded. You can use the --timeout option to increase the timeout.")
+    assert CSV.match(lines[1]) and CSV.match(lines[1]).group(1) == "3000", r.stdout
+
+
+def test_consumer_perf_usage():
+    r = tool("kafka-consumer-perf-test", "--topic", "x", "--bootstrap-server", "127.0.0.1:1")
+    assert r.returncode == 1
+    assert r.stderr.startswith('Missing required argument "[messages]"')
+
+
+def test_e2e_latency(broker):
+    r = tool("kafka-e2e-latency", broker.bootstrap, "latency", "1200", "1", "100")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == 'Topic "latency" does not exist. Will create topic with 1 partition(s) and replication factor = 1'
+    assert re.match(r"^0\t\d+\.\d+(E-?\d+)?$", lines[1]), r.stdout
+    assert re.match(r"^1000\t\d+\.\d+(E-?\d+)?$", lines[2]), r.stdout
+    assert re.match(r"^Avg latency: \d+\.\d{4} ms$", lines[3]), r.stdout
+    assert re.match(r"^Percentiles: 50th = \d+, 99th = \d+, 99\.9th = \d+$", lines[4]), r.stdout
+    assert len(lines) == 5
+    assert re.search(r"Percentiles \(us\): 50th = \d+, 99th = \d+, 99\.9th = \d+; \d+ records/s", r.stderr)
+
+    r = tool("kafka-e2e-latency", broker.bootstrap, "latency", "10", "0", "100")
+    assert r.returncode == 1
+    assert "Latency testing requires synchronous acknowledgement. Please use 1 or all" in r.stderr
+    r = tool("kafka-e2e-latency", broker.bootstrap)
+    assert r.returncode == 1 and r.stderr.startswith("USAGE: java org.apache.kafka.tools.EndToEndLatency")
