@@ -43,6 +43,13 @@ Result<std::unique_ptr<LogSegment>> LogSegment::create(const std::string& dir, i
       new LogSegment(dir, base_offset, config, std::make_shared<FileHandle>(fd), 0, now_ms));
   MOLDAU_RETURN_IF_ERROR(seg->offset_index_.remove_file());
   MOLDAU_RETURN_IF_ERROR(seg->time_index_.remove_file());
+  // Both indexes exist from the start, as in Kafka (an empty index is a valid one).
+  for (const char* suffix : {".index", ".timeindex"}) {
+    std::string index_path = seg_path(dir, base_offset, suffix);
+    int index_fd = ::open(index_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (index_fd < 0) return io_error("create", index_path, errno);
+    ::close(index_fd);
+  }
   return seg;
 }
 
