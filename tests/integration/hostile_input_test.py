@@ -309,6 +309,12 @@ BAD_BATCHES = {
     "bad_crc": (lambda: rb.batch([b"x"], crc=0xDEADBEEF), CORRUPT_MESSAGE),
     "flipped_record_byte": (lambda: corrupt(good_batch(), 70), CORRUPT_MESSAGE),
     "count_mismatch": (lambda: rb.batch([b"x", b"y"], count=5, last_offset_delta=1), INVALID_RECORD),
+    "fewer_records_than_count": (lambda: rb.batch([b"x", b"y"], count=5), INVALID_RECORD),
+    "more_records_than_count": (lambda: rb.batch([b"x", b"y", b"z"], count=2), INVALID_RECORD),
+    "record_length_beyond_batch": (
+        lambda: rb.batch(count=1, records_area=rb.zigzag_varint(500) + b"\x00" * 20), INVALID_RECORD),
+    "negative_record_length": (
+        lambda: rb.batch(count=1, records_area=rb.zigzag_varint(-7) + b"\x00" * 20), INVALID_RECORD),
     "last_offset_delta_mismatch": (lambda: rb.batch([b"x", b"y"], last_offset_delta=7), INVALID_RECORD),
     "zero_count": (lambda: rb.batch([], count=0, last_offset_delta=-1), INVALID_RECORD),
     "negative_count": (lambda: rb.batch([b"x"], count=-3, last_offset_delta=0), INVALID_RECORD),

@@ -121,6 +121,34 @@ Status validate_batch(std::span<const uint8_t> batch, const ValidateOptions& opt
     return Status(ErrorCode::kInvalidRecord, at + "transactional batch without a producer id (" +
                                            std::to_string(h.producer_id) + ")");
   }
+  if (h.compression() == Compression::kNone) {
+    // An uncompressed batch must hold exactly recordsCount length-prefixed records that fill
+    // it (Kafka's validator finds the same by iterating the records): a batch whose count lies
+    // would be stored and then stop every consumer that reaches it. Only the lengths are read.
+    size_t p = kBatchHeaderSize;
+    for (int32_t i = 0; i < h.records_count; ++i) {
+      uint32_t raw = 0;
+      size_t n = 0;
+      for (int shift = 0;; shift += 7) {
+        if (shift > 28 || p + n >= batch.size()) { n = 0; break; }
+        uint8_t b = batch[p + n++];
+        raw |= static_cast<uint32_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+      }
+      int64_t len = static_cast<int64_t>(raw >> 1) ^ -static_cast<int64_t>(raw & 1);
+      if (n == 0 || len <= 0 || static_cast<uint64_t>(len) > batch.size() - p - n) {
+        return Status(ErrorCode::kInvalidRecord, at + "record " + std::to_string(i) + " of " +
+                                               std::to_string(h.records_count) +
+                                               ": invalid record length");
+      }
+      p += n + static_cast<size_t>(len);
+    }
+    if (p != batch.size()) {
+      return Status(ErrorCode::kInvalidRecord, at + "incorrect declared batch size: " +
+                                             std::to_string(batch.size() - p) + " bytes follow record " +
+                                             std::to_string(h.records_count));
+    }
+  }
   return Status();
 }
 

@@ -118,7 +118,9 @@ struct ValidateOptions {
 //   MESSAGE_TOO_LARGE        larger than max_batch_size
 //   UNSUPPORTED_COMPRESSION_TYPE  attributes name codec 5..7
 // Messages say where: "batch at byte 0: CRC mismatch: stored 0x1234abcd, computed 0x...".
-// Does not look inside the records; decode_records / for_each_record do.
+// For a client's uncompressed batch it also walks the records' length prefixes (INVALID_RECORD
+// unless exactly recordsCount records fill the batch); it never decompresses and never decodes
+// a record's fields; decode_records / for_each_record do.
 Status validate_batch(std::span<const uint8_t> batch, const ValidateOptions& options = {});
 
 // One batch found in a buffer of concatenated batches; `bytes` points into that buffer.

@@ -283,6 +283,19 @@ TEST_CASE("validate_batch: each failure, with Kafka's error code") {
     fix_crc(b);
     CHECK(has(validate(b), "invalid records count 0"));
   }
+  SUBCASE("an uncompressed batch whose records do not match its count, from a client") {
+    auto b = good;
+    store_be32(b.data() + kRecordsCountPos, 4);
+    store_be32(b.data() + kLastOffsetDeltaPos, 3);
+    fix_crc(b);
+    CHECK(validate(b).code() == ErrorCode::kInvalidRecord);
+    CHECK(has(validate(b), "record 3 of 4: invalid record length"));
+    store_be32(b.data() + kRecordsCountPos, 2);
+    store_be32(b.data() + kLastOffsetDeltaPos, 1);
+    fix_crc(b);
+    CHECK(has(validate(b), "incorrect declared batch size"));
+    CHECK(validate(b, {.from_client = false}).ok());
+  }
   SUBCASE("baseOffset must be 0 from a client") {
     auto b = good;
     set_base_offset(b, 42);
@@ -327,7 +340,13 @@ TEST_CASE("truncated batches at every length fail validation and decoding withou
         std::vector<uint8_t> t(b.begin(), b.begin() + static_cast<ptrdiff_t>(n));
         store_be32(t.data() + kBatchLengthPos, static_cast<uint32_t>(n - kLogOverhead));
         fix_crc(t);
-        CHECK(validate_batch(t).ok());  // the framing is fine now
+        if (c == Compression::kNone) {
+          // The framing is fine now, but the records no longer fill the batch.
+          CHECK(validate_batch(t).code() == ErrorCode::kInvalidRecord);
+          CHECK(validate_batch(t, {.from_client = false}).ok());
+        } else {
+          CHECK(validate_batch(t).ok());  // the framing is fine now; nothing is decompressed
+        }
         auto d = decode_records(t);
         REQUIRE(!d.ok());
         CHECK((d.status().code() == ErrorCode::kInvalidRecord ||
