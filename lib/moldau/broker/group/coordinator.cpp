@@ -951,6 +951,15 @@ bool GroupCoordinator::has_pending_txn_offsets(const std::string& group_id) cons
   return false;
 }
 
+bool GroupCoordinator::has_pending_txn_offset(const std::string& group_id,
+                                              const TopicPartition& tp) const {
+  const Group* g = find(group_id);
+  if (!g) return false;
+  for (const auto& [pid, offs] : g->pending_txn_offsets)
+    if (offs.count(tp)) return true;
+  return false;
+}
+
 ErrorCode GroupCoordinator::fetch_offsets(const std::string& group_id,
                                           const std::optional<std::vector<TopicPartition>>& partitions,
                                           std::vector<FetchedOffset>& out) {

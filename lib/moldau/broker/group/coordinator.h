@@ -136,8 +136,10 @@ class GroupCoordinator {
   // The transaction's marker landed in __consumer_offsets: its pending offsets become the
   // committed ones (commit) or are dropped (abort).
   void complete_txn(int64_t producer_id, bool commit);
-  // Whether the group has transactional offsets not yet completed (OffsetFetch require_stable).
+  // Whether the group has transactional offsets not yet completed, for one partition
+  // (OffsetFetch require_stable answers UNSTABLE_OFFSET_COMMIT for it) or for any.
   bool has_pending_txn_offsets(const std::string& group_id) const;
+  bool has_pending_txn_offset(const std::string& group_id, const TopicPartition& tp) const;
 
   // `partitions` nullopt: every committed offset of the group. Returns the group-level error.
   ErrorCode fetch_offsets(const std::string& group_id,

@@ -27,6 +27,18 @@ std::vector<std::pair<std::string, std::vector<group::FetchedOffset>>> by_topic(
   return out;
 }
 
+// require_stable: a partition with a transactional commit still open has no stable offset yet
+// (the client retries), as Kafka answers it.
+void mark_unstable(const group::GroupCoordinator& groups, const std::string& group_id,
+                   std::vector<group::FetchedOffset>& offsets) {
+  for (auto& o : offsets) {
+    if (groups.has_pending_txn_offset(group_id, {o.topic, o.partition})) {
+      o.offset = -1;
+      o.error = ErrorCode::kUnstableOffsetCommit;
+    }
+  }
+}
+
 }  // namespace
 
 asio::awaitable<Status> offset_fetch(RequestContext& ctx) {
@@ -48,6 +60,7 @@ asio::awaitable<Status> offset_fetch(RequestContext& ctx) {
       OffsetFetchResponse::OffsetFetchResponseGroup g;
       g.group_id = rg.group_id;
       g.error_code = to_wire(groups.fetch_offsets(rg.group_id, wanted, offsets));
+      if (req->require_stable) mark_unstable(groups, rg.group_id, offsets);
       for (auto& [topic, list] : by_topic(offsets)) {
         OffsetFetchResponse::OffsetFetchResponseGroup::OffsetFetchResponseTopics t;
         t.name = topic;
@@ -73,6 +86,7 @@ asio::awaitable<Status> offset_fetch(RequestContext& ctx) {
     }
     std::vector<group::FetchedOffset> offsets;
     ErrorCode error = groups.fetch_offsets(req->group_id, wanted, offsets);
+    if (v >= 7 && req->require_stable) mark_unstable(groups, req->group_id, offsets);
     if (error != ErrorCode::kNone && v <= 1 && wanted) {
       // No top-level error before v2: every partition carries it.
       offsets.clear();
