@@ -184,6 +184,24 @@ Status Topics::set_configs(const std::string& name, std::map<std::string, std::s
   return Status();
 }
 
+Status Topics::ensure_internal_topic(const std::string& name, int32_t partitions,
+                                     std::map<std::string, std::string> configs) {
+  if (metadata_.find_topic(name)) return Status();
+  NewTopic spec;
+  spec.name = name;
+  spec.partitions = partitions;
+  spec.replication_factor = 1;
+  spec.configs = std::move(configs);
+  spec.configs["cleanup.policy"] = "compact";
+  spec.configs.emplace("segment.bytes", "104857600");
+  auto created = create(spec, false);
+  if (!created.ok()) {
+    logger("topics").error("cannot create {}: {}", name, created.status().to_string());
+    return created.status();
+  }
+  return Status();
+}
+
 Status Topics::ensure_logs() {
   for (const TopicMetadata* t : metadata_.topics()) {
     storage::LogConfig lc = log_config(*t);

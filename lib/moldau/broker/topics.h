@@ -47,6 +47,11 @@ class Topics {
   Status set_configs(const std::string& name, std::map<std::string, std::string> configs,
                      bool validate_only);
 
+  // Creates an internal topic (__consumer_offsets, __transaction_state) on its first use:
+  // compacted, one replica, 100 MiB segments, `configs` on top. A no-op once it exists.
+  Status ensure_internal_topic(const std::string& name, int32_t partitions,
+                               std::map<std::string, std::string> configs);
+
   // Opens logs for every partition in the metadata that has none (start-up, after a crash
   // between the metadata write and the log creation).
   Status ensure_logs();

@@ -89,21 +89,9 @@ int32_t GroupCoordinator::partition_for(const std::string& group_id) const {
 }
 
 Status GroupCoordinator::ensure_offsets_topic() {
-  if (broker_.metadata().find_topic(kConsumerOffsetsTopic)) return Status();
-  NewTopic spec;
-  spec.name = kConsumerOffsetsTopic;
-  spec.partitions = broker_.config().offsets_topic_num_partitions;
-  spec.replication_factor = 1;
-  spec.configs["cleanup.policy"] = "compact";
-  spec.configs["compression.type"] = "producer";
-  spec.configs["segment.bytes"] = "104857600";
-  auto created = broker_.topics().create(spec, false);
-  if (!created.ok()) {
-    group_log().error("cannot create {}: {}", kConsumerOffsetsTopic, created.status().to_string());
-    return created.status();
-  }
-  group_log().info("Created {} with {} partitions", kConsumerOffsetsTopic, spec.partitions);
-  return Status();
+  return broker_.topics().ensure_internal_topic(
+      kConsumerOffsetsTopic, broker_.config().offsets_topic_num_partitions,
+      {{"compression.type", "producer"}});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -41,22 +41,9 @@ int32_t TransactionCoordinator::partition_for(const std::string& transactional_i
 }
 
 Status TransactionCoordinator::ensure_state_topic() {
-  if (broker_.metadata().find_topic(kTransactionStateTopic)) return Status();
-  NewTopic spec;
-  spec.name = kTransactionStateTopic;
-  spec.partitions = broker_.config().transaction_state_log_num_partitions;
-  spec.replication_factor = 1;
-  spec.configs["cleanup.policy"] = "compact";
-  spec.configs["compression.type"] = "uncompressed";
-  spec.configs["segment.bytes"] = "104857600";
-  spec.configs["min.insync.replicas"] = "1";
-  auto created = broker_.topics().create(spec, false);
-  if (!created.ok()) {
-    txn_log().error("cannot create {}: {}", kTransactionStateTopic, created.status().to_string());
-    return created.status();
-  }
-  txn_log().info("Created {} with {} partitions", kTransactionStateTopic, spec.partitions);
-  return Status();
+  return broker_.topics().ensure_internal_topic(
+      kTransactionStateTopic, broker_.config().transaction_state_log_num_partitions,
+      {{"compression.type", "uncompressed"}, {"min.insync.replicas", "1"}});
 }
 
 Result<int64_t> TransactionCoordinator::next_producer_id() {
