@@ -68,6 +68,30 @@ struct OffsetToCommit {
   ErrorCode error = ErrorCode::kNone;  // in: a handler-side error (unknown topic); out: result
 };
 
+// The offsets of an OffsetCommit or TxnOffsetCommit request's topics, a partition the topic
+// does not have marked UNKNOWN_TOPIC_OR_PARTITION. `with_leader_epoch`: the version carries
+// committed_leader_epoch.
+template <class RequestTopics, class Metadata>
+std::vector<OffsetToCommit> offsets_to_commit(const RequestTopics& topics, const Metadata& metadata,
+                                              bool with_leader_epoch) {
+  std::vector<OffsetToCommit> offsets;
+  for (const auto& t : topics) {
+    const auto* meta = metadata.find_topic(t.name);
+    for (const auto& p : t.partitions) {
+      OffsetToCommit o;
+      o.topic = t.name;
+      o.partition = p.partition_index;
+      o.offset = p.committed_offset;
+      o.leader_epoch = with_leader_epoch ? p.committed_leader_epoch : -1;
+      o.metadata = p.committed_metadata;
+      if (!meta || p.partition_index < 0 || p.partition_index >= meta->partition_count())
+        o.error = ErrorCode::kUnknownTopicOrPartition;
+      offsets.push_back(std::move(o));
+    }
+  }
+  return offsets;
+}
+
 struct FetchedOffset {
   std::string topic;
   int32_t partition = 0;

@@ -17,21 +17,7 @@ asio::awaitable<Status> offset_commit(RequestContext& ctx) {
   Broker& broker = ctx.broker;
   const int16_t v = ctx.version();
 
-  std::vector<group::OffsetToCommit> offsets;
-  for (const auto& t : req->topics) {
-    const TopicMetadata* meta = broker.metadata().find_topic(t.name);
-    for (const auto& p : t.partitions) {
-      group::OffsetToCommit o;
-      o.topic = t.name;
-      o.partition = p.partition_index;
-      o.offset = p.committed_offset;
-      o.leader_epoch = v >= 6 ? p.committed_leader_epoch : -1;
-      o.metadata = p.committed_metadata;
-      if (!meta || p.partition_index < 0 || p.partition_index >= meta->partition_count())
-        o.error = ErrorCode::kUnknownTopicOrPartition;
-      offsets.push_back(std::move(o));
-    }
-  }
+  auto offsets = group::offsets_to_commit(req->topics, broker.metadata(), v >= 6);
   std::optional<std::string> instance;
   if (v >= 7) instance = req->group_instance_id;
   // v2-4 carry a retention time; -1 means the broker's offsets.retention.minutes.

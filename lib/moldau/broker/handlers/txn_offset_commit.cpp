@@ -16,21 +16,7 @@ asio::awaitable<Status> txn_offset_commit(RequestContext& ctx) {
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
   const int16_t v = ctx.version();
-  std::vector<group::OffsetToCommit> offsets;
-  for (const auto& t : req->topics) {
-    const TopicMetadata* meta = broker.metadata().find_topic(t.name);
-    for (const auto& p : t.partitions) {
-      group::OffsetToCommit o;
-      o.topic = t.name;
-      o.partition = p.partition_index;
-      o.offset = p.committed_offset;
-      o.leader_epoch = v >= 2 ? p.committed_leader_epoch : -1;
-      o.metadata = p.committed_metadata;
-      if (!meta || p.partition_index < 0 || p.partition_index >= meta->partition_count())
-        o.error = ErrorCode::kUnknownTopicOrPartition;
-      offsets.push_back(std::move(o));
-    }
-  }
+  auto offsets = group::offsets_to_commit(req->topics, broker.metadata(), v >= 2);
   ErrorCode e = broker.txn().check_producer(req->transactional_id, req->producer_id, req->producer_epoch);
   if (e == ErrorCode::kNone) {
     broker.groups().commit_txn_offsets(req->group_id, req->producer_id, req->producer_epoch,
