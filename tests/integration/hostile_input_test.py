@@ -89,7 +89,8 @@ def env(tmp_path_factory):
     try:
         e.producer.flush(10)
     finally:
-        e.broker.stop()
+        code = e.broker.stop()
+    assert code == 0, f"broker did not shut down cleanly after the suite: {code}"
 
 
 def send_case(env, data: bytes, expect, timeout=20.0, shutdown_write=False):

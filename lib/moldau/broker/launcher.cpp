@@ -104,13 +104,17 @@ int launch_broker(const LaunchOptions& options) {
     std::ofstream(pid_file) << ::getpid() << "\n";
   }
 
-  asio::signal_set signals((*broker)->io(), SIGTERM, SIGINT);
-  Broker* b = broker->get();
-  signals.async_wait([b](asio::error_code ec, int) {
-    if (!ec) b->stop();
-  });
   ::signal(SIGPIPE, SIG_IGN);
-  int code = b->run();
+  int code = 0;
+  {
+    // The signal set lives on the broker's io_context, so it must go before the broker does.
+    asio::signal_set signals((*broker)->io(), SIGTERM, SIGINT);
+    Broker* b = broker->get();
+    signals.async_wait([b](asio::error_code ec, int) {
+      if (!ec) b->stop();
+    });
+    code = b->run();
+  }
   broker->reset();
   if (!pid_file.empty()) ::unlink(pid_file.c_str());
   return code;
