@@ -56,6 +56,37 @@ SyncResult sync_error(ErrorCode e) {
   return r;
 }
 
+// A commit's offsets as the group keeps them; `expire_at` -1: no expiry.
+CommittedOffset committed_offset(const OffsetToCommit& o, int64_t now, int64_t expire_at) {
+  return CommittedOffset{o.offset, o.leader_epoch, o.metadata.value_or(""), now, expire_at};
+}
+
+// The __consumer_offsets records of a commit, one per offset not already failed (metadata over
+// offset.metadata.max.bytes fails its offset here); `accepted` gets those offsets in order.
+std::vector<std::pair<Bytes, std::optional<Bytes>>> offset_commit_records(
+    const std::string& group_id, std::vector<OffsetToCommit>& offsets, int64_t now, int64_t expire_at,
+    std::vector<OffsetToCommit*>& accepted) {
+  std::vector<std::pair<Bytes, std::optional<Bytes>>> records;
+  for (auto& o : offsets) {
+    if (o.error != ErrorCode::kNone) continue;
+    if (o.metadata && o.metadata->size() > kOffsetMetadataMaxBytes) {
+      o.error = ErrorCode::kOffsetMetadataTooLarge;
+      continue;
+    }
+    CommittedOffset c = committed_offset(o, now, expire_at);
+    protocol::OffsetCommitValue v;
+    v.offset = c.offset;
+    v.leader_epoch = c.leader_epoch;
+    v.metadata = std::move(c.metadata);
+    v.commit_timestamp = c.commit_timestamp;
+    v.expire_timestamp = c.expire_timestamp;
+    records.emplace_back(protocol::encode_offset_commit_key(group_id, o.topic, o.partition),
+                         protocol::encode_offset_commit_value(v));
+    accepted.push_back(&o);
+  }
+  return records;
+}
+
 }  // namespace
 
 GroupCoordinator::GroupCoordinator(Broker& broker)
@@ -835,24 +866,9 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, const std::st
     schedule_heartbeat(*g, *m, m->session_timeout_ms);
 
   const int64_t now = wall_clock_ms();
-  std::vector<std::pair<Bytes, std::optional<Bytes>>> records;
+  const int64_t expire_at = expire_timestamp >= 0 ? now + expire_timestamp : -1;
   std::vector<OffsetToCommit*> accepted;
-  for (auto& o : offsets) {
-    if (o.error != ErrorCode::kNone) continue;
-    if (o.metadata && o.metadata->size() > kOffsetMetadataMaxBytes) {
-      o.error = ErrorCode::kOffsetMetadataTooLarge;
-      continue;
-    }
-    protocol::OffsetCommitValue v;
-    v.offset = o.offset;
-    v.leader_epoch = o.leader_epoch;
-    v.metadata = o.metadata.value_or("");
-    v.commit_timestamp = now;
-    v.expire_timestamp = expire_timestamp >= 0 ? now + expire_timestamp : -1;
-    records.emplace_back(protocol::encode_offset_commit_key(group_id, o.topic, o.partition),
-                         protocol::encode_offset_commit_value(v));
-    accepted.push_back(&o);
-  }
+  auto records = offset_commit_records(group_id, offsets, now, expire_at, accepted);
   if (records.empty()) return;
   Status s = append(group_id, std::move(records));
   g = find_mut(group_id);
@@ -860,11 +876,7 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, const std::st
     for (auto* o : accepted) o->error = ErrorCode::kCoordinatorNotAvailable;
     return;
   }
-  for (auto* o : accepted) {
-    g->offsets[{o->topic, o->partition}] =
-        CommittedOffset{o->offset, o->leader_epoch, o->metadata.value_or(""), now,
-                        expire_timestamp >= 0 ? now + expire_timestamp : -1};
-  }
+  for (auto* o : accepted) g->offsets[{o->topic, o->partition}] = committed_offset(*o, now, expire_at);
 }
 
 void GroupCoordinator::commit_txn_offsets(const std::string& group_id, int64_t producer_id,
@@ -890,23 +902,8 @@ void GroupCoordinator::commit_txn_offsets(const std::string& group_id, int64_t p
   }
   if (e != ErrorCode::kNone) return fail_all(e);
   const int64_t now = wall_clock_ms();
-  std::vector<std::pair<Bytes, std::optional<Bytes>>> records;
   std::vector<OffsetToCommit*> accepted;
-  for (auto& o : offsets) {
-    if (o.error != ErrorCode::kNone) continue;
-    if (o.metadata && o.metadata->size() > kOffsetMetadataMaxBytes) {
-      o.error = ErrorCode::kOffsetMetadataTooLarge;
-      continue;
-    }
-    protocol::OffsetCommitValue v;
-    v.offset = o.offset;
-    v.leader_epoch = o.leader_epoch;
-    v.metadata = o.metadata.value_or("");
-    v.commit_timestamp = now;
-    records.emplace_back(protocol::encode_offset_commit_key(group_id, o.topic, o.partition),
-                         protocol::encode_offset_commit_value(v));
-    accepted.push_back(&o);
-  }
+  auto records = offset_commit_records(group_id, offsets, now, -1, accepted);
   if (records.empty()) return;
   Status s = append(group_id, std::move(records), producer_id, producer_epoch);
   g = find_mut(group_id);
@@ -917,8 +914,7 @@ void GroupCoordinator::commit_txn_offsets(const std::string& group_id, int64_t p
     return;
   }
   auto& pending = g->pending_txn_offsets[producer_id];
-  for (auto* o : accepted)
-    pending[{o->topic, o->partition}] = CommittedOffset{o->offset, o->leader_epoch, o->metadata.value_or(""), now, -1};
+  for (auto* o : accepted) pending[{o->topic, o->partition}] = committed_offset(*o, now, -1);
 }
 
 void GroupCoordinator::complete_txn(int64_t producer_id, bool commit) {
