@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "moldau/client/config.h"
 
@@ -62,6 +63,21 @@ Status wait_event(rd_kafka_queue_t* q, int timeout_ms, Event& out) {
     return Status(from_rd(e), msg);
   }
   return Status();
+}
+
+// One admin call: `issue(options, queue)` sends it, then this waits for its result event. An
+// `issue` that returns a Status (an option it could not set) gives up before sending.
+template <class Issue>
+Status admin_call(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeout_ms, Event& ev, Issue&& issue) {
+  Queue q(rk);
+  Options o(rk, op, timeout_ms);
+  if constexpr (std::is_same_v<std::invoke_result_t<Issue&, rd_kafka_AdminOptions_t*, rd_kafka_queue_t*>,
+                               Status>) {
+    MOLDAU_RETURN_IF_ERROR(issue(o.o, q.q));
+  } else {
+    issue(o.o, q.q);
+  }
+  return wait_event(q.q, timeout_ms, ev);
 }
 
 std::vector<ItemResult> topic_results(const rd_kafka_topic_result_t** res, size_t n) {
@@ -168,12 +184,12 @@ Result<std::vector<ItemResult>> Admin::create_topics(const std::vector<NewTopic>
     rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
     return st;
   }
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms_);
-  rd_kafka_CreateTopics(rk_, nts.data(), nts.size(), o.o, q.q);
-  rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  st = admin_call(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms_, ev, [&](auto* o, auto* q) {
+    rd_kafka_CreateTopics(rk_, nts.data(), nts.size(), o, q);
+  });
+  rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.ev), &n);
   return topic_results(res, n);
@@ -182,12 +198,12 @@ Result<std::vector<ItemResult>> Admin::create_topics(const std::vector<NewTopic>
 Result<std::vector<ItemResult>> Admin::delete_topics(const std::vector<std::string>& topics) {
   std::vector<rd_kafka_DeleteTopic_t*> dts;
   for (const auto& t : topics) dts.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms_);
-  rd_kafka_DeleteTopics(rk_, dts.data(), dts.size(), o.o, q.q);
-  rd_kafka_DeleteTopic_destroy_array(dts.data(), dts.size());
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms_, ev, [&](auto* o, auto* q) {
+    rd_kafka_DeleteTopics(rk_, dts.data(), dts.size(), o, q);
+  });
+  rd_kafka_DeleteTopic_destroy_array(dts.data(), dts.size());
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev.ev), &n);
   return topic_results(res, n);
@@ -208,12 +224,12 @@ Result<std::vector<ItemResult>> Admin::create_partitions(const std::vector<std::
                                                     assignment[i].size(), err, sizeof err);
     nps.push_back(np);
   }
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms_);
-  rd_kafka_CreatePartitions(rk_, nps.data(), nps.size(), o.o, q.q);
-  rd_kafka_NewPartitions_destroy_array(nps.data(), nps.size());
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms_, ev, [&](auto* o, auto* q) {
+    rd_kafka_CreatePartitions(rk_, nps.data(), nps.size(), o, q);
+  });
+  rd_kafka_NewPartitions_destroy_array(nps.data(), nps.size());
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev.ev), &n);
   return topic_results(res, n);
@@ -225,12 +241,12 @@ Result<std::map<std::string, std::vector<ConfigEntry>>> Admin::describe_topic_co
   if (topics.empty()) return out;
   std::vector<rd_kafka_ConfigResource_t*> rs;
   for (const auto& t : topics) rs.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms_);
-  rd_kafka_DescribeConfigs(rk_, rs.data(), rs.size(), o.o, q.q);
-  rd_kafka_ConfigResource_destroy_array(rs.data(), rs.size());
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms_, ev, [&](auto* o, auto* q) {
+    rd_kafka_DescribeConfigs(rk_, rs.data(), rs.size(), o, q);
+  });
+  rd_kafka_ConfigResource_destroy_array(rs.data(), rs.size());
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.ev), &n);
   for (size_t i = 0; i < n; i++) {
@@ -258,24 +274,24 @@ Result<std::map<std::string, std::vector<ConfigEntry>>> Admin::describe_topic_co
 }
 
 Result<std::vector<GroupListing>> Admin::list_groups(const std::vector<std::string>& states) {
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms_);
-  if (!states.empty()) {
-    std::vector<rd_kafka_consumer_group_state_t> ss;
-    for (const auto& s : states)
-      for (int i = 0; i < RD_KAFKA_CONSUMER_GROUP_STATE__CNT; i++)
-        if (strcasecmp(s.c_str(), rd_kafka_consumer_group_state_name((rd_kafka_consumer_group_state_t)i)) == 0)
-          ss.push_back((rd_kafka_consumer_group_state_t)i);
-    rd_kafka_error_t* e = rd_kafka_AdminOptions_set_match_consumer_group_states(o.o, ss.data(), ss.size());
-    if (e) {
-      std::string m = rd_kafka_error_string(e);
-      rd_kafka_error_destroy(e);
-      return Status(ErrorCode::kInvalidRequest, m);
-    }
-  }
-  rd_kafka_ListConsumerGroups(rk_, o.o, q.q);
+  std::vector<rd_kafka_consumer_group_state_t> ss;
+  for (const auto& s : states)
+    for (int i = 0; i < RD_KAFKA_CONSUMER_GROUP_STATE__CNT; i++)
+      if (strcasecmp(s.c_str(), rd_kafka_consumer_group_state_name((rd_kafka_consumer_group_state_t)i)) == 0)
+        ss.push_back((rd_kafka_consumer_group_state_t)i);
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  MOLDAU_RETURN_IF_ERROR(admin_call(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms_, ev,
+                                    [&](auto* o, auto* q) -> Status {
+    if (!states.empty()) {
+      if (rd_kafka_error_t* e = rd_kafka_AdminOptions_set_match_consumer_group_states(o, ss.data(), ss.size())) {
+        std::string m = rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return Status(ErrorCode::kInvalidRequest, m);
+      }
+    }
+    rd_kafka_ListConsumerGroups(rk_, o, q);
+    return Status();
+  }));
   const auto* res = rd_kafka_event_ListConsumerGroups_result(ev.ev);
   size_t ne = 0;
   auto errs = rd_kafka_ListConsumerGroups_result_errors(res, &ne);
@@ -297,11 +313,11 @@ Result<std::vector<GroupListing>> Admin::list_groups(const std::vector<std::stri
 Result<std::vector<GroupDescription>> Admin::describe_groups(const std::vector<std::string>& groups) {
   std::vector<const char*> names;
   for (const auto& g : groups) names.push_back(g.c_str());
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms_);
-  rd_kafka_DescribeConsumerGroups(rk_, names.data(), names.size(), o.o, q.q);
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  MOLDAU_RETURN_IF_ERROR(admin_call(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms_, ev,
+                                    [&](auto* o, auto* q) {
+    rd_kafka_DescribeConsumerGroups(rk_, names.data(), names.size(), o, q);
+  }));
   size_t n = 0;
   auto res = rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(ev.ev), &n);
   std::vector<GroupDescription> out;
@@ -343,12 +359,11 @@ Result<std::vector<GroupDescription>> Admin::describe_groups(const std::vector<s
 
 Result<std::map<TopicPartition, int64_t>> Admin::list_group_offsets(const std::string& group) {
   auto* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms_);
-  rd_kafka_ListConsumerGroupOffsets(rk_, &req, 1, o.o, q.q);
-  rd_kafka_ListConsumerGroupOffsets_destroy(req);
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms_, ev,
+                         [&](auto* o, auto* q) { rd_kafka_ListConsumerGroupOffsets(rk_, &req, 1, o, q); });
+  rd_kafka_ListConsumerGroupOffsets_destroy(req);
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev.ev), &n);
   std::map<TopicPartition, int64_t> out;
@@ -370,12 +385,11 @@ Result<std::vector<ItemResult>> Admin::alter_group_offsets(const std::string& gr
   for (const auto& [tp, off] : offsets)
     rd_kafka_topic_partition_list_add(tpl.l, tp.topic.c_str(), tp.partition)->offset = off;
   auto* req = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), tpl.l);
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms_);
-  rd_kafka_AlterConsumerGroupOffsets(rk_, &req, 1, o.o, q.q);
-  rd_kafka_AlterConsumerGroupOffsets_destroy(req);
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms_, ev,
+                         [&](auto* o, auto* q) { rd_kafka_AlterConsumerGroupOffsets(rk_, &req, 1, o, q); });
+  rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(ev.ev), &n);
   std::vector<ItemResult> out;
@@ -394,12 +408,11 @@ Result<std::vector<ItemResult>> Admin::alter_group_offsets(const std::string& gr
 Result<std::vector<ItemResult>> Admin::delete_groups(const std::vector<std::string>& groups) {
   std::vector<rd_kafka_DeleteGroup_t*> dg;
   for (const auto& g : groups) dg.push_back(rd_kafka_DeleteGroup_new(g.c_str()));
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms_);
-  rd_kafka_DeleteGroups(rk_, dg.data(), dg.size(), o.o, q.q);
-  rd_kafka_DeleteGroup_destroy_array(dg.data(), dg.size());
   Event ev;
-  MOLDAU_RETURN_IF_ERROR(wait_event(q.q, timeout_ms_, ev));
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms_, ev,
+                         [&](auto* o, auto* q) { rd_kafka_DeleteGroups(rk_, dg.data(), dg.size(), o, q); });
+  rd_kafka_DeleteGroup_destroy_array(dg.data(), dg.size());
+  MOLDAU_RETURN_IF_ERROR(st);
   size_t n = 0;
   auto res = rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev.ev), &n);
   std::vector<ItemResult> out;
@@ -420,14 +433,12 @@ Result<std::pair<ItemResult, std::map<TopicPartition, ItemResult>>> Admin::delet
   TplGuard tpl(partitions.size());
   for (const auto& tp : partitions) rd_kafka_topic_partition_list_add(tpl.l, tp.topic.c_str(), tp.partition);
   auto* req = rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), tpl.l);
-  Queue q(rk_);
-  Options o(rk_, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout_ms_);
-  rd_kafka_DeleteConsumerGroupOffsets(rk_, &req, 1, o.o, q.q);
-  rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
   Event ev;
+  Status st = admin_call(rk_, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout_ms_, ev,
+                         [&](auto* o, auto* q) { rd_kafka_DeleteConsumerGroupOffsets(rk_, &req, 1, o, q); });
+  rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
   ItemResult top{group, ErrorCode::kNone, ""};
   std::map<TopicPartition, ItemResult> parts;
-  Status st = wait_event(q.q, timeout_ms_, ev);
   if (!st.ok()) {
     top.error = st.code();
     top.message = st.message();
