@@ -11,7 +11,9 @@ def drained(consumer):
     assignment = consumer.assignment()
     if not assignment:
         return False
-    for tp in consumer.position(assignment):
+    # The group's committed offsets, not the consumer's positions: a loop that starts after
+    # everything was processed consumes nothing, and its positions stay unknown (-1001).
+    for tp in consumer.committed(assignment, timeout=10):
         high = consumer.get_watermark_offsets(tp, timeout=10)[1]
         if tp.offset < high:
             return False
