@@ -1,5 +1,9 @@
 #include "moldau/broker/topics.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "moldau/common/log.h"
 
 namespace moldau::broker {
@@ -198,6 +202,37 @@ Status Topics::ensure_internal_topic(const std::string& name, int32_t partitions
   if (!created.ok()) {
     logger("topics").error("cannot create {}: {}", name, created.status().to_string());
     return created.status();
+  }
+  return Status();
+}
+
+Status Topics::replay_internal_topic(const std::string& name, const BatchVisitor& visit) const {
+  const TopicMetadata* topic = metadata_.find_topic(name);
+  if (!topic) return Status();
+  for (int32_t p = 0; p < topic->partition_count(); ++p) {
+    storage::PartitionLog* log = logs_.get(name, p);
+    if (!log) continue;
+    int64_t offset = log->log_start_offset();
+    const int64_t end = log->log_end_offset();
+    while (offset < end) {
+      auto rr = log->read(offset, 1 << 20, -1, true);
+      if (!rr.ok()) return rr.status();
+      std::vector<uint8_t> buf;
+      for (const auto& s : rr->slices) {
+        size_t at = buf.size();
+        buf.resize(at + static_cast<size_t>(s.size));
+        ssize_t n = ::pread(s.file->fd(), buf.data() + at, static_cast<size_t>(s.size), s.position);
+        if (n != s.size) return Status(ErrorCode::kKafkaStorageError, "short read of " + name);
+      }
+      protocol::BatchIterator it(buf);
+      protocol::BatchView view;
+      const int64_t before = offset;
+      while (it.next(&view)) {
+        MOLDAU_RETURN_IF_ERROR(visit(view, offset));
+        offset = std::max(offset, view.header.next_offset());
+      }
+      if (offset == before) break;  // nothing readable here (a torn tail)
+    }
   }
   return Status();
 }

@@ -3,6 +3,7 @@
 // logs), deletion, partition growth and config changes, kept in step between the metadata
 // store and the logs. Used by the admin handlers and by auto-creation. Event loop only.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "moldau/broker/config.h"
 #include "moldau/broker/metadata/metadata_store.h"
 #include "moldau/common/result.h"
+#include "moldau/protocol/record_batch.h"
 #include "moldau/storage/log_manager.h"
 
 namespace moldau::broker {
@@ -51,6 +53,13 @@ class Topics {
   // compacted, one replica, 100 MiB segments, `configs` on top. A no-op once it exists.
   Status ensure_internal_topic(const std::string& name, int32_t partitions,
                                std::map<std::string, std::string> configs);
+
+  // Reads an internal topic (__consumer_offsets, __transaction_state) from log start to end,
+  // partition by partition, for its coordinator to rebuild its state at start-up. `visit` gets
+  // every batch and the first offset not yet replayed (a batch re-read may start below it: its
+  // records below that offset were seen already). A torn tail ends that partition's replay.
+  using BatchVisitor = std::function<Status(const protocol::BatchView& batch, int64_t from)>;
+  Status replay_internal_topic(const std::string& name, const BatchVisitor& visit) const;
 
   // Opens logs for every partition in the metadata that has none (start-up, after a crash
   // between the metadata write and the log creation).

@@ -1,7 +1,5 @@
 #include "moldau/broker/group/coordinator.h"
 
-#include <unistd.h>
-
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <chrono>
@@ -192,90 +190,66 @@ Status GroupCoordinator::store_group(const Group& g) {
 }
 
 Status GroupCoordinator::load() {
-  const TopicMetadata* topic = broker_.metadata().find_topic(kConsumerOffsetsTopic);
-  if (!topic) return Status();
   std::map<std::string, std::optional<protocol::GroupMetadataValue>> loaded_groups;
   std::map<std::string, std::map<TopicPartition, CommittedOffset>> loaded_offsets;
   // Transactional commits by producer id, until their marker.
   std::map<int64_t, std::map<std::string, std::map<TopicPartition, CommittedOffset>>> loaded_pending;
   int64_t records = 0;
-  for (int32_t p = 0; p < topic->partition_count(); ++p) {
-    storage::PartitionLog* log = broker_.logs().get(kConsumerOffsetsTopic, p);
-    if (!log) continue;
-    int64_t offset = log->log_start_offset();
-    const int64_t end = log->log_end_offset();
-    while (offset < end) {
-      auto rr = log->read(offset, 1 << 20, -1, true);
-      if (!rr.ok()) return rr.status();
-      std::vector<uint8_t> buf;
-      for (const auto& s : rr->slices) {
-        size_t at = buf.size();
-        buf.resize(at + static_cast<size_t>(s.size));
-        ssize_t n = ::pread(s.file->fd(), buf.data() + at, static_cast<size_t>(s.size), s.position);
-        if (n != s.size)
-          return Status(ErrorCode::kKafkaStorageError, "short read of " + std::string(kConsumerOffsetsTopic));
-      }
-      protocol::BatchIterator it(buf);
-      protocol::BatchView view;
-      int64_t before = offset;
-      while (it.next(&view)) {
-        const auto& h = view.header;
-        if (h.is_control() && h.producer_id >= 0 && h.next_offset() > offset) {
-          auto decoded = protocol::decode_records(view.bytes);
-          if (decoded.ok() && !decoded->records.empty() && decoded->records[0].key &&
-              decoded->records[0].key->size() >= 4) {
-            const auto* k = reinterpret_cast<const uint8_t*>(decoded->records[0].key->data());
-            bool commit = ((k[2] << 8) | k[3]) == 1;
-            if (auto pit = loaded_pending.find(h.producer_id); pit != loaded_pending.end()) {
-              if (commit)
-                for (auto& [gid, offs] : pit->second)
-                  for (auto& [tp, o] : offs) loaded_offsets[gid][tp] = o;
-              loaded_pending.erase(pit);
-            }
-          }
+  auto replay = [&](const protocol::BatchView& view, int64_t from) -> Status {
+    const auto& h = view.header;
+    if (h.is_control() && h.producer_id >= 0 && h.next_offset() > from) {
+      auto decoded = protocol::decode_records(view.bytes);
+      if (decoded.ok() && !decoded->records.empty() && decoded->records[0].key &&
+          decoded->records[0].key->size() >= 4) {
+        const auto* k = reinterpret_cast<const uint8_t*>(decoded->records[0].key->data());
+        bool commit = ((k[2] << 8) | k[3]) == 1;
+        if (auto pit = loaded_pending.find(h.producer_id); pit != loaded_pending.end()) {
+          if (commit)
+            for (auto& [gid, offs] : pit->second)
+              for (auto& [tp, o] : offs) loaded_offsets[gid][tp] = o;
+          loaded_pending.erase(pit);
         }
-        if (!h.is_control()) {
-          auto decoded = protocol::decode_records(view.bytes);
-          if (!decoded.ok()) return decoded.status();
-          for (const auto& r : decoded->records) {
-            if (r.offset < offset || !r.key) continue;
-            ++records;
-            auto key = protocol::decode_coordinator_key(
-                {reinterpret_cast<const uint8_t*>(r.key->data()), r.key->size()});
-            if (!key.ok()) continue;  // a record kind we do not know
-            std::span<const uint8_t> value;
-            if (r.value) value = {reinterpret_cast<const uint8_t*>(r.value->data()), r.value->size()};
-            if (auto* ok = std::get_if<protocol::OffsetCommitKey>(&*key)) {
-              TopicPartition tp(ok->topic, ok->partition);
-              if (!r.value) {
-                loaded_offsets[ok->group].erase(tp);
-                continue;
-              }
-              auto v = protocol::decode_offset_commit_value(value);
-              if (!v.ok()) continue;
-              CommittedOffset co{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp,
-                                 v->expire_timestamp};
-              if (h.is_transactional() && h.producer_id >= 0)
-                loaded_pending[h.producer_id][ok->group][tp] = co;
-              else
-                loaded_offsets[ok->group][tp] = co;
-            } else {
-              const auto& gk = std::get<protocol::GroupMetadataKey>(*key);
-              if (!r.value) {
-                loaded_groups[gk.group] = std::nullopt;
-                continue;
-              }
-              auto v = protocol::decode_group_metadata_value(value);
-              if (!v.ok()) continue;
-              loaded_groups[gk.group] = std::move(*v);
-            }
-          }
-        }
-        offset = std::max(offset, h.next_offset());
       }
-      if (offset == before) break;  // nothing readable here (a torn tail)
     }
-  }
+    if (h.is_control()) return Status();
+    auto decoded = protocol::decode_records(view.bytes);
+    if (!decoded.ok()) return decoded.status();
+    for (const auto& r : decoded->records) {
+      if (r.offset < from || !r.key) continue;
+      ++records;
+      auto key = protocol::decode_coordinator_key(
+          {reinterpret_cast<const uint8_t*>(r.key->data()), r.key->size()});
+      if (!key.ok()) continue;  // a record kind we do not know
+      std::span<const uint8_t> value;
+      if (r.value) value = {reinterpret_cast<const uint8_t*>(r.value->data()), r.value->size()};
+      if (auto* ok = std::get_if<protocol::OffsetCommitKey>(&*key)) {
+        TopicPartition tp(ok->topic, ok->partition);
+        if (!r.value) {
+          loaded_offsets[ok->group].erase(tp);
+          continue;
+        }
+        auto v = protocol::decode_offset_commit_value(value);
+        if (!v.ok()) continue;
+        CommittedOffset co{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp,
+                           v->expire_timestamp};
+        if (h.is_transactional() && h.producer_id >= 0)
+          loaded_pending[h.producer_id][ok->group][tp] = co;
+        else
+          loaded_offsets[ok->group][tp] = co;
+      } else {
+        const auto& gk = std::get<protocol::GroupMetadataKey>(*key);
+        if (!r.value) {
+          loaded_groups[gk.group] = std::nullopt;
+          continue;
+        }
+        auto v = protocol::decode_group_metadata_value(value);
+        if (!v.ok()) continue;
+        loaded_groups[gk.group] = std::move(*v);
+      }
+    }
+    return Status();
+  };
+  MOLDAU_RETURN_IF_ERROR(broker_.topics().replay_internal_topic(kConsumerOffsetsTopic, replay));
   const int64_t now = wall_clock_ms();
   for (auto& [id, value] : loaded_groups) {
     if (!value) continue;

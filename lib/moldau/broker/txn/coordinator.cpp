@@ -1,7 +1,5 @@
 #include "moldau/broker/txn/coordinator.h"
 
-#include <unistd.h>
-
 #include "moldau/broker/broker.h"
 #include "moldau/broker/group/coordinator.h"
 #include "moldau/broker/group/group.h"
@@ -91,60 +89,36 @@ Status TransactionCoordinator::persist(const TxnMetadata& m) {
 }
 
 Status TransactionCoordinator::load() {
-  const TopicMetadata* topic = broker_.metadata().find_topic(kTransactionStateTopic);
-  if (!topic) return Status();
-  for (int32_t p = 0; p < topic->partition_count(); ++p) {
-    storage::PartitionLog* log = broker_.logs().get(kTransactionStateTopic, p);
-    if (!log) continue;
-    int64_t offset = log->log_start_offset();
-    const int64_t end = log->log_end_offset();
-    while (offset < end) {
-      auto rr = log->read(offset, 1 << 20, -1, true);
-      if (!rr.ok()) return rr.status();
-      std::vector<uint8_t> buf;
-      for (const auto& s : rr->slices) {
-        size_t at = buf.size();
-        buf.resize(at + static_cast<size_t>(s.size));
-        ssize_t n = ::pread(s.file->fd(), buf.data() + at, static_cast<size_t>(s.size), s.position);
-        if (n != s.size) return Status(ErrorCode::kKafkaStorageError, "short read of __transaction_state");
+  auto replay = [&](const protocol::BatchView& view, int64_t from) -> Status {
+    if (view.header.is_control()) return Status();
+    auto decoded = protocol::decode_records(view.bytes);
+    if (!decoded.ok()) return decoded.status();
+    for (const auto& r : decoded->records) {
+      if (r.offset < from || !r.key) continue;
+      auto key = decode_transaction_log_key(as_bytes(r.key));
+      if (!key.ok()) continue;
+      if (!r.value) {
+        txns_.erase(key->transactional_id);
+        continue;
       }
-      protocol::BatchIterator it(buf);
-      protocol::BatchView view;
-      int64_t before = offset;
-      while (it.next(&view)) {
-        const auto& h = view.header;
-        if (!h.is_control()) {
-          auto decoded = protocol::decode_records(view.bytes);
-          if (!decoded.ok()) return decoded.status();
-          for (const auto& r : decoded->records) {
-            if (r.offset < offset || !r.key) continue;
-            auto key = decode_transaction_log_key(as_bytes(r.key));
-            if (!key.ok()) continue;
-            if (!r.value) {
-              txns_.erase(key->transactional_id);
-              continue;
-            }
-            auto v = decode_transaction_log_value(as_bytes(r.value));
-            if (!v.ok()) continue;
-            TxnMetadata m;
-            m.transactional_id = key->transactional_id;
-            m.producer_id = v->producer_id;
-            m.producer_epoch = v->producer_epoch;
-            m.timeout_ms = v->transaction_timeout_ms;
-            m.state = static_cast<TxnState>(v->transaction_status);
-            if (v->transaction_partitions)
-              for (const auto& tp : *v->transaction_partitions)
-                for (int32_t id : tp.partition_ids) m.partitions.emplace(tp.topic, id);
-            m.update_ms = v->transaction_last_update_timestamp_ms;
-            m.start_ms = v->transaction_start_timestamp_ms;
-            txns_[m.transactional_id] = std::move(m);
-          }
-        }
-        offset = std::max(offset, h.next_offset());
-      }
-      if (offset == before) break;
+      auto v = decode_transaction_log_value(as_bytes(r.value));
+      if (!v.ok()) continue;
+      TxnMetadata m;
+      m.transactional_id = key->transactional_id;
+      m.producer_id = v->producer_id;
+      m.producer_epoch = v->producer_epoch;
+      m.timeout_ms = v->transaction_timeout_ms;
+      m.state = static_cast<TxnState>(v->transaction_status);
+      if (v->transaction_partitions)
+        for (const auto& tp : *v->transaction_partitions)
+          for (int32_t id : tp.partition_ids) m.partitions.emplace(tp.topic, id);
+      m.update_ms = v->transaction_last_update_timestamp_ms;
+      m.start_ms = v->transaction_start_timestamp_ms;
+      txns_[m.transactional_id] = std::move(m);
     }
-  }
+    return Status();
+  };
+  MOLDAU_RETURN_IF_ERROR(broker_.topics().replay_internal_topic(kTransactionStateTopic, replay));
   // Transactions stopped between their Prepare record and their markers.
   for (auto& [id, m] : txns_) {
     if (m.state == TxnState::kPrepareCommit) {
