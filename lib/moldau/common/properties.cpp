@@ -366,6 +366,11 @@ Result<bool> Properties::get_bool(std::string_view key, bool fallback) const {
                 invalid_config_message(key, *raw, "Expected value to be either true or false"));
 }
 
+bool Properties::get_flag(std::string_view key, bool fallback) const {
+  auto raw = get(key);
+  return raw ? iequals(java_trim(*raw), "true") : fallback;
+}
+
 Result<std::vector<std::string>> Properties::get_list(std::string_view key,
                                                       std::vector<std::string> fallback) const {
   auto raw = get(key);

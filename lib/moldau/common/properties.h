@@ -51,6 +51,9 @@ class Properties {
   Result<int64_t> get_long(std::string_view key, int64_t fallback) const;
   // "true" or "false", any case.
   Result<bool> get_bool(std::string_view key, bool fallback) const;
+  // The flags of Kafka's console message readers and formatters (print.key, parse.key, ...):
+  // true when the trimmed value is "true" in any case, false for anything else, never an error.
+  bool get_flag(std::string_view key, bool fallback) const;
   // Comma-separated, each element trimmed; an empty (or all-blank) value is an empty list.
   Result<std::vector<std::string>> get_list(std::string_view key,
                                             std::vector<std::string> fallback = {}) const;

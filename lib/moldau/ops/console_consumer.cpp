@@ -12,13 +12,6 @@
 namespace moldau::ops {
 
 namespace {
-bool is_true(const std::string& v) {
-  std::string s = v;
-  s.erase(0, s.find_first_not_of(" \t"));
-  s.erase(s.find_last_not_of(" \t") + 1);
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s == "true";
-}
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
@@ -53,12 +46,12 @@ const std::vector<OptionDoc>& console_consumer_help_table() {
 }
 
 MessageFormatter::MessageFormatter(const Properties& p) {
-  if (auto v = p.get("print.timestamp")) print_timestamp_ = is_true(*v);
-  if (auto v = p.get("print.key")) print_key_ = is_true(*v);
-  if (auto v = p.get("print.offset")) print_offset_ = is_true(*v);
-  if (auto v = p.get("print.partition")) print_partition_ = is_true(*v);
-  if (auto v = p.get("print.headers")) print_headers_ = is_true(*v);
-  if (auto v = p.get("print.value")) print_value_ = is_true(*v);
+  print_timestamp_ = p.get_flag("print.timestamp", print_timestamp_);
+  print_key_ = p.get_flag("print.key", print_key_);
+  print_offset_ = p.get_flag("print.offset", print_offset_);
+  print_partition_ = p.get_flag("print.partition", print_partition_);
+  print_headers_ = p.get_flag("print.headers", print_headers_);
+  print_value_ = p.get_flag("print.value", print_value_);
   if (auto v = p.get("key.separator")) key_sep_ = *v;
   if (auto v = p.get("line.separator")) line_sep_ = *v;
   if (auto v = p.get("headers.separator")) headers_sep_ = *v;

@@ -10,16 +10,6 @@
 
 namespace moldau::ops {
 
-namespace {
-bool is_true(const std::string& v) {
-  std::string s = v;
-  s.erase(0, s.find_first_not_of(" \t"));
-  s.erase(s.find_last_not_of(" \t") + 1);
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s == "true";
-}
-}  // namespace
-
 const std::vector<OptionDoc>& console_producer_help_table() {
   static const std::vector<OptionDoc> kDocs = {
       {"batch-size", "Integer: size", "Number of messages to send in a single batch if they are not being sent synchronously. please note that this option will be replaced if max-partition-memory-bytes is also set (default: 16384)"},
@@ -51,13 +41,13 @@ const std::vector<OptionDoc>& console_producer_help_table() {
 
 Result<LineReader> LineReader::create(const Properties& p) {
   LineReader r;
-  if (auto v = p.get("parse.key")) r.parse_key_ = is_true(*v);
+  r.parse_key_ = p.get_flag("parse.key", r.parse_key_);
   if (auto v = p.get("key.separator")) r.key_sep_ = *v;
-  if (auto v = p.get("parse.headers")) r.parse_headers_ = is_true(*v);
+  r.parse_headers_ = p.get_flag("parse.headers", r.parse_headers_);
   if (auto v = p.get("headers.delimiter")) r.headers_delim_ = *v;
   if (auto v = p.get("headers.separator")) r.headers_sep_ = *v;
   if (auto v = p.get("headers.key.separator")) r.headers_key_sep_ = *v;
-  if (auto v = p.get("ignore.error")) r.ignore_error_ = is_true(*v);
+  r.ignore_error_ = p.get_flag("ignore.error", r.ignore_error_);
   auto fail = [](const char* m) { return Status(ErrorCode::kInvalidConfig, m); };
   if (r.headers_delim_ == r.headers_sep_) return fail("headers.delimiter and headers.separator may not be equal");
   if (r.headers_delim_ == r.headers_key_sep_) return fail("headers.delimiter and headers.key.separator may not be equal");

@@ -292,6 +292,11 @@ TEST_CASE("typed getters validate like Kafka's ConfigDef") {
   CHECK(*p.get_bool("absent", true) == true);
   CHECK(p.get_bool("b3", false).status().message() ==
         "Invalid value yes for configuration b3: Expected value to be either true or false");
+  // Console reader/formatter flags: only "true" (trimmed, any case) is true; never an error.
+  CHECK(p.get_flag("b1", false) == true);
+  CHECK(p.get_flag("b2", true) == false);
+  CHECK(p.get_flag("b3", true) == false);
+  CHECK(p.get_flag("absent", true) == true);
 
   CHECK(*p.get_list("list1") == std::vector<std::string>{"a", "b", "c"});
   CHECK(p.get_list("list2")->empty());
