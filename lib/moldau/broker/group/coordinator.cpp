@@ -54,6 +54,12 @@ SyncResult sync_error(ErrorCode e) {
   return r;
 }
 
+// Gives `e` to every offset of a commit that has no error yet.
+void fail_remaining(std::vector<OffsetToCommit>& offsets, ErrorCode e) {
+  for (auto& o : offsets)
+    if (o.error == ErrorCode::kNone) o.error = e;
+}
+
 // A commit's offsets as the group keeps them; `expire_at` -1: no expiry.
 CommittedOffset committed_offset(const OffsetToCommit& o, int64_t now, int64_t expire_at) {
   return CommittedOffset{o.offset, o.leader_epoch, o.metadata.value_or(""), now, expire_at};
@@ -812,10 +818,7 @@ ErrorCode GroupCoordinator::leave(const std::string& group_id, std::vector<Leave
 void GroupCoordinator::commit_offsets(const std::string& group_id, const std::string& member_id,
                                       const std::optional<std::string>& instance_id, int32_t generation,
                                       int64_t expire_timestamp, std::vector<OffsetToCommit>& offsets) {
-  auto fail_all = [&](ErrorCode e) {
-    for (auto& o : offsets)
-      if (o.error == ErrorCode::kNone) o.error = e;
-  };
+  auto fail_all = [&](ErrorCode e) { fail_remaining(offsets, e); };
   if (shut_down_) return fail_all(ErrorCode::kNotCoordinator);
   if (group_id.empty()) return fail_all(ErrorCode::kInvalidGroupId);
   Group* g = find_mut(group_id);
@@ -857,10 +860,7 @@ void GroupCoordinator::commit_txn_offsets(const std::string& group_id, int64_t p
                                           int16_t producer_epoch, const std::string& member_id,
                                           const std::optional<std::string>& instance_id, int32_t generation,
                                           std::vector<OffsetToCommit>& offsets) {
-  auto fail_all = [&](ErrorCode e) {
-    for (auto& o : offsets)
-      if (o.error == ErrorCode::kNone) o.error = e;
-  };
+  auto fail_all = [&](ErrorCode e) { fail_remaining(offsets, e); };
   if (shut_down_) return fail_all(ErrorCode::kNotCoordinator);
   if (group_id.empty()) return fail_all(ErrorCode::kInvalidGroupId);
   Group* g = find_mut(group_id);
