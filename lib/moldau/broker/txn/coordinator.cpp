@@ -296,14 +296,22 @@ InitProducerIdResult TransactionCoordinator::init_producer_id(const std::optiona
   return {ErrorCode::kNone, m.producer_id, m.producer_epoch};
 }
 
-ErrorCode TransactionCoordinator::add_partitions(const std::string& transactional_id, int64_t producer_id,
-                                                 int16_t epoch, const std::vector<TopicPartition>& partitions) {
+ErrorCode TransactionCoordinator::owned_txn(const std::string& transactional_id, int64_t producer_id,
+                                            int16_t epoch, TxnMetadata*& out) {
   if (shut_down_) return ErrorCode::kNotCoordinator;
   if (transactional_id.empty()) return ErrorCode::kInvalidRequest;
   auto it = txns_.find(transactional_id);
   if (it == txns_.end() || it->second.producer_id != producer_id) return ErrorCode::kInvalidProducerIdMapping;
-  TxnMetadata& m = it->second;
-  if (m.producer_epoch != epoch) return ErrorCode::kProducerFenced;
+  if (it->second.producer_epoch != epoch) return ErrorCode::kProducerFenced;
+  out = &it->second;
+  return ErrorCode::kNone;
+}
+
+ErrorCode TransactionCoordinator::add_partitions(const std::string& transactional_id, int64_t producer_id,
+                                                 int16_t epoch, const std::vector<TopicPartition>& partitions) {
+  TxnMetadata* owned = nullptr;
+  if (ErrorCode e = owned_txn(transactional_id, producer_id, epoch, owned); e != ErrorCode::kNone) return e;
+  TxnMetadata& m = *owned;
   if (m.state == TxnState::kPrepareCommit || m.state == TxnState::kPrepareAbort ||
       m.state == TxnState::kPrepareEpochFence)
     return ErrorCode::kConcurrentTransactions;
@@ -341,12 +349,9 @@ ErrorCode TransactionCoordinator::check_producer(const std::string& transactiona
 
 ErrorCode TransactionCoordinator::end_txn(const std::string& transactional_id, int64_t producer_id, int16_t epoch,
                                           bool commit) {
-  if (shut_down_) return ErrorCode::kNotCoordinator;
-  if (transactional_id.empty()) return ErrorCode::kInvalidRequest;
-  auto it = txns_.find(transactional_id);
-  if (it == txns_.end() || it->second.producer_id != producer_id) return ErrorCode::kInvalidProducerIdMapping;
-  TxnMetadata& m = it->second;
-  if (m.producer_epoch != epoch) return ErrorCode::kProducerFenced;
+  TxnMetadata* owned = nullptr;
+  if (ErrorCode e = owned_txn(transactional_id, producer_id, epoch, owned); e != ErrorCode::kNone) return e;
+  TxnMetadata& m = *owned;
   switch (m.state) {
     case TxnState::kOngoing: {
       TxnMetadata next = m;

@@ -94,6 +94,11 @@ class TransactionCoordinator {
   Result<int64_t> next_producer_id();
   // Appends the state to __transaction_state; the caller updates memory once it succeeded.
   Status persist(const TxnMetadata& m);
+  // The transaction of `transactional_id` when `producer_id` and `epoch` own it; otherwise the
+  // error Kafka answers (NOT_COORDINATOR, INVALID_REQUEST, INVALID_PRODUCER_ID_MAPPING,
+  // PRODUCER_FENCED) and `out` untouched.
+  ErrorCode owned_txn(const std::string& transactional_id, int64_t producer_id, int16_t epoch,
+                      TxnMetadata*& out);
   // From a Prepare state (persisted): markers, then CompleteCommit/CompleteAbort.
   ErrorCode complete(TxnMetadata& m, bool commit);
   // Ongoing -> PrepareAbort with a bumped epoch -> markers -> CompleteAbort.
