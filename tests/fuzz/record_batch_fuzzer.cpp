@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 
+#include "moldau/protocol/produced_records.h"
 #include "moldau/protocol/record.h"
 #include "moldau/protocol/record_batch.h"
 

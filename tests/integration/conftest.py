@@ -4,6 +4,7 @@ Every test talks to a real `kafka-server-start` from the build (MOLDAU_BIN), nev
 Waits are on conditions with generous deadlines, never fixed sleeps.
 """
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -41,8 +42,9 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
 class Broker:
     """One broker process. start() waits until it accepts connections."""
 
-    def __init__(self, log_dir, port=None, overrides=None):
+    def __init__(self, log_dir, port=None, overrides=None, nofile=None):
         self.log_dir = log_dir
+        self.nofile = nofile  # RLIMIT_NOFILE (soft and hard) for the broker process
         self.port = port or free_port()
         self.overrides = dict(overrides or {})
         self.proc = None
@@ -65,7 +67,14 @@ class Broker:
         for k, v in props.items():
             args += ["--override", f"{k}={v}"]
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
+        limit = self.nofile
+
+        def set_limits():
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+        self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     preexec_fn=set_limits if limit is not None else None)
 
         def accepting():
             if self.proc.poll() is not None:
@@ -121,10 +130,10 @@ def broker_factory(tmp_root):
     """Makes brokers with their own log dirs; stops them all at the end of the test."""
     made = []
 
-    def make(overrides=None, name=None, start=True):
+    def make(overrides=None, name=None, start=True, nofile=None):
         log_dir = os.path.join(tmp_root, name or f"broker{len(made)}")
         os.makedirs(log_dir, exist_ok=True)
-        b = Broker(log_dir, overrides=overrides)
+        b = Broker(log_dir, overrides=overrides, nofile=nofile)
         made.append(b)
         return b.start() if start else b
 

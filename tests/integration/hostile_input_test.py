@@ -11,6 +11,7 @@ import random
 import socket
 import struct
 import time
+import zlib
 
 import pytest
 from confluent_kafka import Producer
@@ -352,13 +353,35 @@ def test_empty_records_refused(env):
 BOMB = 200 << 20  # 200 MiB of zeros
 
 
-@pytest.mark.parametrize("codec,make", [(rb.GZIP, rb.gzip_zeros), (rb.ZSTD, rb.zstd_zeros),
-                                        (rb.LZ4, rb.lz4_zeros), (rb.SNAPPY, rb.snappy_zeros)])
-def test_decompression_bomb_is_stored_without_inflating(env, codec, make):
-    # The broker validates framing and CRC only and stores batches as sent: it never
-    # decompresses a produced batch, so a bomb costs its compressed size and nothing more.
+# zstd's frame declares a 200 MiB window, more than the 16 MiB a decoder here may use: corrupt.
+# A raw snappy block is decompressed whole, so it may declare at most 64 MiB: too large.
+@pytest.mark.parametrize("codec,make,error", [(rb.GZIP, rb.gzip_zeros, INVALID_RECORD),
+                                              (rb.ZSTD, rb.zstd_zeros, CORRUPT_MESSAGE),
+                                              (rb.LZ4, rb.lz4_zeros, INVALID_RECORD),
+                                              (rb.SNAPPY, rb.snappy_zeros, MESSAGE_TOO_LARGE)])
+def test_decompression_bomb_is_refused_without_inflating(env, codec, make, error):
+    # The records' pass of produce validation (their timestamps and framing) reads compressed
+    # batches through a small window: zeros are no record, so the bomb is refused after its
+    # first bytes, and memory never holds the 200 MiB it would inflate to.
     payload = make(BOMB)
-    produce_case(env, rb.batch(count=1, records_area=payload, attributes=codec), 0, topic="bombs")
+    produce_case(env, rb.batch(count=1, records_area=payload, attributes=codec), error, topic="bombs")
+    assert vm_kb(env.pid, "VmHWM") < RSS_LIMIT_KB
+
+
+def test_huge_compressed_record_streams_through_validation(env):
+    # One well-formed record whose 200 MiB value compresses to a few hundred KiB: validation
+    # walks all of it through its window, and the batch is stored as sent.
+    size = 200 << 20
+    header = bytearray(b"\x00") + rb.zigzag_varint(0) + rb.zigzag_varint(0) + rb.zigzag_varint(-1)
+    header += rb.zigzag_varint(size)
+    body_len = len(header) + size + 1  # + the header count
+    co = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = bytearray(co.compress(rb.zigzag_varint(body_len) + bytes(header)))
+    chunk = bytes(1 << 20)
+    for _ in range(size >> 20):
+        out += co.compress(chunk)
+    out += co.compress(rb.zigzag_varint(0)) + co.flush()
+    produce_case(env, rb.batch(count=1, records_area=bytes(out), attributes=rb.GZIP), 0, topic="bombs")
     assert vm_kb(env.pid, "VmHWM") < RSS_LIMIT_KB
 
 

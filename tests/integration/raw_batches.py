@@ -51,14 +51,21 @@ NONE, GZIP, SNAPPY, LZ4, ZSTD = 0, 1, 2, 3, 4
 def batch(values=(b"v",), *, attributes=0, records_area: bytes = None, count: int = None,
           last_offset_delta: int = None, magic: int = 2, base_offset: int = 0,
           producer_id: int = -1, producer_epoch: int = -1, base_sequence: int = -1,
-          timestamp: int = None, crc: int = None, batch_length: int = None) -> bytes:
-    """One batch. By default a valid uncompressed batch of `values`; every field can be forced."""
+          timestamp: int = None, max_timestamp: int = None, ts_deltas=None, keys=None,
+          crc: int = None, batch_length: int = None) -> bytes:
+    """One batch. By default a valid uncompressed batch of `values`; every field can be forced.
+    `timestamp` is the base timestamp, `ts_deltas` the records' deltas from it, `max_timestamp`
+    the header's claim (by default the base timestamp, as if all deltas were 0)."""
     ts = int(time.time() * 1000) if timestamp is None else timestamp
     if records_area is None:
-        records_area = b"".join(record(i, v) for i, v in enumerate(values))
+        records_area = b"".join(
+            record(i, v, key=None if keys is None else keys[i],
+                   ts_delta=0 if ts_deltas is None else ts_deltas[i])
+            for i, v in enumerate(values))
     n = len(values) if count is None else count
     lod = (n - 1) if last_offset_delta is None else last_offset_delta
-    after_crc = struct.pack(">hiqqqhii", attributes, lod, ts, ts, producer_id, producer_epoch,
+    max_ts = ts if max_timestamp is None else max_timestamp
+    after_crc = struct.pack(">hiqqqhii", attributes, lod, ts, max_ts, producer_id, producer_epoch,
                             base_sequence, n) + records_area
     c = crc32c(after_crc) if crc is None else crc
     body = struct.pack(">ibI", -1, magic, c) + after_crc  # partitionLeaderEpoch, magic, crc
@@ -215,3 +222,29 @@ def produce_raw(bootstrap: str, topic: str, partition: int, records: bytes, time
     assert corr == 77
     assert len(parts) == 1 and parts[0][:2] == (topic, partition), parts
     return parts[0][2], parts[0][3]
+
+
+class ProduceConnection:
+    """One connection sending Produce v7 (acks=all) requests in turn, for tests that send many."""
+
+    def __init__(self, bootstrap: str, timeout=60.0):
+        host, port = bootstrap.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        self.correlation = 0
+
+    def produce(self, topic: str, partition: int, records: bytes):
+        """-> (error_code, base_offset)"""
+        self.correlation += 1
+        self.sock.sendall(frame(0, 7, self.correlation, produce_body_v7(topic, partition, records)))
+        corr, parts = parse_produce_v7(read_response(self.sock))
+        assert corr == self.correlation
+        return parts[0][2], parts[0][3]
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,5 +1,6 @@
 #include "moldau/broker/broker.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "moldau/broker/server.h"
@@ -7,6 +8,7 @@
 #include "moldau/broker/txn/coordinator.h"
 #include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
+#include "moldau/storage/open_files.h"
 
 namespace moldau::broker {
 
@@ -20,6 +22,10 @@ Broker::~Broker() { shutdown(); }
 
 Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   std::unique_ptr<Broker> b(new Broker(std::move(config)));
+  // Segment files are opened on use through a bounded cache: half the descriptors for them, the
+  // rest for connections, index and checkpoint writes.
+  const size_t fd_limit = storage::raise_open_file_limit();
+  storage::OpenFiles::instance().set_capacity(std::clamp<size_t>(fd_limit / 2, 16, 16384));
   for (const auto& dir : b->config_.log_dirs) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -55,6 +61,12 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
     }
   }
   MOLDAU_RETURN_IF_ERROR(b->topics_->ensure_logs());
+  size_t segments = 0;
+  for (auto* log : b->logs_->all()) segments += log->segment_count();
+  broker_log().info("Loaded {} partitions ({} segments); {} file descriptors open of a limit of {}, at most {} "
+                    "for segment files",
+                    b->logs_->all().size(), segments, storage::open_descriptor_count(), fd_limit,
+                    storage::OpenFiles::instance().capacity());
   // Groups and committed offsets, replayed from __consumer_offsets.
   b->groups_ = std::make_unique<group::GroupCoordinator>(*b);
   MOLDAU_RETURN_IF_ERROR(b->groups_->load());

@@ -306,7 +306,236 @@ Status zstd_decompress(std::span<const uint8_t> data, size_t limit, std::vector<
   return Status();
 }
 
+
+// ---- streaming decompression ----
+
+class GzipStream final : public StreamDecompressor {
+ public:
+  GzipStream(std::span<const uint8_t> in, size_t max_total)
+      : StreamDecompressor(Compression::kGzip, max_total), in_(in) {}
+  ~GzipStream() override {
+    if (started_) inflateEnd(&zs_);
+  }
+  Status start() {
+    if (in_.size() > UINT32_MAX) return corrupt(codec_, "input over 4 GiB");
+    if (inflateInit2(&zs_, 15 + 16) != Z_OK) return corrupt(codec_, "cannot start zlib");
+    started_ = true;
+    zs_.next_in = const_cast<Bytef*>(in_.data());
+    zs_.avail_in = static_cast<uInt>(in_.size());
+    return Status();
+  }
+
+ protected:
+  Result<size_t> read_some(uint8_t* out, size_t n) override {
+    while (!done_) {
+      zs_.next_out = out;
+      zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, UINT32_MAX));
+      int rc = inflate(&zs_, Z_NO_FLUSH);
+      size_t produced = std::min<size_t>(n, UINT32_MAX) - zs_.avail_out;
+      if (rc == Z_STREAM_END) {
+        if (zs_.avail_in == 0) {
+          done_ = true;
+        } else if (zs_.avail_in >= 2 && zs_.next_in[0] == 0x1f && zs_.next_in[1] == 0x8b) {
+          inflateReset(&zs_);  // another gzip member
+        } else {
+          return corrupt(codec_, std::to_string(zs_.avail_in) + " bytes of trailing garbage after the stream");
+        }
+      } else if (rc == Z_BUF_ERROR && zs_.avail_in == 0 && produced == 0) {
+        return corrupt(codec_, "stream truncated after " + std::to_string(in_.size()) + " bytes");
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return corrupt(codec_, std::string(zs_.msg ? zs_.msg : "zlib error") + " at input byte " +
+                                   std::to_string(zs_.total_in));
+      }
+      if (produced > 0) return produced;
+    }
+    return size_t{0};
+  }
+
+ private:
+  std::span<const uint8_t> in_;
+  z_stream zs_{};
+  bool started_ = false;
+  bool done_ = false;
+};
+
+class ZstdStream final : public StreamDecompressor {
+ public:
+  ZstdStream(std::span<const uint8_t> in, size_t max_total)
+      : StreamDecompressor(Compression::kZstd, max_total), ctx_(ZSTD_createDCtx(), ZSTD_freeDCtx), in_{in.data(), in.size(), 0} {}
+  Status start() {
+    if (!ctx_) return corrupt(codec_, "cannot create a decompression context");
+    // A 16 MiB window at most: what encoders pick for streams of unknown size up to high levels.
+    ZSTD_DCtx_setParameter(ctx_.get(), ZSTD_d_windowLogMax, 24);
+    return Status();
+  }
+
+ protected:
+  Result<size_t> read_some(uint8_t* out, size_t n) override {
+    while (!(in_.pos == in_.size && last_ == 0)) {
+      ZSTD_outBuffer ob{out, n, 0};
+      size_t before = in_.pos;
+      size_t rc = ZSTD_decompressStream(ctx_.get(), &ob, &in_);
+      if (ZSTD_isError(rc)) {
+        return corrupt(codec_, std::string(ZSTD_getErrorName(rc)) + " near input byte " + std::to_string(before));
+      }
+      last_ = rc;
+      if (ob.pos > 0) return ob.pos;
+      if (in_.pos == before && rc != 0) {
+        return corrupt(codec_, "frame truncated after " + std::to_string(in_.size) + " bytes");
+      }
+    }
+    return size_t{0};
+  }
+
+ private:
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx_;
+  ZSTD_inBuffer in_;
+  size_t last_ = 1;  // nonzero: a frame is still open (or none has started)
+};
+
+class Lz4Stream final : public StreamDecompressor {
+ public:
+  Lz4Stream(std::span<const uint8_t> in, size_t max_total)
+      : StreamDecompressor(Compression::kLz4, max_total), in_(in) {}
+  ~Lz4Stream() override {
+    if (ctx_) LZ4F_freeDecompressionContext(ctx_);
+  }
+  Status start() {
+    if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx_, LZ4F_VERSION))) {
+      ctx_ = nullptr;
+      return corrupt(codec_, "cannot create a decompression context");
+    }
+    return Status();
+  }
+
+ protected:
+  Result<size_t> read_some(uint8_t* out, size_t n) override {
+    while (!(hint_ == 0 && pos_ == in_.size())) {
+      size_t dst = n;
+      size_t src = in_.size() - pos_;
+      size_t hint = LZ4F_decompress(ctx_, out, &dst, in_.data() + pos_, &src, nullptr);
+      if (LZ4F_isError(hint)) {
+        return corrupt(codec_, std::string(LZ4F_getErrorName(hint)) + " near input byte " + std::to_string(pos_));
+      }
+      pos_ += src;
+      hint_ = hint;
+      if (dst > 0) return dst;
+      if (src == 0) {
+        return corrupt(codec_, pos_ == in_.size() ? "frame truncated after " + std::to_string(in_.size()) + " bytes"
+                                                  : "no progress at input byte " + std::to_string(pos_));
+      }
+    }
+    return size_t{0};
+  }
+
+ private:
+  std::span<const uint8_t> in_;
+  LZ4F_dctx* ctx_ = nullptr;
+  size_t pos_ = 0;
+  size_t hint_ = 1;
+};
+
+// Snappy blocks are decompressed one at a time (xerial framing: 32 KiB blocks as the Java client
+// writes; librdkafka's single raw block: the whole batch, at most 64 MiB).
+constexpr size_t kMaxSnappyRawBlock = 64u << 20;
+class SnappyStream final : public StreamDecompressor {
+ public:
+  SnappyStream(std::span<const uint8_t> in, size_t max_total)
+      : StreamDecompressor(Compression::kSnappy, max_total), in_(in) {}
+  Status start() {
+    xerial_ = in_.size() >= kXerialHeaderSize && std::memcmp(in_.data(), kXerialMagic, sizeof kXerialMagic) == 0;
+    pos_ = xerial_ ? kXerialHeaderSize : 0;
+    return Status();
+  }
+
+ protected:
+  Result<size_t> read_some(uint8_t* out, size_t n) override {
+    while (block_pos_ == block_.size()) {
+      if (pos_ == in_.size() && (xerial_ || read_raw_)) return size_t{0};
+      block_.clear();
+      block_pos_ = 0;
+      if (!xerial_) {
+        // One raw block holds the whole stream (librdkafka's framing): it is decompressed at
+        // once, so its size bounds memory.
+        MOLDAU_RETURN_IF_ERROR(snappy_raw_block(in_, std::min(max_total_, kMaxSnappyRawBlock), &block_, 0));
+        read_raw_ = true;
+        pos_ = in_.size();
+        continue;
+      }
+      if (in_.size() - pos_ < 4) {
+        return corrupt(codec_, "xerial block length truncated at input byte " + std::to_string(pos_));
+      }
+      uint32_t len = load_be32(in_.data() + pos_);
+      if (len > in_.size() - pos_ - 4) {
+        return corrupt(codec_, "xerial block at input byte " + std::to_string(pos_) + " declares " +
+                                   std::to_string(len) + " bytes but " + std::to_string(in_.size() - pos_ - 4) +
+                                   " are left");
+      }
+      MOLDAU_RETURN_IF_ERROR(snappy_raw_block(in_.subspan(pos_ + 4, len), max_total_, &block_, pos_ + 4));
+      pos_ += 4 + size_t{len};
+    }
+    size_t k = std::min(n, block_.size() - block_pos_);
+    std::memcpy(out, block_.data() + block_pos_, k);
+    block_pos_ += k;
+    return k;
+  }
+
+ private:
+  std::span<const uint8_t> in_;
+  bool xerial_ = false;
+  bool read_raw_ = false;
+  size_t pos_ = 0;
+  std::vector<uint8_t> block_;
+  size_t block_pos_ = 0;
+};
+
+class PlainStream final : public StreamDecompressor {
+ public:
+  PlainStream(std::span<const uint8_t> in, size_t max_total) : StreamDecompressor(Compression::kNone, max_total), in_(in) {}
+  Status start() { return Status(); }
+
+ protected:
+  Result<size_t> read_some(uint8_t* out, size_t n) override {
+    size_t k = std::min(n, in_.size() - pos_);
+    if (k > 0) std::memcpy(out, in_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+
+ private:
+  std::span<const uint8_t> in_;
+  size_t pos_ = 0;
+};
+
+template <class S>
+Result<std::unique_ptr<StreamDecompressor>> start_stream(std::span<const uint8_t> input, size_t max_total) {
+  auto s = std::make_unique<S>(input, max_total);
+  MOLDAU_RETURN_IF_ERROR(s->start());
+  return std::unique_ptr<StreamDecompressor>(std::move(s));
+}
+
 }  // namespace
+
+Result<std::unique_ptr<StreamDecompressor>> StreamDecompressor::open(Compression codec, std::span<const uint8_t> input,
+                                                                     size_t max_total) {
+  switch (codec) {
+    case Compression::kNone: return start_stream<PlainStream>(input, max_total);
+    case Compression::kGzip: return start_stream<GzipStream>(input, max_total);
+    case Compression::kSnappy: return start_stream<SnappyStream>(input, max_total);
+    case Compression::kLz4: return start_stream<Lz4Stream>(input, max_total);
+    case Compression::kZstd: return start_stream<ZstdStream>(input, max_total);
+  }
+  return Status(ErrorCode::kUnsupportedCompressionType,
+                "unknown compression codec " + std::to_string(static_cast<int>(codec)));
+}
+
+Result<size_t> StreamDecompressor::read(uint8_t* out, size_t n) {
+  if (n == 0) return size_t{0};
+  MOLDAU_ASSIGN_OR_RETURN(size_t k, read_some(out, n));
+  total_ += k;
+  if (total_ > max_total_) return too_large(codec_, max_total_);
+  return k;
+}
 
 std::string_view compression_name(Compression c) {
   switch (c) {

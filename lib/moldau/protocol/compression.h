@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -45,5 +46,30 @@ Result<std::vector<uint8_t>> decompress(Compression codec, std::span<const uint8
 // Same, into `out` (cleared first), so that a caller can reuse one buffer across batches.
 Status decompress_into(Compression codec, std::span<const uint8_t> data, size_t max_decompressed,
                        std::vector<uint8_t>* out);
+
+// Decompresses one stream of a codec piece by piece into the caller's buffer, so that a reader
+// can walk what it holds without keeping it all: memory is the codec's own state (a zstd window
+// of at most 16 MiB, an LZ4 block of at most 4 MiB, one snappy block) however large the output.
+// A snappy block is decompressed whole, so its declared length must be within `max_total` and,
+// for a single raw block (librdkafka's framing), within 64 MiB.
+// The input must outlive the decompressor. Not thread-safe.
+class StreamDecompressor {
+ public:
+  // `max_total`: a stream that inflates beyond it fails with MESSAGE_TOO_LARGE.
+  static Result<std::unique_ptr<StreamDecompressor>> open(Compression codec,
+                                                          std::span<const uint8_t> input,
+                                                          size_t max_total);
+  virtual ~StreamDecompressor() = default;
+  // Writes up to `n` (> 0) bytes to `out`; returns how many, 0 only at the end of the stream.
+  // CORRUPT_MESSAGE for malformed or truncated input.
+  Result<size_t> read(uint8_t* out, size_t n);
+
+ protected:
+  StreamDecompressor(Compression codec, size_t max_total) : codec_(codec), max_total_(max_total) {}
+  virtual Result<size_t> read_some(uint8_t* out, size_t n) = 0;
+  Compression codec_;
+  size_t max_total_;
+  size_t total_ = 0;
+};
 
 }  // namespace moldau::protocol

@@ -6,6 +6,7 @@
 
 #include "moldau/common/crc32c.h"
 #include "moldau/common/endian.h"
+#include "moldau/protocol/produced_records.h"
 
 namespace moldau::protocol {
 namespace {
@@ -121,33 +122,11 @@ Status validate_batch(std::span<const uint8_t> batch, const ValidateOptions& opt
     return Status(ErrorCode::kInvalidRecord, at + "transactional batch without a producer id (" +
                                            std::to_string(h.producer_id) + ")");
   }
-  if (h.compression() == Compression::kNone) {
-    // An uncompressed batch must hold exactly recordsCount length-prefixed records that fill
-    // it (Kafka's validator finds the same by iterating the records): a batch whose count lies
-    // would be stored and then stop every consumer that reaches it. Only the lengths are read.
-    size_t p = kBatchHeaderSize;
-    for (int32_t i = 0; i < h.records_count; ++i) {
-      uint32_t raw = 0;
-      size_t n = 0;
-      for (int shift = 0;; shift += 7) {
-        if (shift > 28 || p + n >= batch.size()) { n = 0; break; }
-        uint8_t b = batch[p + n++];
-        raw |= static_cast<uint32_t>(b & 0x7f) << shift;
-        if (!(b & 0x80)) break;
-      }
-      int64_t len = static_cast<int64_t>(raw >> 1) ^ -static_cast<int64_t>(raw & 1);
-      if (n == 0 || len <= 0 || static_cast<uint64_t>(len) > batch.size() - p - n) {
-        return Status(ErrorCode::kInvalidRecord, at + "record " + std::to_string(i) + " of " +
-                                               std::to_string(h.records_count) +
-                                               ": invalid record length");
-      }
-      p += n + static_cast<size_t>(len);
-    }
-    if (p != batch.size()) {
-      return Status(ErrorCode::kInvalidRecord, at + "incorrect declared batch size: " +
-                                             std::to_string(batch.size() - p) + " bytes follow record " +
-                                             std::to_string(h.records_count));
-    }
+  if (options.check_records) {
+    ProducedRecordChecks structure_only;
+    structure_only.create_time = false;
+    auto records = check_produced_records(batch, structure_only);
+    if (!records.ok()) return Status(records.status().code(), at + records.status().message());
   }
   return Status();
 }
@@ -206,32 +185,6 @@ Result<std::vector<BatchView>> split_batches(std::span<const uint8_t> data, size
                       " bytes left, less than the batch's length");
   }
   return batches;
-}
-
-Result<BatchView> validate_produce_records(std::span<const uint8_t> records, int16_t produce_version,
-                                           const ValidateOptions& options) {
-  const std::string v = "produce v" + std::to_string(produce_version) + ": ";
-  // Framing only here; validate_batch applies max_batch_size (MESSAGE_TOO_LARGE, as Kafka).
-  BatchIterator it(records);
-  BatchView first;
-  if (!it.next(&first)) {
-    if (!it.status().ok()) return Status(it.status().code(), v + it.status().message());
-    return Status(ErrorCode::kInvalidRecord, v + "records must hold at least one whole record batch (" +
-                                           std::to_string(records.size()) + " bytes given)");
-  }
-  if (it.position() != records.size()) {
-    return Status(ErrorCode::kInvalidRecord, v + "records must hold exactly one record batch; " +
-                                           std::to_string(records.size() - it.position()) +
-                                           " bytes follow the first one");
-  }
-  if (produce_version < 7 && first.header.compression() == Compression::kZstd) {
-    return Status(ErrorCode::kUnsupportedCompressionType,
-                  v + "zstd compression needs produce v7 or later");
-  }
-  ValidateOptions o = options;
-  o.position = 0;
-  MOLDAU_RETURN_IF_ERROR(validate_batch(first.bytes, o));
-  return first;
 }
 
 void set_base_offset(std::span<uint8_t> batch, int64_t base_offset) {

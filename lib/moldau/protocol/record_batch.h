@@ -108,6 +108,9 @@ struct ValidateOptions {
   size_t max_batch_size = kMaxBatchSize;
   // Where the batch starts in its payload or file, for error messages only.
   size_t position = 0;
+  // With from_client: walk the records too (check_produced_records in produced_records.h, with
+  // no timestamp or key checks). validate_produce_records turns it off to make that pass itself.
+  bool check_records = true;
 };
 
 // Checks one whole batch, `batch` being exactly its bytes, with Kafka's error codes:
@@ -118,9 +121,8 @@ struct ValidateOptions {
 //   MESSAGE_TOO_LARGE        larger than max_batch_size
 //   UNSUPPORTED_COMPRESSION_TYPE  attributes name codec 5..7
 // Messages say where: "batch at byte 0: CRC mismatch: stored 0x1234abcd, computed 0x...".
-// For a client's uncompressed batch it also walks the records' length prefixes (INVALID_RECORD
-// unless exactly recordsCount records fill the batch); it never decompresses and never decodes
-// a record's fields; decode_records / for_each_record do.
+// For a client's batch it also walks every record (INVALID_RECORD unless exactly recordsCount
+// well-formed records fill the batch), compressed ones through a streaming decompressor.
 Status validate_batch(std::span<const uint8_t> batch, const ValidateOptions& options = {});
 
 // One batch found in a buffer of concatenated batches; `bytes` points into that buffer.
@@ -160,12 +162,7 @@ class BatchIterator {
 Result<std::vector<BatchView>> split_batches(std::span<const uint8_t> data,
                                              size_t max_batch_size = kMaxBatchSize);
 
-// Kafka's ProduceRequest.validateRecords for produce v3+: the records of one partition must be
-// exactly one batch of magic 2 (INVALID_RECORD otherwise), and zstd needs produce v7
-// (UNSUPPORTED_COMPRESSION_TYPE). Then validate_batch(options) on that batch. Returns the batch.
-Result<BatchView> validate_produce_records(std::span<const uint8_t> records,
-                                           int16_t produce_version,
-                                           const ValidateOptions& options = {});
+// validate_produce_records, for a produce request's records, is in produced_records.h.
 
 // In-place rewrites of one batch (at least kBatchHeaderSize bytes, normally a validated one).
 // baseOffset and partitionLeaderEpoch lie outside the CRC, so these two leave it as it is.

@@ -54,7 +54,8 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
   std::vector<RecordView> recs;
   std::string err;
   for (LogSegment* seg : cleanable) {
-    BatchScanner scan(seg->file()->fd(), seg->log_path(), 0, seg->size(), true);
+    MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
+    BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
     ScannedBatch b;
     ScanResult r;
     while ((r = scan.next(&b)) == ScanResult::kBatch) {
@@ -77,7 +78,8 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
     std::vector<uint8_t> out;
     out.reserve(static_cast<size_t>(seg->size()));
     bool changed = false;
-    BatchScanner scan(seg->file()->fd(), seg->log_path(), 0, seg->size(), true);
+    MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
+    BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
     ScannedBatch b;
     ScanResult r;
     while ((r = scan.next(&b)) == ScanResult::kBatch) {

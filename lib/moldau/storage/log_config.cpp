@@ -41,6 +41,9 @@ Status LogConfig::set(const std::string& name, const std::string& value) {
   if (name == "file.delete.delay.ms") return i64(&file_delete_delay_ms, 0);
   if (name == "flush.messages") return i64(&flush_interval_messages, 1);
   if (name == "flush.ms") return i64(&flush_interval_ms, 0);
+  if (name == "message.timestamp.before.max.ms") return i64(&timestamp_before_max_ms, 0);
+  if (name == "message.timestamp.after.max.ms") return i64(&timestamp_after_max_ms, 0);
+  if (name == "message.timestamp.difference.max.ms") return i64(&timestamp_difference_max_ms, 0);
   if (name == "max.message.bytes") {
     if (!parse_i64(value, &v) || v < 0 || v > std::numeric_limits<int32_t>::max()) return bad(name, value);
     max_message_bytes = static_cast<int32_t>(v);
@@ -96,6 +99,9 @@ Status LogConfig::set_broker_default(const std::string& name, const std::string&
       {"log.flush.interval.messages", "flush.messages"},
       {"log.flush.interval.ms", "flush.ms"},
       {"log.message.timestamp.type", "message.timestamp.type"},
+      {"log.message.timestamp.before.max.ms", "message.timestamp.before.max.ms"},
+      {"log.message.timestamp.after.max.ms", "message.timestamp.after.max.ms"},
+      {"log.message.timestamp.difference.max.ms", "message.timestamp.difference.max.ms"},
       {"message.max.bytes", "max.message.bytes"},
   };
   for (const auto& [broker, topic] : kMap)

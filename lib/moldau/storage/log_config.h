@@ -32,6 +32,18 @@ struct LogConfig {
   int64_t flush_interval_ms = kNever;            // flush.ms / log.flush.interval.ms
   TimestampType message_timestamp_type = TimestampType::kCreateTime;  // message.timestamp.type
   int32_t max_message_bytes = 1048588;           // max.message.bytes / message.max.bytes
+  // message.timestamp.before.max.ms / .after.max.ms (Kafka 4's defaults: no bound into the past,
+  // one hour into the future), and the older message.timestamp.difference.max.ms, which bounds
+  // a direction whose own key is left at Long.MAX_VALUE (as Kafka 3.6+ reads them).
+  int64_t timestamp_before_max_ms = kNever;
+  int64_t timestamp_after_max_ms = 3600000;
+  int64_t timestamp_difference_max_ms = kNever;
+  int64_t effective_timestamp_before_max_ms() const {
+    return timestamp_before_max_ms != kNever ? timestamp_before_max_ms : timestamp_difference_max_ms;
+  }
+  int64_t effective_timestamp_after_max_ms() const {
+    return timestamp_after_max_ms != kNever ? timestamp_after_max_ms : timestamp_difference_max_ms;
+  }
 
   // Applies one topic-level config ("segment.bytes", "cleanup.policy", ...). Unknown names are
   // ignored (they belong to other layers, e.g. min.insync.replicas); bad values are

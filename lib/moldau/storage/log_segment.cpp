@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "moldau/storage/file_util.h"
+#include "moldau/storage/open_files.h"
 
 namespace moldau::storage {
 
@@ -19,28 +20,38 @@ std::string seg_path(const std::string& dir, int64_t base, const char* ext) {
 }
 }  // namespace
 
-LogSegment::LogSegment(std::string dir, int64_t base_offset, const LogConfig& config,
-                       std::shared_ptr<FileHandle> file, int64_t size, int64_t now_ms)
+LogSegment::LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, uint64_t file_id,
+                       int64_t size, int64_t now_ms)
     : dir_(std::move(dir)),
       base_offset_(base_offset),
       log_path_(seg_path(dir_, base_offset, ".log")),
-      file_(std::move(file)),
+      file_id_(file_id),
       size_(size),
       next_offset_(base_offset),
       index_interval_bytes_(config.index_interval_bytes),
       offset_index_(seg_path(dir_, base_offset, ".index"), base_offset, config.segment_index_bytes),
       time_index_(seg_path(dir_, base_offset, ".timeindex"), base_offset, config.segment_index_bytes),
-      rolling_base_ts_(now_ms) {}
+      created_ms_(now_ms) {}
 
-LogSegment::~LogSegment() = default;
+LogSegment::~LogSegment() { OpenFiles::instance().forget(file_id_); }
+
+Result<std::shared_ptr<FileHandle>> LogSegment::file() const { return OpenFiles::instance().get(file_id_, log_path_); }
+
+Result<int64_t> LogSegment::largest_timestamp() const {
+  if (max_timestamp_ >= 0) return max_timestamp_;
+  struct stat st;
+  if (::stat(log_path_.c_str(), &st) != 0) return io_error("stat", log_path_, errno);
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
 
 Result<std::unique_ptr<LogSegment>> LogSegment::create(const std::string& dir, int64_t base_offset,
                                                        const LogConfig& config, int64_t now_ms) {
   std::string path = seg_path(dir, base_offset, ".log");
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("create", path, errno);
-  auto seg = std::unique_ptr<LogSegment>(
-      new LogSegment(dir, base_offset, config, std::make_shared<FileHandle>(fd), 0, now_ms));
+  uint64_t id = OpenFiles::new_id();
+  OpenFiles::instance().put(id, fd);
+  auto seg = std::unique_ptr<LogSegment>(new LogSegment(dir, base_offset, config, id, 0, now_ms));
   MOLDAU_RETURN_IF_ERROR(seg->offset_index_.remove_file());
   MOLDAU_RETURN_IF_ERROR(seg->time_index_.remove_file());
   // Both indexes exist from the start, as in Kafka (an empty index is a valid one).
@@ -56,16 +67,15 @@ Result<std::unique_ptr<LogSegment>> LogSegment::create(const std::string& dir, i
 Result<std::unique_ptr<LogSegment>> LogSegment::open(const std::string& dir, int64_t base_offset,
                                                      const LogConfig& config, int64_t now_ms, bool* rebuilt) {
   std::string path = seg_path(dir, base_offset, ".log");
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return io_error("open", path, errno);
+  uint64_t id = OpenFiles::new_id();
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, OpenFiles::instance().get(id, path));
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(file->fd(), &st) != 0) {
     int err = errno;
-    ::close(fd);
+    OpenFiles::instance().forget(id);
     return io_error("stat", path, err);
   }
-  auto seg = std::unique_ptr<LogSegment>(
-      new LogSegment(dir, base_offset, config, std::make_shared<FileHandle>(fd), st.st_size, now_ms));
+  auto seg = std::unique_ptr<LogSegment>(new LogSegment(dir, base_offset, config, id, st.st_size, now_ms));
   *rebuilt = false;
   MOLDAU_ASSIGN_OR_RETURN(bool offset_ok, seg->offset_index_.load(seg->size_));
   MOLDAU_ASSIGN_OR_RETURN(bool time_ok, seg->time_index_.load(seg->size_));
@@ -103,7 +113,8 @@ Status LogSegment::load_tail_state() {
   }
   next_offset_ = base_offset_;
   if (!offset_index_.empty()) next_offset_ = offset_index_.last().offset + 1;
-  BatchScanner scan(file_->fd(), log_path_, start, size_, false);
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  BatchScanner scan(file->fd(), log_path_, start, size_, false);
   ScannedBatch b;
   bool first = true;
   for (;;) {
@@ -122,30 +133,34 @@ Status LogSegment::load_tail_state() {
   }
   (void)first;
   bytes_since_last_index_entry_ = size_ - start;
+  rolling_base_ts_ = -1;
   if (size_ >= static_cast<int64_t>(kMinBatchSize)) {
     uint8_t hdr[kMinBatchSize];
-    MOLDAU_RETURN_IF_ERROR(pread_all(file_->fd(), hdr, sizeof hdr, 0, log_path_));
+    MOLDAU_RETURN_IF_ERROR(pread_all(file->fd(), hdr, sizeof hdr, 0, log_path_));
     rolling_base_ts_ = decode_batch_header(hdr).max_timestamp;
   }
   return Status();
 }
 
-bool LogSegment::should_roll(const LogConfig& config, int64_t bytes, int64_t last_offset, int64_t now_ms) const {
+bool LogSegment::should_roll(const LogConfig& config, int64_t bytes, int64_t last_offset, int64_t max_timestamp,
+                             int64_t now_ms) const {
   if (size_ == 0) return false;
   if (size_ > config.segment_bytes - bytes) return true;
-  if (now_ms - rolling_base_ts_ > config.segment_ms) return true;
+  int64_t waited = rolling_base_ts_ >= 0 ? max_timestamp - rolling_base_ts_ : now_ms - created_ms_;
+  if (waited > config.segment_ms) return true;
   if (offset_index_.full() || time_index_.full()) return true;
   if (last_offset - base_offset_ > std::numeric_limits<int32_t>::max()) return true;
   return false;
 }
 
 Status LogSegment::append(std::span<const uint8_t> batches) {
-  Status written = pwrite_all(file_->fd(), batches.data(), batches.size(), size_, log_path_);
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  Status written = pwrite_all(file->fd(), batches.data(), batches.size(), size_, log_path_);
   if (!written.ok()) {
     // A short write (disk full, I/O error) may have left part of the batches after size_: cut
     // it off, so the file holds exactly the batches appended before and a later append or a
     // recovery after a clean shutdown never sees the torn tail.
-    (void)::ftruncate(file_->fd(), size_);
+    (void)::ftruncate(file->fd(), size_);
     return written;
   }
   int64_t pos = size_;
@@ -171,7 +186,8 @@ Status LogSegment::append(std::span<const uint8_t> batches) {
 
 Result<std::optional<BatchLocation>> LogSegment::translate_offset(int64_t offset) const {
   int64_t start = offset_index_.lookup(offset).position;
-  BatchScanner scan(file_->fd(), log_path_, start, size_, false);
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  BatchScanner scan(file->fd(), log_path_, start, size_, false);
   ScannedBatch b;
   for (;;) {
     ScanResult r = scan.next(&b);
@@ -194,8 +210,9 @@ Result<std::optional<LogSegment::Slice>> LogSegment::read(int64_t offset, int64_
   int64_t adjusted = min_one_batch ? std::max<int64_t>(max_bytes, loc->size) : max_bytes;
   int64_t len = std::min(max_position - loc->position, adjusted);
   len = std::min<int64_t>(len, std::numeric_limits<int32_t>::max());
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
   Slice s;
-  s.slice = FileSlice{file_, loc->position, static_cast<int32_t>(len)};
+  s.slice = FileSlice{std::move(file), loc->position, static_cast<int32_t>(len)};
   s.first_batch_offset = loc->base_offset;
   return std::optional<Slice>(s);
 }
@@ -217,7 +234,8 @@ Result<std::optional<OffsetAndTimestamp>> LogSegment::find_offset_by_timestamp(i
   if (max_timestamp_ < target) return std::optional<OffsetAndTimestamp>();
   TimeIndexEntry te = time_index_.lookup(target);
   int64_t start = offset_index_.lookup(std::max(te.offset, start_offset)).position;
-  BatchScanner scan(file_->fd(), log_path_, start, size_, false);
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  BatchScanner scan(file->fd(), log_path_, start, size_, false);
   ScannedBatch b;
   for (;;) {
     ScanResult r = scan.next(&b);
@@ -229,7 +247,7 @@ Result<std::optional<OffsetAndTimestamp>> LogSegment::find_offset_by_timestamp(i
     std::vector<uint8_t> buf;
     std::vector<RecordView> recs;
     bool decoded = false;
-    MOLDAU_RETURN_IF_ERROR(read_batch(file_->fd(), log_path_, loc, &buf, &recs, &decoded));
+    MOLDAU_RETURN_IF_ERROR(read_batch(file->fd(), log_path_, loc, &buf, &recs, &decoded));
     if (!decoded) {
       // Compressed (or undecodable): the batch is the finest granularity we can offer.
       return std::optional<OffsetAndTimestamp>(
@@ -249,7 +267,8 @@ Result<OffsetAndTimestamp> LogSegment::max_timestamp_record() const {
   std::vector<uint8_t> buf;
   std::vector<RecordView> recs;
   bool decoded = false;
-  MOLDAU_RETURN_IF_ERROR(read_batch(file_->fd(), log_path_, *loc, &buf, &recs, &decoded));
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  MOLDAU_RETURN_IF_ERROR(read_batch(file->fd(), log_path_, *loc, &buf, &recs, &decoded));
   if (decoded)
     for (const auto& rec : recs)
       if (rec.timestamp == max_timestamp_) return OffsetAndTimestamp{rec.offset, rec.timestamp};
@@ -263,7 +282,9 @@ Result<int64_t> LogSegment::recover() {
   offset_of_max_timestamp_ = -1;
   bytes_since_last_index_entry_ = 0;
   next_offset_ = base_offset_;
-  BatchScanner scan(file_->fd(), log_path_, 0, size_, true);
+  rolling_base_ts_ = -1;
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  BatchScanner scan(file->fd(), log_path_, 0, size_, true);
   ScannedBatch b;
   int64_t valid = 0;
   bool first = true;
@@ -283,7 +304,7 @@ Result<int64_t> LogSegment::recover() {
   }
   int64_t cut = size_ - valid;
   if (cut > 0) {
-    if (::ftruncate(file_->fd(), valid) != 0) return io_error("truncate", log_path_, errno);
+    if (::ftruncate(file->fd(), valid) != 0) return io_error("truncate", log_path_, errno);
     size_ = valid;
     unflushed_ = true;
   }
@@ -294,7 +315,8 @@ Result<int64_t> LogSegment::recover() {
 Status LogSegment::truncate_to(int64_t offset) {
   MOLDAU_ASSIGN_OR_RETURN(std::optional<BatchLocation> loc, translate_offset(offset));
   if (!loc) return Status();
-  if (::ftruncate(file_->fd(), loc->position) != 0) return io_error("truncate", log_path_, errno);
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+  if (::ftruncate(file->fd(), loc->position) != 0) return io_error("truncate", log_path_, errno);
   size_ = loc->position;
   unflushed_ = true;
   offset_index_.truncate_to_offset(offset);
@@ -317,7 +339,8 @@ Status LogSegment::persist_indexes(bool sync) {
 
 Status LogSegment::flush() {
   if (unflushed_) {
-    if (::fdatasync(file_->fd()) != 0) return io_error("fsync", log_path_, errno);
+    MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, this->file());
+    if (::fdatasync(file->fd()) != 0) return io_error("fsync", log_path_, errno);
     unflushed_ = false;
   }
   return persist_indexes(true);

@@ -1,7 +1,8 @@
 #pragma once
-// One segment of a partition log: <base>.log plus its .index and .timeindex. The .log file
-// descriptor lives in a shared FileHandle so that FileSlices handed to the network stay valid
-// after the segment is deleted or replaced. Not thread-safe: guarded by the partition's mutex.
+// One segment of a partition log: <base>.log plus its .index and .timeindex. The .log file is
+// opened on use through the bounded OpenFiles cache (open_files.h), in a shared FileHandle so
+// that FileSlices handed to the network stay valid after the segment is closed, deleted or
+// replaced. Not thread-safe: guarded by the partition's mutex.
 
 #include <cstdint>
 #include <memory>
@@ -48,20 +49,27 @@ class LogSegment {
   int64_t next_offset() const { return next_offset_; }
   bool empty() const { return size_ == 0; }
   const std::string& log_path() const { return log_path_; }
-  const std::shared_ptr<FileHandle>& file() const { return file_; }
+  // The open .log file (opened again if the cache closed it).
+  Result<std::shared_ptr<FileHandle>> file() const;
   const OffsetIndex& offset_index() const { return offset_index_; }
   const TimeIndex& time_index() const { return time_index_; }
   // Largest batch max timestamp in the segment (-1 when none) and the last offset of that batch.
   int64_t max_timestamp() const { return max_timestamp_; }
   int64_t offset_of_max_timestamp() const { return offset_of_max_timestamp_; }
-  // Kafka's rolling base: the first batch's max timestamp, else the segment's creation time.
+  // Kafka's rolling base: the first batch's max timestamp (-1 when it has none).
   int64_t rolling_base_timestamp() const { return rolling_base_ts_; }
+  // What time retention measures: the largest record timestamp, or the .log file's modification
+  // time when no record has a timestamp (as Kafka's LogSegment.largestTimestamp).
+  Result<int64_t> largest_timestamp() const;
   bool has_unflushed_data() const { return unflushed_; }
   // Bytes cut from the tail when open() had to rebuild the indexes by recovery.
   int64_t bytes_cut_on_open() const { return last_recovery_cut_; }
 
-  // Whether `bytes` more (with offsets up to `last_offset`) should go to a new segment.
-  bool should_roll(const LogConfig& config, int64_t bytes, int64_t last_offset, int64_t now_ms) const;
+  // Whether `bytes` more (with offsets up to `last_offset`, timestamps up to `max_timestamp`)
+  // should go to a new segment. segment.ms counts from the first batch's timestamp to the new
+  // batches' (Kafka's rule), or from the segment's creation when the first batch has none.
+  bool should_roll(const LogConfig& config, int64_t bytes, int64_t last_offset, int64_t max_timestamp,
+                   int64_t now_ms) const;
 
   // Appends whole, already offset-assigned batches with one pwrite; indexes them.
   Status append(std::span<const uint8_t> batches);
@@ -101,15 +109,15 @@ class LogSegment {
   Status remove_files();
 
  private:
-  LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, std::shared_ptr<FileHandle> file,
-             int64_t size, int64_t now_ms);
+  LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, uint64_t file_id, int64_t size,
+             int64_t now_ms);
   Status load_tail_state();
   void index_batch(int64_t position, const BatchHeader& h, int32_t size);
 
   std::string dir_;
   int64_t base_offset_;
   std::string log_path_;
-  std::shared_ptr<FileHandle> file_;
+  uint64_t file_id_;  // in OpenFiles
   int64_t size_;
   int64_t next_offset_;
   int64_t index_interval_bytes_;
@@ -118,7 +126,8 @@ class LogSegment {
   int64_t bytes_since_last_index_entry_ = 0;
   int64_t max_timestamp_ = -1;
   int64_t offset_of_max_timestamp_ = -1;
-  int64_t rolling_base_ts_;
+  int64_t rolling_base_ts_ = -1;
+  int64_t created_ms_;
   bool unflushed_ = false;
   int64_t last_recovery_cut_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
 
 namespace moldau::storage {
@@ -276,7 +277,7 @@ Result<AppendInfo> PartitionLog::append(std::span<uint8_t> batches, int32_t lead
     q += h.size_in_bytes();
   }
   info.bytes = static_cast<int64_t>(batches.size());
-  if (active()->should_roll(config_, info.bytes, info.last_offset, now) ||
+  if (active()->should_roll(config_, info.bytes, info.last_offset, info.max_timestamp, now) ||
       (!options.assign_offsets && info.first_offset - active()->base_offset() > INT32_MAX)) {
     MOLDAU_RETURN_IF_ERROR(roll(now));
   }
@@ -317,23 +318,35 @@ Result<ReadResult> PartitionLog::read(int64_t offset, int32_t max_bytes, int64_t
   if (it != segments_.begin()) --it;
   int64_t remaining = std::max(max_bytes, 0);
   bool min_one = min_one_batch;
-  for (; it != segments_.end() && it->first < limit; ++it) {
+  // Each segment read holds its file open until the response is sent: a bounded number per read
+  // keeps a fetch over thousands of small segments within the descriptor limit.
+  constexpr int kMaxSegmentsPerRead = 8;
+  int segments_read = 0;
+  for (; it != segments_.end() && it->first < limit && segments_read < kMaxSegmentsPerRead; ++it) {
     LogSegment* seg = it->second.get();
     int64_t max_pos = seg->size();
+    Result<std::optional<LogSegment::Slice>> s = std::optional<LogSegment::Slice>();
     if (limit < seg->next_offset()) {
-      MOLDAU_ASSIGN_OR_RETURN(std::optional<BatchLocation> lim, seg->translate_offset(limit));
-      if (lim) max_pos = lim->position;
+      auto lim = seg->translate_offset(limit);
+      if (!lim.ok()) s = lim.status();
+      else if (*lim) max_pos = (*lim)->position;
     }
-    MOLDAU_ASSIGN_OR_RETURN(std::optional<LogSegment::Slice> s,
-                            seg->read(std::max(offset, seg->base_offset()), remaining, max_pos, min_one));
-    if (!s) continue;
-    if (s->slice.size <= 0) break;
-    if (out.first_batch_offset < 0) out.first_batch_offset = s->first_batch_offset;
-    out.slices.push_back(s->slice);
-    out.bytes += s->slice.size;
-    remaining -= s->slice.size;
+    if (s.ok()) s = seg->read(std::max(offset, seg->base_offset()), remaining, max_pos, min_one);
+    if (!s.ok()) {
+      // What was read so far is good to send (e.g. out of descriptors for one more segment).
+      if (!out.slices.empty()) break;
+      return s.status();
+    }
+    ++segments_read;
+    if (!*s) continue;
+    const LogSegment::Slice& slice = **s;
+    if (slice.slice.size <= 0) break;
+    if (out.first_batch_offset < 0) out.first_batch_offset = slice.first_batch_offset;
+    out.slices.push_back(slice.slice);
+    out.bytes += slice.slice.size;
+    remaining -= slice.slice.size;
     min_one = false;
-    if (s->slice.position + s->slice.size < seg->size() || remaining <= 0) break;
+    if (slice.slice.position + slice.slice.size < seg->size() || remaining <= 0) break;
   }
   return out;
 }
@@ -488,15 +501,28 @@ Result<int32_t> PartitionLog::apply_retention(int64_t now_ms) {
   std::lock_guard lock(mu_);
   int32_t deleted = 0;
   auto deletable = [&] { return segments_.size() > 1; };
-  while (deletable() && std::next(segments_.begin())->first <= log_start_offset_) {
-    MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now_ms));
+  // Every deletion is logged with its reason, as Kafka does: data leaving the log is never silent.
+  auto remove_first = [&](const std::string& reason) -> Status {
+    LogSegment* seg = segments_.begin()->second.get();
+    logger("log").info("[Log partition={}-{}, dir={}] Deleting segment (baseOffset={}, nextOffset={}, size={}, "
+                       "largestRecordTimestamp={}) due to {}",
+                       topic_, partition_, dir_, seg->base_offset(), seg->next_offset(), seg->size(),
+                       seg->max_timestamp(), reason);
     ++deleted;
+    return delete_segment(segments_.begin(), now_ms);
+  };
+  while (deletable() && std::next(segments_.begin())->first <= log_start_offset_) {
+    MOLDAU_RETURN_IF_ERROR(remove_first("log start offset " + std::to_string(log_start_offset_) + " breach"));
   }
   if (config_.cleanup_delete) {
     if (config_.retention_ms >= 0) {
-      while (deletable() && now_ms - segments_.begin()->second->max_timestamp() > config_.retention_ms) {
-        MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now_ms));
-        ++deleted;
+      while (deletable()) {
+        LogSegment* seg = segments_.begin()->second.get();
+        MOLDAU_ASSIGN_OR_RETURN(int64_t largest, seg->largest_timestamp());
+        if (now_ms - largest <= config_.retention_ms) break;
+        MOLDAU_RETURN_IF_ERROR(remove_first(
+            "log retention time " + std::to_string(config_.retention_ms) + "ms breach based on the " +
+            (seg->max_timestamp() >= 0 ? "largest record timestamp" : "last modified time") + " in the segment"));
       }
     }
     if (config_.retention_bytes >= 0) {
@@ -505,8 +531,9 @@ Result<int32_t> PartitionLog::apply_retention(int64_t now_ms) {
       int64_t diff = total - config_.retention_bytes;
       while (deletable() && diff - segments_.begin()->second->size() >= 0) {
         diff -= segments_.begin()->second->size();
-        MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now_ms));
-        ++deleted;
+        total -= segments_.begin()->second->size();
+        MOLDAU_RETURN_IF_ERROR(remove_first("log retention size " + std::to_string(config_.retention_bytes) +
+                                            " breach. Log size after deletion will be " + std::to_string(total)));
       }
     }
   }
@@ -714,7 +741,8 @@ Status PartitionLog::rebuild_producer_state() {
       if (!loc) continue;
       pos = loc->position;
     }
-    BatchScanner scanner(seg->file()->fd(), seg->log_path(), pos, seg->size(), true);
+    MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
+    BatchScanner scanner(file->fd(), seg->log_path(), pos, seg->size(), true);
     ScannedBatch b;
     for (;;) {
       ScanResult r = scanner.next(&b);

@@ -11,6 +11,7 @@
 #include "moldau/protocol/consumer_protocol.h"
 #include "moldau/protocol/header.h"
 #include "moldau/protocol/messages/all.h"
+#include "moldau/protocol/produced_records.h"
 #include "moldau/protocol/record.h"
 
 using namespace moldau;
@@ -47,7 +48,7 @@ struct Checks {
     REQUIRE(records.data);
     auto batch = validate_produce_records(*records.data, 9);
     REQUIRE_MESSAGE(batch.ok(), batch.status().to_string());
-    auto decoded = decode_records(batch->bytes);
+    auto decoded = decode_records(batch->batch.bytes);
     REQUIRE(decoded.ok());
     REQUIRE(decoded->records.size() == 1);
     CHECK(decoded->records[0].key == std::optional<std::string_view>("key1"));

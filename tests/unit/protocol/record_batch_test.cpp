@@ -10,6 +10,7 @@
 #include "moldau/common/endian.h"
 #include "moldau/protocol/batch_builder.h"
 #include "moldau/protocol/compression.h"
+#include "moldau/protocol/produced_records.h"
 #include "moldau/protocol/record.h"
 
 // g++ 12 warns about members left out of designated initializers even when they have
@@ -289,7 +290,8 @@ TEST_CASE("validate_batch: each failure, with Kafka's error code") {
     store_be32(b.data() + kLastOffsetDeltaPos, 3);
     fix_crc(b);
     CHECK(validate(b).code() == ErrorCode::kInvalidRecord);
-    CHECK(has(validate(b), "record 3 of 4: invalid record length"));
+    CHECK(has(validate(b), "record 3 at byte"));
+    CHECK(has(validate(b), "length truncated or malformed"));
     store_be32(b.data() + kRecordsCountPos, 2);
     store_be32(b.data() + kLastOffsetDeltaPos, 1);
     fix_crc(b);
@@ -340,13 +342,11 @@ TEST_CASE("truncated batches at every length fail validation and decoding withou
         std::vector<uint8_t> t(b.begin(), b.begin() + static_cast<ptrdiff_t>(n));
         store_be32(t.data() + kBatchLengthPos, static_cast<uint32_t>(n - kLogOverhead));
         fix_crc(t);
-        if (c == Compression::kNone) {
-          // The framing is fine now, but the records no longer fill the batch.
-          CHECK(validate_batch(t).code() == ErrorCode::kInvalidRecord);
-          CHECK(validate_batch(t, {.from_client = false}).ok());
-        } else {
-          CHECK(validate_batch(t).ok());  // the framing is fine now; nothing is decompressed
-        }
+        // The framing is fine now, but the records no longer fill the batch (compressed ones:
+        // the stream is cut short), which the record pass of a client's batch finds.
+        Status v = validate_batch(t);
+        CHECK((v.code() == ErrorCode::kInvalidRecord || v.code() == ErrorCode::kCorruptMessage));
+        CHECK(validate_batch(t, {.from_client = false}).ok());
         auto d = decode_records(t);
         REQUIRE(!d.ok());
         CHECK((d.status().code() == ErrorCode::kInvalidRecord ||
@@ -594,7 +594,7 @@ TEST_CASE("validate_produce_records: exactly one batch of magic 2, zstd from v7"
   auto one = build({}, sample_records(2));
   auto r = validate_produce_records(one, 9);
   REQUIRE(r.ok());
-  CHECK(r->bytes.size() == one.size());
+  CHECK(r->batch.bytes.size() == one.size());
 
   auto two = one;
   two.insert(two.end(), one.begin(), one.end());

@@ -5,6 +5,7 @@
 
 #include "moldau/storage/batch_format.h"
 #include "moldau/storage/file_util.h"
+#include "moldau/storage/open_files.h"
 #include "test_util.h"
 
 using namespace moldau;
@@ -188,6 +189,65 @@ TEST_CASE("roll by segment.ms and by index fullness") {
   for (int i = 0; i < 6; ++i) append(*log2, simple_batch(i));
   CHECK(log2->segment_count() == 2);
   CHECK(log2->segments()[1].base_offset == 4);
+}
+
+TEST_CASE("batches without a timestamp do not roll a segment each; segment.ms counts from creation") {
+  TempDir d;
+  LogConfig cfg;
+  cfg.segment_ms = 1000;
+  auto log = open_log(d / "t-0", cfg);
+  // Records with no timestamp (-1): the first batch's max timestamp is -1.
+  for (int i = 0; i < 5; ++i) append(*log, make_batch({{"k", "v", -1}}), kT0 + i * 100);
+  CHECK(log->segment_count() == 1);
+  // segment.ms then runs from the segment's creation (kT0, the open time).
+  append(*log, make_batch({{"k", "v", -1}}), kT0 + 1500);
+  CHECK(log->segment_count() == 2);
+}
+
+TEST_CASE("time retention of a segment without record timestamps uses its file's modification time") {
+  TempDir d;
+  LogConfig cfg;
+  cfg.segment_bytes = 100;  // one batch per segment
+  cfg.retention_ms = 60000;
+  cfg.file_delete_delay_ms = 0;
+  auto log = open_log(d / "t-0", cfg);
+  for (int i = 0; i < 4; ++i) append(*log, make_batch({{"k", "v", -1}}), kT0);
+  REQUIRE(log->segment_count() == 4);
+  // The files were just written: now is well within retention of their modification time.
+  const int64_t now = wall_clock_ms();
+  CHECK(*log->apply_retention(now) == 0);
+  CHECK(log->log_start_offset() == 0);
+  // A day later they are past it (the active segment always stays).
+  CHECK(*log->apply_retention(now + 86400000) == 3);
+  CHECK(log->log_start_offset() == 3);
+}
+
+TEST_CASE("thousands of segments through a handful of open files") {
+  TempDir d;
+  LogConfig cfg;
+  cfg.segment_bytes = 100;  // one batch per segment
+  OpenFiles::instance().set_capacity(8);
+  {
+    auto log = open_log(d / "t-0", cfg);
+    for (int i = 0; i < 2000; ++i) append(*log, simple_batch(i));
+    CHECK(log->segment_count() == 2000);
+    CHECK(OpenFiles::instance().open_count() <= 8);
+    // Every batch reads back, a few segments per read.
+    int64_t offset = 0;
+    while (offset < 2000) {
+      auto headers = read_all(*log, offset);
+      REQUIRE(!headers.empty());
+      CHECK(headers.front().base_offset == offset);
+      offset = headers.back().next_offset();
+    }
+    CHECK(OpenFiles::instance().open_count() <= 8);
+    REQUIRE(log->close().ok());
+  }
+  auto reopened = open_log(d / "t-0", cfg);
+  CHECK(reopened->log_end_offset() == 2000);
+  append(*reopened, simple_batch(2000));
+  CHECK(read_all(*reopened, 2000).size() == 1);
+  OpenFiles::instance().set_capacity(1024);
 }
 
 TEST_CASE("offset index entries every index.interval.bytes, Kafka's file format") {

@@ -5,7 +5,8 @@
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/common/log.h"
 #include "moldau/protocol/messages/produce.h"
-#include "moldau/protocol/record_batch.h"
+#include "moldau/common/clock.h"
+#include "moldau/protocol/produced_records.h"
 
 namespace moldau::broker::handlers {
 
@@ -41,21 +42,31 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
       } else if (!pd.records.data || pd.records.data->empty()) {
         fail(ErrorCode::kInvalidRecord, "Produce request with no records");
       } else {
+        const storage::LogConfig& config = log->config();
         protocol::ValidateOptions opts;
-        opts.max_batch_size = static_cast<size_t>(log->config().max_message_bytes) +
-                              protocol::kLogOverhead;
-        auto batch = protocol::validate_produce_records(*pd.records.data, ctx.version(), opts);
+        opts.max_batch_size = static_cast<size_t>(config.max_message_bytes) + protocol::kLogOverhead;
+        protocol::ProducedRecordChecks checks;
+        checks.create_time = config.message_timestamp_type == storage::TimestampType::kCreateTime;
+        checks.now_ms = wall_clock_ms();
+        checks.timestamp_before_max_ms = config.effective_timestamp_before_max_ms();
+        checks.timestamp_after_max_ms = config.effective_timestamp_after_max_ms();
+        checks.require_keys = config.cleanup_compact;
+        auto batch = protocol::validate_produce_records(*pd.records.data, ctx.version(), opts, checks);
+        if (batch.ok() && checks.create_time) {
+          // The header's maxTimestamp is the client's claim; the log keeps what the records hold.
+          protocol::set_create_time_max_timestamp(*pd.records.data, batch->records.max_timestamp);
+        }
         if (!batch.ok()) {
           fail(batch.status().code(), batch.status().message());
           logger("produce").debug("rejected batch for {}-{}: {}", topic.name, pd.index,
                                   batch.status().to_string());
-        } else if (static_cast<int64_t>(batch->bytes.size()) > log->config().segment_bytes) {
+        } else if (static_cast<int64_t>(batch->batch.bytes.size()) > config.segment_bytes) {
           // As Kafka's UnifiedLog.append: records that cannot fit in one segment.
           fail(ErrorCode::kRecordListTooLarge,
-               "Message batch size is " + std::to_string(batch->bytes.size()) +
+               "Message batch size is " + std::to_string(batch->batch.bytes.size()) +
                    " bytes in append to partition " + topic.name + "-" + std::to_string(pd.index) +
                    " which exceeds the maximum configured segment size of " +
-                   std::to_string(log->config().segment_bytes) + ".");
+                   std::to_string(config.segment_bytes) + ".");
         } else {
           storage::AppendOptions ao;
           ao.verify_crc = false;  // validate_produce_records checked it
