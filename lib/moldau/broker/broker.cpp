@@ -119,7 +119,7 @@ int Broker::run() {
   auto guard = asio::make_work_guard(io_);
   schedule(retention_timer_, std::min<int64_t>(config_.log_retention_check_interval_ms, 10000),
            &Broker::run_retention);
-  schedule(compaction_timer_, 15000, &Broker::run_compaction);
+  schedule(compaction_timer_, config_.log_cleaner_backoff_ms, &Broker::run_compaction);
   schedule(flush_timer_, std::min<int64_t>(config_.log_flush_scheduler_interval_ms, 1000),
            &Broker::run_flush);
   schedule(checkpoint_timer_, 60000, &Broker::run_checkpoint);

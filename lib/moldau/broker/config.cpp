@@ -28,6 +28,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"listener.security.protocol.map", T::kString,
      "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"},
     {"listeners", T::kString, "PLAINTEXT://:9092"},
+    {"log.cleaner.backoff.ms", T::kLong, "15000"},
     {"log.cleaner.delete.retention.ms", T::kLong, "86400000", true},
     {"log.cleaner.enable", T::kBoolean, "true"},
     {"log.cleaner.min.cleanable.ratio", T::kDouble, "0.5", true},
@@ -369,6 +370,7 @@ Result<BrokerConfig> BrokerConfig::from_properties(const Properties& props,
   MOLDAU_ASSIGN_OR_RETURN(c.queued_max_requests, get_int("queued.max.requests", 500));
   MOLDAU_ASSIGN_OR_RETURN(c.log_retention_check_interval_ms,
                           props.get_long("log.retention.check.interval.ms", 300000));
+  MOLDAU_ASSIGN_OR_RETURN(c.log_cleaner_backoff_ms, props.get_long("log.cleaner.backoff.ms", 15000));
   MOLDAU_ASSIGN_OR_RETURN(c.log_flush_scheduler_interval_ms,
                           props.get_long("log.flush.scheduler.interval.ms", INT64_MAX));
   MOLDAU_ASSIGN_OR_RETURN(c.min_insync_replicas, get_int("min.insync.replicas", 1));

@@ -71,6 +71,7 @@ class BrokerConfig {
   int32_t max_connections_per_ip = 2147483647;
   int32_t queued_max_requests = 500;
   int64_t log_retention_check_interval_ms = 300000;
+  int64_t log_cleaner_backoff_ms = 15000;  // how often compaction looks for dirty logs
   int64_t log_flush_scheduler_interval_ms = 9223372036854775807LL;
   int32_t min_insync_replicas = 1;
   int32_t offsets_topic_num_partitions = 50;

@@ -43,7 +43,9 @@ constexpr size_t kMaxField = static_cast<size_t>(std::numeric_limits<int32_t>::m
 
 }  // namespace
 
-BatchBuilder::BatchBuilder(Options options) : options_(options) {}
+BatchBuilder::BatchBuilder(Options options) : options_(options) {
+  if (options_.delete_horizon_ms) base_timestamp_ = *options_.delete_horizon_ms;
+}
 
 void BatchBuilder::add(const Record& record) {
   if (!error_.ok()) return;
@@ -62,7 +64,7 @@ void BatchBuilder::add(const Record& record) {
                                              " is not after the previous one or out of the batch's range");
     return;
   }
-  if (count_ == 0) base_timestamp_ = record.timestamp;
+  if (count_ == 0 && !options_.delete_horizon_ms) base_timestamp_ = record.timestamp;
   if (record.timestamp > max_timestamp_) max_timestamp_ = record.timestamp;
   last_offset_ = offset;
 
@@ -129,6 +131,7 @@ Result<std::vector<uint8_t>> BatchBuilder::build() {
   if (options_.log_append_time) attributes |= kTimestampTypeBit;
   if (options_.transactional) attributes |= kTransactionalBit;
   if (options_.control) attributes |= kControlBit;
+  if (options_.delete_horizon_ms) attributes |= kDeleteHorizonBit;
   int32_t last_delta = static_cast<int32_t>(last_offset_ - options_.base_offset);
   if (options_.explicit_offsets && options_.last_offset_delta >= 0) {
     if (options_.last_offset_delta < last_delta) {

@@ -42,6 +42,10 @@ class BatchBuilder {
     // last_offset_delta, if >= 0, overrides the last record's delta.
     bool explicit_offsets = false;
     int32_t last_offset_delta = -1;
+    // KIP-534's delete horizon, set by the log cleaner on batches holding tombstones or
+    // transaction markers: attributes bit 6, and baseTimestamp holds the horizon (the
+    // records' timestamp deltas are then relative to it, so their timestamps stay exact).
+    std::optional<int64_t> delete_horizon_ms;
   };
 
   explicit BatchBuilder(Options options);

@@ -1,14 +1,23 @@
-// Compaction of a PartitionLog (cleanup.policy=compact). The rules, and the crash-safe file
-// protocol (.cleaned -> .swap -> .log), are written down in docs/storage.md.
+// Compaction of a PartitionLog (cleanup.policy=compact), after Kafka's LogCleaner and
+// MemoryRecords.filterTo: compressed batches are decompressed, filtered record by record and
+// recompressed with their own codec. The rules, and the crash-safe file protocol (.cleaned ->
+// .swap -> .log), are written down in docs/storage.md.
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "moldau/common/log.h"
+#include "moldau/protocol/batch_builder.h"
+#include "moldau/protocol/compression.h"
+#include "moldau/protocol/record.h"
 #include "moldau/storage/file_util.h"
 #include "moldau/storage/partition_log.h"
 
@@ -18,12 +27,325 @@ namespace pr = protocol;
 
 namespace {
 
-// Whether a batch's records can be looked at (uncompressed data batch).
-bool decodable(const BatchHeader& h) {
-  return h.compression() == pr::Compression::kNone && !h.is_control();
+spdlog::logger& cleaner_log() { return logger("LogCleaner"); }
+
+// What one compressed batch may inflate to in the cleaner's memory. A batch is at most
+// max.message.bytes on disk; 64 times that (at least 8 MiB, at most 256 MiB) covers real data,
+// while a decompression bomb is kept as it is (and logged) instead of filling memory.
+size_t max_decompressed_bytes(const LogConfig& config) {
+  size_t by_ratio = 64 * static_cast<size_t>(std::max<int32_t>(config.max_message_bytes, 0));
+  return std::clamp<size_t>(by_ratio, size_t{8} << 20, size_t{256} << 20);
 }
 
-std::string key_string(std::span<const uint8_t> k) { return std::string(k.begin(), k.end()); }
+// KIP-534: a batch's delete horizon lives in baseTimestamp when attributes bit 6 is set.
+std::optional<int64_t> delete_horizon(const BatchHeader& h) {
+  if (!(h.attributes & pr::kDeleteHorizonBit)) return std::nullopt;
+  return h.base_timestamp;
+}
+
+int64_t saturating_add(int64_t a, int64_t b) {
+  if (b > 0 && a > std::numeric_limits<int64_t>::max() - b) return std::numeric_limits<int64_t>::max();
+  return a + b;
+}
+
+enum class Marker { kEmpty, kAbort, kCommit, kOther };
+
+// The marker a control batch holds; kEmpty for a control batch already emptied by cleaning.
+Marker marker_of(const ScannedBatch& b) {
+  auto d = pr::decode_records({b.data, b.size});
+  if (!d.ok()) return Marker::kOther;
+  if (d->records.empty()) return Marker::kEmpty;
+  auto c = pr::parse_control_record(d->records[0]);
+  if (!c.ok()) return Marker::kOther;
+  if (c->type == static_cast<int16_t>(pr::ControlType::kAbort)) return Marker::kAbort;
+  if (c->type == static_cast<int16_t>(pr::ControlType::kCommit)) return Marker::kCommit;
+  return Marker::kOther;
+}
+
+// Kafka's CleanedTransactionMetadata: walks the cleaned range in offset order and says, per
+// batch, whether the transactions let it go. Data batches of aborted transactions go. A COMMIT
+// marker may go once no batch of its transaction is left, an ABORT marker once none of its
+// aborted batches is left: the data always goes first, so a read_committed reader never meets
+// aborted records without the marker that tells it to skip them.
+class TransactionWalk {
+ public:
+  explicit TransactionWalk(std::vector<AbortedTxn> aborted) : aborted_(std::move(aborted)) {
+    std::sort(aborted_.begin(), aborted_.end(),
+              [](const AbortedTxn& x, const AbortedTxn& y) { return x.first_offset < y.first_offset; });
+  }
+
+  // Whether a data batch belongs to an aborted transaction.
+  bool on_data_batch(const BatchHeader& h) {
+    consume_up_to(h.last_offset());
+    if (!h.is_transactional()) return false;
+    if (auto it = ongoing_aborted_.find(h.producer_id); it != ongoing_aborted_.end()) {
+      it->second = true;  // a batch of it is still in the log
+      return true;
+    }
+    ongoing_committed_.insert(h.producer_id);
+    return false;
+  }
+
+  // Whether a control batch's marker may go: its transaction has no data left in the log.
+  bool on_control_batch(const BatchHeader& h, Marker marker) {
+    consume_up_to(h.last_offset());
+    switch (marker) {
+      case Marker::kEmpty:
+        return true;
+      case Marker::kAbort: {
+        auto it = ongoing_aborted_.find(h.producer_id);
+        if (it == ongoing_aborted_.end()) return true;
+        bool data_left = it->second;
+        ongoing_aborted_.erase(it);
+        return !data_left;
+      }
+      case Marker::kCommit:
+        return ongoing_committed_.erase(h.producer_id) == 0;
+      case Marker::kOther:
+        return false;
+    }
+    return false;
+  }
+
+ private:
+  void consume_up_to(int64_t offset) {
+    while (next_ < aborted_.size() && aborted_[next_].first_offset <= offset)
+      ongoing_aborted_.try_emplace(aborted_[next_++].producer_id, false);
+  }
+
+  std::vector<AbortedTxn> aborted_;  // by first offset
+  size_t next_ = 0;
+  std::unordered_map<int64_t, bool> ongoing_aborted_;  // producer id -> a data batch was seen
+  std::set<int64_t> ongoing_committed_;
+};
+
+// The cleaned copy of one segment, written to <base>.log.cleaned. Nothing is written until the
+// first batch that changes; the unchanged prefix is then copied from the segment, so a segment
+// that loses nothing costs no writes. Output goes out in chunks of kChunk bytes, so memory stays
+// bounded by the largest batch. The file is removed unless finish() succeeded.
+class CleanedSegmentWriter {
+ public:
+  CleanedSegmentWriter(int source_fd, std::string source_path, std::string path)
+      : source_fd_(source_fd), source_path_(std::move(source_path)), path_(std::move(path)) {}
+  ~CleanedSegmentWriter() {
+    if (fd_ >= 0) ::close(fd_);
+    if (started_ && !finished_) ::unlink(path_.c_str());
+  }
+  CleanedSegmentWriter(const CleanedSegmentWriter&) = delete;
+  CleanedSegmentWriter& operator=(const CleanedSegmentWriter&) = delete;
+
+  // A batch kept byte for byte.
+  Status keep(std::span<const uint8_t> batch) {
+    if (!started_) {
+      prefix_ += static_cast<int64_t>(batch.size());
+      return Status();
+    }
+    return append(batch);
+  }
+  // A batch replaced by `bytes` (empty: dropped).
+  Status replace(std::span<const uint8_t> bytes) {
+    if (!started_) MOLDAU_RETURN_IF_ERROR(start());
+    return append(bytes);
+  }
+  bool changed() const { return started_; }
+  int64_t size() const { return written_ + static_cast<int64_t>(buf_.size()); }
+  const std::string& path() const { return path_; }
+
+  // Writes what is buffered, fsyncs and closes.
+  Status finish() {
+    MOLDAU_RETURN_IF_ERROR(flush());
+    if (::fsync(fd_) != 0) return io_error("fsync", path_, errno);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return io_error("close", path_, errno);
+    finished_ = true;
+    return Status();
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+
+  Status start() {
+    started_ = true;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return io_error("create", path_, errno);
+    std::vector<uint8_t> chunk;
+    for (int64_t pos = 0; pos < prefix_;) {
+      size_t n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(kChunk), prefix_ - pos));
+      chunk.resize(n);
+      MOLDAU_RETURN_IF_ERROR(pread_all(source_fd_, chunk.data(), n, pos, source_path_));
+      MOLDAU_RETURN_IF_ERROR(pwrite_all(fd_, chunk.data(), n, written_, path_));
+      written_ += static_cast<int64_t>(n);
+      pos += static_cast<int64_t>(n);
+    }
+    return Status();
+  }
+  Status append(std::span<const uint8_t> bytes) {
+    buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+    return buf_.size() >= kChunk ? flush() : Status();
+  }
+  Status flush() {
+    if (buf_.empty()) return Status();
+    MOLDAU_RETURN_IF_ERROR(pwrite_all(fd_, buf_.data(), buf_.size(), written_, path_));
+    written_ += static_cast<int64_t>(buf_.size());
+    buf_.clear();
+    return Status();
+  }
+
+  int source_fd_;
+  std::string source_path_;
+  std::string path_;
+  int fd_ = -1;
+  bool started_ = false;
+  bool finished_ = false;
+  int64_t prefix_ = 0;   // bytes of the source kept unchanged before the first change
+  int64_t written_ = 0;  // bytes in the file so far
+  std::vector<uint8_t> buf_;
+};
+
+// Kafka's DefaultRecordBatch.writeEmptyHeader: the batch's offsets, producer fields, flags and
+// max timestamp with no records, uncompressed, so that producer state survives its records.
+std::vector<uint8_t> empty_batch(const BatchHeader& h) {
+  std::vector<uint8_t> out(kMinBatchSize);
+  uint8_t* p = out.data();
+  auto attributes = static_cast<int16_t>(h.attributes & (pr::kTimestampTypeBit | pr::kTransactionalBit |
+                                                         pr::kControlBit));
+  store_be64(p + pr::kBaseOffsetPos, static_cast<uint64_t>(h.base_offset));
+  store_be32(p + pr::kBatchLengthPos, static_cast<uint32_t>(kMinBatchSize - pr::kLogOverhead));
+  store_be32(p + pr::kLeaderEpochPos, static_cast<uint32_t>(h.partition_leader_epoch));
+  p[pr::kMagicPos] = static_cast<uint8_t>(pr::kMagicV2);
+  store_be16(p + pr::kAttributesPos, static_cast<uint16_t>(attributes));
+  store_be32(p + pr::kLastOffsetDeltaPos, static_cast<uint32_t>(h.last_offset_delta));
+  store_be64(p + pr::kBaseTimestampPos, static_cast<uint64_t>(pr::kNoTimestamp));
+  store_be64(p + pr::kMaxTimestampPos, static_cast<uint64_t>(h.max_timestamp));
+  store_be64(p + pr::kProducerIdPos, static_cast<uint64_t>(h.producer_id));
+  store_be16(p + pr::kProducerEpochPos, static_cast<uint16_t>(h.producer_epoch));
+  store_be32(p + pr::kBaseSequencePos, static_cast<uint32_t>(h.base_sequence));
+  store_be32(p + pr::kRecordsCountPos, 0);
+  update_batch_crc(p, out.size());
+  return out;
+}
+
+// Kafka's MemoryRecords.buildRetainedRecordsInto: the kept records in a batch of the same
+// codec, base offset, lastOffsetDelta (the producer's last sequence stays derivable), timestamp
+// type, producer fields and flags.
+Result<std::vector<uint8_t>> rebuild_batch(const BatchHeader& h, const std::vector<const pr::Record*>& kept,
+                                           std::optional<int64_t> horizon) {
+  pr::BatchBuilder::Options o;
+  o.compression = h.compression();
+  o.base_offset = h.base_offset;
+  o.partition_leader_epoch = h.partition_leader_epoch;
+  o.producer_id = h.producer_id;
+  o.producer_epoch = h.producer_epoch;
+  o.base_sequence = h.base_sequence;
+  o.transactional = h.is_transactional();
+  o.control = h.is_control();
+  o.log_append_time = h.log_append_time();
+  o.log_append_time_ms = h.max_timestamp;
+  o.explicit_offsets = true;
+  o.last_offset_delta = h.last_offset_delta;
+  o.delete_horizon_ms = horizon;
+  pr::BatchBuilder builder(o);
+  for (const pr::Record* r : kept) builder.add(*r);
+  return builder.build();
+}
+
+// Inputs shared by every batch of one cleaning round.
+struct CleaningRound {
+  const std::unordered_map<std::string, int64_t>* last_offset_of_key = nullptr;
+  int64_t now_ms = 0;
+  int64_t delete_retention_ms = 0;
+  int64_t end_offset = 0;  // after the last batch of the round
+  size_t max_decompressed = 0;
+  std::string log_name;  // topic-partition, for log lines
+};
+
+// What transaction and producer state decided for one batch (Kafka's checkBatchRetention).
+struct BatchVerdict {
+  bool discard_records = false;     // the batch's records may all go
+  bool retain_empty = false;        // keep at least the header
+  bool marker_for_empty_txn = false;  // a marker whose transaction has no data left
+};
+
+// Filters one batch into `out` (Kafka's filterTo for one batch). Sets *records_removed.
+Status clean_batch(const ScannedBatch& b, const BatchVerdict& v, const CleaningRound& round,
+                   CleanedSegmentWriter& out, CompactionStats& stats, int64_t* records_removed) {
+  const BatchHeader& h = b.header;
+  std::span<const uint8_t> bytes(b.data, b.size);
+  *records_removed = 0;
+  if (v.discard_records && !v.retain_empty) {
+    *records_removed = std::max(h.records_count, 0);
+    return out.replace({});
+  }
+  auto decoded = pr::decode_records(bytes, {.max_decompressed_bytes = round.max_decompressed});
+  if (!decoded.ok()) {
+    // Too large decompressed (a bomb) or unreadable: nothing of it is removed, and its keys did
+    // not enter the map either, so nothing else is removed because of it.
+    cleaner_log().warn("Cleaning {}: batch at offset {} ({}) is kept as it is: {}", round.log_name,
+                       h.base_offset, compression_name(h.attributes), decoded.status().message());
+    ++stats.undecodable_batches_kept;
+    return out.keep(bytes);
+  }
+  const std::optional<int64_t> horizon = delete_horizon(h);
+  const bool retain_deletes = !horizon || round.now_ms < *horizon;
+  std::vector<const pr::Record*> kept;
+  bool tombstones = false;
+  for (const pr::Record& r : decoded->records) {
+    bool keep;
+    if (v.discard_records) {
+      keep = false;
+    } else if (h.is_control()) {
+      keep = true;
+    } else if (!r.key) {
+      keep = false;  // a compacted topic's records need keys; Kafka drops keyless ones
+    } else {
+      auto it = round.last_offset_of_key->find(std::string(*r.key));
+      int64_t latest = it == round.last_offset_of_key->end() ? -1 : it->second;
+      keep = r.offset >= latest && (r.value || retain_deletes);
+    }
+    if (!keep) continue;
+    kept.push_back(&r);
+    if (!r.value) tombstones = true;
+  }
+  *records_removed = static_cast<int64_t>(decoded->records.size() - kept.size());
+  if (kept.empty()) {
+    if (!v.retain_empty) return out.replace({});
+    if (decoded->records.empty()) return out.keep(bytes);  // already an empty header
+    return out.replace(empty_batch(h));
+  }
+  // Tombstones and markers of emptied transactions get a delete horizon the first time the
+  // cleaner keeps them; a later round removes them once it has passed (KIP-534).
+  const bool set_horizon = (tombstones || v.marker_for_empty_txn) && !horizon;
+  if (kept.size() == decoded->records.size() && !set_horizon) return out.keep(bytes);
+  auto rebuilt = rebuild_batch(h, kept, set_horizon ? saturating_add(round.now_ms, round.delete_retention_ms) : horizon);
+  if (!rebuilt.ok()) {
+    cleaner_log().warn("Cleaning {}: batch at offset {} could not be rebuilt, kept as it is: {}", round.log_name,
+                       h.base_offset, rebuilt.status().message());
+    *records_removed = 0;
+    return out.keep(bytes);
+  }
+  return out.replace(*rebuilt);
+}
+
+// Removes the entries of a .txnindex whose ABORT markers (producer id, marker offset) the
+// cleaner removed.
+Status remove_txn_index_entries(const std::string& path, const std::vector<std::pair<int64_t, int64_t>>& markers) {
+  if (markers.empty() || !file_exists(path)) return Status();
+  MOLDAU_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path));
+  std::string kept;
+  for (const AbortedTxn& a : decode_txn_index(bytes)) {
+    bool removed = std::find(markers.begin(), markers.end(), std::pair{a.producer_id, a.last_offset}) != markers.end();
+    if (!removed) kept += encode_aborted_txn(a);
+  }
+  if (kept.size() == bytes.size()) return Status();
+  return write_file_atomically(path, kept);
+}
+
+Status scan_failure(const BatchScanner& scan, ScanResult r, const LogSegment& seg) {
+  if (r == ScanResult::kIoError) return scan.status();
+  return Status(ErrorCode::kCorruptMessage,
+                "compaction of " + seg.log_path() + " stopped: " + scan.reason());
+}
 
 }  // namespace
 
@@ -31,10 +353,15 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
   std::lock_guard lock(mu_);
   CompactionStats stats;
   if (!config_.cleanup_compact || segments_.size() < 2) return stats;
-  // Cleanable: every non-active segment, stopping at one still within min.compaction.lag.ms.
+  // Cleanable: whole non-active segments below the last stable offset (records of an open
+  // transaction may still be aborted, so they must not supersede anything), stopping at one
+  // still within min.compaction.lag.ms. Kafka's first uncleanable offset.
+  const int64_t first_unstable = producer_state_.first_unstable_offset();
+  const int64_t stable_end = first_unstable >= 0 ? std::min(first_unstable, high_watermark_) : high_watermark_;
   std::vector<LogSegment*> cleanable;
   for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
     LogSegment* seg = it->second.get();
+    if (seg->next_offset() > stable_end) break;
     if (config_.min_compaction_lag_ms > 0 && seg->max_timestamp() > now_ms - config_.min_compaction_lag_ms) break;
     cleanable.push_back(seg);
   }
@@ -48,100 +375,106 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
   if (!force && static_cast<double>(dirty) / static_cast<double>(total) < config_.min_cleanable_dirty_ratio)
     return stats;
 
-  // Pass 1: the last offset of every key, and each producer's last batch.
+  CleaningRound round;
+  round.now_ms = now_ms;
+  round.delete_retention_ms = config_.delete_retention_ms;
+  round.end_offset = cleanable.back()->next_offset();
+  round.max_decompressed = max_decompressed_bytes(config_);
+  round.log_name = topic_ + "-" + std::to_string(partition_);
+  const std::vector<AbortedTxn> aborted =
+      producer_state_.aborted_between(cleanable.front()->base_offset(), round.end_offset);
+
+  // Pass 1: the last offset of every key, over every record of committed or non-transactional
+  // data batches (compressed ones decompressed, one batch in memory at a time).
   std::unordered_map<std::string, int64_t> last_offset_of_key;
-  std::unordered_map<int64_t, int64_t> last_batch_of_producer;
-  std::vector<RecordView> recs;
-  std::string err;
-  for (LogSegment* seg : cleanable) {
-    MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
-    BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
-    ScannedBatch b;
-    ScanResult r;
-    while ((r = scan.next(&b)) == ScanResult::kBatch) {
-      if (b.header.producer_id >= 0) last_batch_of_producer[b.header.producer_id] = b.header.base_offset;
-      if (!decodable(b.header)) continue;
-      recs.clear();
-      if (!decode_records({b.data, b.size}, &recs, &err)) continue;
-      for (const auto& rec : recs)
-        if (rec.key) last_offset_of_key[key_string(*rec.key)] = rec.offset;
+  round.last_offset_of_key = &last_offset_of_key;
+  {
+    TransactionWalk txns(aborted);
+    for (LogSegment* seg : cleanable) {
+      MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
+      BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
+      ScannedBatch b;
+      ScanResult r;
+      while ((r = scan.next(&b)) == ScanResult::kBatch) {
+        if (b.header.is_control()) {
+          txns.on_control_batch(b.header, marker_of(b));
+          continue;
+        }
+        if (txns.on_data_batch(b.header)) continue;  // aborted: supersedes nothing
+        auto decoded = pr::decode_records({b.data, b.size}, {.max_decompressed_bytes = round.max_decompressed});
+        if (!decoded.ok()) continue;  // kept whole by pass 2, which logs it
+        for (const pr::Record& rec : decoded->records)
+          if (rec.key) last_offset_of_key[std::string(*rec.key)] = rec.offset;
+      }
+      if (r != ScanResult::kEnd) return scan_failure(scan, r, *seg);
     }
-    if (r == ScanResult::kIoError) return scan.status();
   }
 
   // Pass 2: rewrite each segment that loses something.
+  auto last_batch_of_producer = [&](const BatchHeader& h) {
+    // Kafka keeps the batch holding an active producer's last sequence (or, with no data
+    // batch known, its last marker, for the epoch), even when it loses every record.
+    const ProducerEntry* e = producer_state_.find(h.producer_id);
+    if (!e) return false;
+    if (e->last_offset() >= 0) return h.last_offset() == e->last_offset();
+    return h.is_control() && h.producer_epoch == e->epoch;
+  };
+  TransactionWalk txns(aborted);
   std::vector<int64_t> bases;
   for (LogSegment* seg : cleanable) bases.push_back(seg->base_offset());
   for (int64_t base : bases) {
     LogSegment* seg = segments_.at(base).get();
-    bool drop_tombstones = seg->max_timestamp() < now_ms - config_.delete_retention_ms;
-    std::vector<uint8_t> out;
-    out.reserve(static_cast<size_t>(seg->size()));
-    bool changed = false;
+    std::string stem = dir_ + "/" + offset_file_stem(base);
     MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
+    CleanedSegmentWriter out(file->fd(), seg->log_path(), stem + ".log.cleaned");
+    std::vector<std::pair<int64_t, int64_t>> removed_abort_markers;  // producer id, offset
     BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
     ScannedBatch b;
     ScanResult r;
     while ((r = scan.next(&b)) == ScanResult::kBatch) {
-      const uint8_t* data = b.data;
-      auto copy_whole = [&] { out.insert(out.end(), data, data + b.size); };
-      recs.clear();
-      if (!decodable(b.header) || !decode_records({b.data, b.size}, &recs, &err)) {
-        copy_whole();
-        continue;
+      const BatchHeader& h = b.header;
+      BatchVerdict v;
+      Marker marker = Marker::kOther;
+      bool discardable;
+      if (h.is_control()) {
+        marker = marker_of(b);
+        discardable = txns.on_control_batch(h, marker);
+        // A marker goes only after its delete horizon, set by an earlier round.
+        auto horizon = delete_horizon(h);
+        v.discard_records = discardable && horizon && *horizon <= now_ms;
+        v.marker_for_empty_txn = discardable;
+      } else {
+        v.discard_records = txns.on_data_batch(h);
       }
-      std::vector<const RecordView*> keep;
-      for (const auto& rec : recs) {
-        if (!rec.key) continue;  // a compacted topic's records need keys; Kafka drops keyless ones
-        if (last_offset_of_key[key_string(*rec.key)] > rec.offset) continue;
-        if (!rec.value && drop_tombstones) continue;
-        keep.push_back(&rec);
-      }
-      if (keep.size() == recs.size()) {
-        copy_whole();
-        continue;
-      }
-      changed = true;
-      stats.records_removed += static_cast<int64_t>(recs.size() - keep.size());
-      bool keep_empty = b.header.producer_id >= 0 &&
-                        last_batch_of_producer[b.header.producer_id] == b.header.base_offset;
-      if (keep.empty() && !keep_empty) continue;
-      // Same header (base offset, lastOffsetDelta, base timestamp, producer fields), the
-      // surviving records' bytes unchanged (their deltas stay relative to the same base).
-      size_t start = out.size();
-      out.insert(out.end(), data, data + kMinBatchSize);
-      int64_t max_ts = -1;
-      for (const RecordView* rec : keep) {
-        out.insert(out.end(), rec->raw.begin(), rec->raw.end());
-        max_ts = std::max(max_ts, rec->timestamp);
-      }
-      uint8_t* nb = out.data() + start;
-      size_t size = out.size() - start;
-      store_be32(nb + pr::kBatchLengthPos, static_cast<uint32_t>(size - pr::kLogOverhead));
-      store_be32(nb + pr::kRecordsCountPos, static_cast<uint32_t>(keep.size()));
-      if (!b.header.log_append_time() && !keep.empty()) store_be64(nb + pr::kMaxTimestampPos, static_cast<uint64_t>(max_ts));
-      update_batch_crc(nb, size);
+      // The last batch of the round stays too, so that the log keeps its last offset.
+      v.retain_empty = (h.producer_id >= 0 && last_batch_of_producer(h)) || h.next_offset() == round.end_offset;
+      int64_t removed = 0;
+      MOLDAU_RETURN_IF_ERROR(clean_batch(b, v, round, out, stats, &removed));
+      stats.records_removed += removed;
+      if (marker == Marker::kAbort && v.discard_records) removed_abort_markers.emplace_back(h.producer_id, h.base_offset);
     }
-    if (r == ScanResult::kIoError) return scan.status();
-    if (!changed) continue;
+    if (r != ScanResult::kEnd) return scan_failure(scan, r, *seg);
+    if (!out.changed()) continue;
+    MOLDAU_RETURN_IF_ERROR(out.finish());
     stats.segments_cleaned++;
     stats.bytes_before += seg->size();
-    stats.bytes_after += static_cast<int64_t>(out.size());
-
-    std::string stem = dir_ + "/" + offset_file_stem(base);
-    std::string cleaned = stem + ".log.cleaned", swap = stem + ".log.swap";
-    int fd = ::open(cleaned.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return io_error("create", cleaned, errno);
-    Status s = pwrite_all(fd, out.data(), out.size(), 0, cleaned);
-    if (s.ok() && ::fsync(fd) != 0) s = io_error("fsync", cleaned, errno);
-    ::close(fd);
-    MOLDAU_RETURN_IF_ERROR(s);
-    MOLDAU_RETURN_IF_ERROR(rename_file(cleaned, swap));
+    stats.bytes_after += out.size();
+    // The aborted transactions whose markers went have no data left: their .txnindex entries
+    // go first, so that a crash in between leaves a marker without an entry (harmless), never
+    // an entry whose marker is gone (a reader would skip the producer's later data).
+    MOLDAU_RETURN_IF_ERROR(remove_txn_index_entries(stem + ".txnindex", removed_abort_markers));
+    for (const auto& [pid, offset] : removed_abort_markers) producer_state_.remove_aborted(pid, offset);
+    MOLDAU_RETURN_IF_ERROR(rename_file(out.path(), stem + ".log.swap"));
     MOLDAU_RETURN_IF_ERROR(fsync_dir(dir_));
     // From here a crash rolls forward: open() replaces the segment with the .swap file.
     MOLDAU_RETURN_IF_ERROR(replace_segment(base, now_ms));
   }
-  cleaner_offset_ = active()->base_offset();
+  cleaner_offset_ = round.end_offset;
+  if (stats.segments_cleaned > 0) {
+    cleaner_log().info("Cleaned log {} up to offset {}: {} segments, {} bytes -> {} bytes, {} records removed",
+                       round.log_name, round.end_offset, stats.segments_cleaned, stats.bytes_before,
+                       stats.bytes_after, stats.records_removed);
+  }
   return stats;
 }
 

@@ -162,6 +162,7 @@ Result<CompactionStats> LogManager::run_compaction(int64_t now_ms) {
     total.bytes_before += s.bytes_before;
     total.bytes_after += s.bytes_after;
     total.records_removed += s.records_removed;
+    total.undecodable_batches_kept += s.undecodable_batches_kept;
   }
   return total;
 }

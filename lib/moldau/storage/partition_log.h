@@ -89,6 +89,9 @@ struct CompactionStats {
   int64_t bytes_before = 0;
   int64_t bytes_after = 0;
   int64_t records_removed = 0;
+  // Batches kept as they are because they could not be decoded (decompressed beyond the
+  // cleaner's bound, or malformed); logged.
+  int32_t undecodable_batches_kept = 0;
 };
 
 class PartitionLog {

@@ -169,6 +169,12 @@ void ProducerStateManager::add_aborted(const AbortedTxn& a) {
             [](const AbortedTxn& x, const AbortedTxn& y) { return x.last_offset < y.last_offset; });
 }
 
+void ProducerStateManager::remove_aborted(int64_t producer_id, int64_t marker_offset) {
+  std::erase_if(aborted_, [&](const AbortedTxn& a) {
+    return a.producer_id == producer_id && a.last_offset == marker_offset;
+  });
+}
+
 size_t ProducerStateManager::expire(int64_t now_ms, int64_t expiration_ms) {
   size_t n = 0;
   for (auto it = producers_.begin(); it != producers_.end();) {

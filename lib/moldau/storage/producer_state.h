@@ -108,6 +108,9 @@ class ProducerStateManager {
   std::vector<AbortedTxn> aborted_between(int64_t from, int64_t to) const;
   const std::vector<AbortedTxn>& aborted_transactions() const { return aborted_; }
   void add_aborted(const AbortedTxn& a);
+  // Forgets the aborted transaction of `producer_id` whose ABORT marker was at `marker_offset`
+  // (the log cleaner removed the marker after all of its data).
+  void remove_aborted(int64_t producer_id, int64_t marker_offset);
 
   // Drops producers idle longer than `expiration_ms` with no open transaction. Returns how many.
   size_t expire(int64_t now_ms, int64_t expiration_ms);

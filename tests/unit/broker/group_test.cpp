@@ -102,6 +102,23 @@ TEST_CASE("all_members_joined counts waiters and pending members") {
   CHECK(!g.all_members_joined());
 }
 
+TEST_CASE("the end of a join phase removes members that did not rejoin and keeps pending ones") {
+  asio::io_context io;
+  Group g("g");
+  g.add(member("a", {"range"}));
+  g.add(member("b", {"range"}));
+  g.get("a")->join_waiter = std::make_shared<Waiter<JoinResult>>(io);
+  // "p" got MEMBER_ID_REQUIRED and has not come back yet.
+  g.pending_members["p"] = nullptr;
+  CHECK(g.remove_members_not_rejoined() == std::vector<std::string>{"b"});
+  CHECK(g.size() == 1);
+  CHECK(g.has("a"));
+  CHECK(g.leader == "a");
+  // Its rejoin must still find it pending, so that it joins the next generation.
+  CHECK(g.pending_members.contains("p"));
+  CHECK(!g.all_members_joined());
+}
+
 TEST_CASE("subscribed topics of a consumer group") {
   Group g("g");
   protocol::ConsumerProtocolSubscription s;

@@ -471,8 +471,11 @@ void GroupCoordinator::do_current_member_join(Group& g, JoinArgs& args, std::sha
   if (g.is(GroupState::kDead)) return w->complete(join_error(ErrorCode::kCoordinatorNotAvailable, id));
   if (!g.supports_protocols(args.protocol_type, args.protocols))
     return w->complete(join_error(ErrorCode::kInconsistentGroupProtocol, id));
-  if (g.pending_members.contains(id)) {
-    remove_pending_member(g, id);
+  if (auto pending = g.pending_members.find(id); pending != g.pending_members.end()) {
+    // Off the pending list and into the members in one step (Kafka's GroupMetadata.add), so
+    // that a join phase cannot complete in between without it.
+    if (pending->second) pending->second->cancel();
+    g.pending_members.erase(pending);
     return add_member_and_rebalance(g, args, id, w);
   }
   if (ErrorCode e = validate_current_member(g, id, args.instance_id); e != ErrorCode::kNone)
@@ -617,17 +620,11 @@ void GroupCoordinator::complete_join(Group& g) {
   ++g.join_seq;  // the join timer is done
   g.initial_delay = false;
   if (g.join_timer) g.join_timer->cancel();
-  // Members that did not rejoin in time are out.
-  std::vector<std::string> missing;
-  for (const auto& [id, m] : g.members())
-    if (!m.awaiting_join()) missing.push_back(id);
-  for (const auto& id : missing) {
+  // Members that did not rejoin in time are out. Pending members (MEMBER_ID_REQUIRED, not
+  // yet back) keep their ids until their session timeout: their rejoin starts the next
+  // rebalance, as in Kafka.
+  for (const auto& id : g.remove_members_not_rejoined())
     group_log().info("Member {} in group {} did not rejoin in time; removing it", id, g.id());
-    g.remove(id);
-  }
-  for (auto& [id, t] : g.pending_members)
-    if (t) t->cancel();
-  g.pending_members.clear();
   const int64_t now = wall_clock_ms();
   ++g.generation;
   if (g.empty()) {

@@ -185,6 +185,14 @@ std::string Group::select_protocol() const {
   return best;
 }
 
+std::vector<std::string> Group::remove_members_not_rejoined() {
+  std::vector<std::string> missing;
+  for (const auto& [id, m] : members_)
+    if (!m.awaiting_join()) missing.push_back(id);
+  for (const auto& id : missing) remove(id);
+  return missing;
+}
+
 int Group::num_awaiting_join() const {
   int n = 0;
   for (const auto& [id, m] : members_)

@@ -168,8 +168,14 @@ class Group {
 
   // Static members: instance id -> member id.
   std::optional<std::string> static_member(const std::string& instance_id) const;
-  // Members that got MEMBER_ID_REQUIRED and have not joined with their id yet.
+  // Members that got MEMBER_ID_REQUIRED and have not joined with their id yet, with their
+  // expiry timers (session timeout). As in Kafka they outlive a completed join: a pending
+  // member that rejoins after its group's generation completed is added and starts the next
+  // rebalance, instead of being told UNKNOWN_MEMBER_ID.
   std::map<std::string, std::shared_ptr<asio::steady_timer>> pending_members;
+  // The end of a join phase (Kafka's onCompleteJoin): removes the members that did not rejoin
+  // and returns their ids. Pending members stay pending.
+  std::vector<std::string> remove_members_not_rejoined();
 
   // Whether a member with this protocol type and protocols may join: any non-empty choice
   // for an empty group; otherwise the same type and a protocol every member supports.
