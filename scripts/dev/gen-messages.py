@@ -15,7 +15,7 @@ import sys
 
 # API name -> (min, max) versions Moldau supports.
 APIS = {
-    "Produce": (3, 9), "Fetch": (4, 12), "ListOffsets": (0, 7), "Metadata": (0, 12),
+    "Produce": (0, 9), "Fetch": (0, 12), "ListOffsets": (0, 7), "Metadata": (0, 12),
     "OffsetCommit": (0, 8), "OffsetFetch": (0, 8), "FindCoordinator": (0, 4),
     "JoinGroup": (0, 9), "Heartbeat": (0, 4), "LeaveGroup": (0, 5), "SyncGroup": (0, 5),
     "DescribeGroups": (0, 5), "ListGroups": (0, 4), "SaslHandshake": (0, 1),
@@ -154,8 +154,12 @@ class Gen:
         name = snake(f["name"])
         nv = parse_versions(f.get("nullableVersions"))
         plain, nullable_call = self.io_call(f, name, member, None)
-        if nullable_call and overlaps(nv, self.lo, self.hi):
-            c = cond(nv, self.lo, self.hi)
+        # Nullability is stated within the versions where the field exists at all.
+        vr = parse_versions(f["versions"])
+        lo = max(self.lo, vr[0])
+        hi = self.hi if vr[1] is None else min(self.hi, vr[1])
+        if nullable_call and overlaps(nv, lo, hi):
+            c = cond(nv, lo, hi)
             if c == "true":
                 return nullable_call + ";"
             return f"if ({c}) {{\n  {nullable_call};\n}} else {{\n  {plain};\n}}"

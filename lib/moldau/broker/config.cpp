@@ -40,6 +40,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"log.flush.scheduler.interval.ms", T::kLong, "9223372036854775807"},
     {"log.index.interval.bytes", T::kInt, "4096", true},
     {"log.index.size.max.bytes", T::kInt, "10485760", true},
+    {"log.message.downconversion.enable", T::kBoolean, "true", true},
     {"log.message.timestamp.type", T::kString, "CreateTime", true},
     {"log.retention.bytes", T::kLong, "-1", true},
     {"log.retention.check.interval.ms", T::kLong, "300000"},

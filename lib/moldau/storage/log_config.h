@@ -33,6 +33,11 @@ struct LogConfig {
   TimestampType message_timestamp_type = TimestampType::kCreateTime;  // message.timestamp.type
   int32_t max_message_bytes = 1048588;           // max.message.bytes / message.max.bytes
 
+  // For old fetchers (Fetch v0-v3), which get batches converted to message format v0/v1.
+  bool message_downconversion_enable = true;     // message.downconversion.enable /
+                                                 // log.message.downconversion.enable
+  std::string compression_type = "producer";     // compression.type (zstd: no old fetchers)
+
   // Applies one topic-level config ("segment.bytes", "cleanup.policy", ...). Unknown names are
   // ignored (they belong to other layers, e.g. min.insync.replicas); bad values are
   // INVALID_CONFIG.

@@ -2,10 +2,12 @@
 // partition and response byte limits (the first batch always goes, as KIP-74 requires), and
 // long-polls: with fewer than min_bytes available it waits, woken by appends, until
 // max_wait_ms. Fetch sessions are not kept: a session id of 0 tells clients to send full
-// fetches, which every client supports.
+// fetches, which every client supports. Fetch v0-v3 get the records converted to message
+// format v0/v1 (fetch_conversion.h), as Kafka 3.x converts them.
 #include <chrono>
 
 #include "moldau/broker/broker.h"
+#include "moldau/broker/fetch_conversion.h"
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/protocol/messages/fetch.h"
 
@@ -43,6 +45,15 @@ int64_t read_all(Broker& broker, const FetchRequest& req, int16_t version, Fetch
                  p.current_leader_epoch < broker.leader_epoch()) {
         pd.error_code = to_wire(ErrorCode::kFencedLeaderEpoch);
       }
+      const storage::LogConfig& config = log->config();
+      const int8_t old_format = fetch_message_format(version);
+      if (pd.error_code == 0 && config.compression_type == "zstd" && version < 10) {
+        // Fetch before v10 cannot carry zstd.
+        pd.error_code = to_wire(ErrorCode::kUnsupportedCompressionType);
+      } else if (pd.error_code == 0 && old_format >= 0 && req.replica_id < 0 &&
+                 !config.message_downconversion_enable) {
+        pd.error_code = to_wire(ErrorCode::kUnsupportedVersion);
+      }
       int64_t hw = log->high_watermark();
       int64_t lso = log->last_stable_offset();
       const bool committed = req.isolation_level == kReadCommitted;
@@ -62,7 +73,17 @@ int64_t read_all(Broker& broker, const FetchRequest& req, int16_t version, Fetch
           bool first = total == 0;
           if (limit > 0 || first) {
             auto read = log->read(offset, std::max(limit, 1), visible, first);
-            if (read.ok()) {
+            if (read.ok() && old_format >= 0 && !read->slices.empty()) {
+              auto converted = down_convert_slices(read->slices, old_format, offset,
+                                                   static_cast<size_t>(std::max(limit, 0)));
+              if (converted.ok()) {
+                total += static_cast<int64_t>(converted->size());
+                budget -= static_cast<int64_t>(converted->size());
+                pd.records.data = std::move(*converted);
+              } else {
+                pd.error_code = to_wire(converted.status().code());
+              }
+            } else if (read.ok()) {
               if (committed && !read->slices.empty()) {
                 // Kafka's collectAbortedTransactions: those overlapping the fetched range.
                 for (const auto& a : log->aborted_transactions(offset, visible))
@@ -77,7 +98,10 @@ int64_t read_all(Broker& broker, const FetchRequest& req, int16_t version, Fetch
           }
         }
       }
-      if (pd.records.slices.empty()) pd.records.data.emplace();
+      // Before v6 clients do not know KAFKA_STORAGE_ERROR; Kafka sends them this retriable one.
+      if (version <= 5 && pd.error_code == to_wire(ErrorCode::kKafkaStorageError))
+        pd.error_code = to_wire(ErrorCode::kNotLeaderOrFollower);
+      if (pd.records.slices.empty() && !pd.records.data) pd.records.data.emplace();
       tr.partitions.push_back(std::move(pd));
     }
     resp.responses.push_back(std::move(tr));
