@@ -53,6 +53,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"log.segment.delete.delay.ms", T::kLong, "60000", true},
     {"log4j.root.loglevel", T::kString, "INFO"},
     {"max.connections", T::kInt, "2147483647", true},
+    {"max.incremental.fetch.session.cache.slots", T::kInt, "1000"},
     {"max.connections.per.ip", T::kInt, "2147483647", true},
     {"message.max.bytes", T::kInt, "1048588", true},
     {"metadata.store", T::kString, "local"},
@@ -365,6 +366,13 @@ Result<BrokerConfig> BrokerConfig::from_properties(const Properties& props,
   MOLDAU_ASSIGN_OR_RETURN(c.max_connections, get_int("max.connections", 2147483647));
   MOLDAU_ASSIGN_OR_RETURN(c.max_connections_per_ip, get_int("max.connections.per.ip", 2147483647));
   MOLDAU_ASSIGN_OR_RETURN(c.queued_max_requests, get_int("queued.max.requests", 500));
+  MOLDAU_ASSIGN_OR_RETURN(c.max_incremental_fetch_session_cache_slots,
+                          get_int("max.incremental.fetch.session.cache.slots", 1000));
+  if (c.max_incremental_fetch_session_cache_slots < 0)
+    return Status(ErrorCode::kInvalidConfig,
+                  invalid_config_message("max.incremental.fetch.session.cache.slots",
+                                         std::to_string(c.max_incremental_fetch_session_cache_slots),
+                                         "Value must be at least 0"));
   MOLDAU_ASSIGN_OR_RETURN(c.log_retention_check_interval_ms,
                           props.get_long("log.retention.check.interval.ms", 300000));
   MOLDAU_ASSIGN_OR_RETURN(c.log_flush_scheduler_interval_ms,
