@@ -15,7 +15,7 @@ import sys
 
 # API name -> (min, max) versions Moldau supports.
 APIS = {
-    "Produce": (3, 9), "Fetch": (4, 12), "ListOffsets": (0, 7), "Metadata": (0, 12),
+    "Produce": (0, 9), "Fetch": (0, 12), "ListOffsets": (0, 7), "Metadata": (0, 12),
     "OffsetCommit": (0, 8), "OffsetFetch": (0, 8), "FindCoordinator": (0, 4),
     "JoinGroup": (0, 9), "Heartbeat": (0, 4), "LeaveGroup": (0, 5), "SyncGroup": (0, 5),
     "DescribeGroups": (0, 5), "ListGroups": (0, 4), "SaslHandshake": (0, 1),
@@ -27,6 +27,19 @@ APIS = {
     "CreatePartitions": (0, 3), "DeleteGroups": (0, 2), "IncrementalAlterConfigs": (0, 1),
     "OffsetDelete": (0, 0), "DescribeCluster": (0, 1), "DescribeProducers": (0, 0),
     "DescribeTransactions": (0, 0), "ListTransactions": (0, 0),
+    # Answered with Kafka's error for a broker without SASL, authorizer, tokens, quotas,
+    # KRaft quorum or the new consumer group protocol; or served cheaply on one node.
+    "DescribeAcls": (0, 3), "CreateAcls": (0, 3), "DeleteAcls": (0, 3),
+    "AlterReplicaLogDirs": (0, 2), "CreateDelegationToken": (0, 3),
+    "RenewDelegationToken": (0, 2), "ExpireDelegationToken": (0, 2),
+    "DescribeDelegationToken": (0, 3), "ElectLeaders": (0, 2),
+    "AlterPartitionReassignments": (0, 0), "ListPartitionReassignments": (0, 0),
+    "DescribeClientQuotas": (0, 1), "AlterClientQuotas": (0, 1),
+    "DescribeUserScramCredentials": (0, 0), "AlterUserScramCredentials": (0, 0),
+    "DescribeQuorum": (0, 2), "UpdateFeatures": (0, 1), "UnregisterBroker": (0, 0),
+    "ConsumerGroupHeartbeat": (0, 0), "ConsumerGroupDescribe": (0, 0),
+    "ListClientMetricsResources": (0, 0), "DescribeTopicPartitions": (0, 0),
+    "AddRaftVoter": (0, 0), "RemoveRaftVoter": (0, 0),
 }
 
 CPP_KEYWORDS = {"default", "delete", "new", "class", "operator", "register", "template",
@@ -111,6 +124,8 @@ class Gen:
             if nullable and t in ("string", "bytes"):
                 return f"std::optional<{ct}>", True
             return ct, False
+        if nullable:
+            return f"std::optional<{t}>", True  # a nullable struct
         return t, False  # a struct
 
     def default(self, f, ctype, nullable):
@@ -148,14 +163,22 @@ class Gen:
             if t in ("string", "bytes"):
                 return (f'io.{method}("{name}", {member})', f'io.nullable_{method}("{name}", {member})')
             return (f'io.{method}("{name}", {member})', None)
+        if overlaps(parse_versions(f.get("nullableVersions")), self.lo, self.hi):
+            # A nullable struct: int8 -1 for null, 1 and the struct otherwise.
+            return (f"({member} ? *{member} : {member}.emplace()).io(io, v)",
+                    f'io.nullable_struct("{name}", {member}, [&](IO& io, {t}& e) {{ e.io(io, v); }})')
         return (f"{member}.io(io, v)", None)
 
     def stmt(self, f, member):
         name = snake(f["name"])
         nv = parse_versions(f.get("nullableVersions"))
         plain, nullable_call = self.io_call(f, name, member, None)
-        if nullable_call and overlaps(nv, self.lo, self.hi):
-            c = cond(nv, self.lo, self.hi)
+        # Nullability is stated within the versions where the field exists at all.
+        vr = parse_versions(f["versions"])
+        lo = max(self.lo, vr[0])
+        hi = self.hi if vr[1] is None else min(self.hi, vr[1])
+        if nullable_call and overlaps(nv, lo, hi):
+            c = cond(nv, lo, hi)
             if c == "true":
                 return nullable_call + ";"
             return f"if ({c}) {{\n  {nullable_call};\n}} else {{\n  {plain};\n}}"

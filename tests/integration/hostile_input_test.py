@@ -391,6 +391,27 @@ def test_snappy_bomb_over_message_max_bytes_is_refused(env):
     produce_case(env, rb.batch(count=1, records_area=payload, attributes=rb.SNAPPY, crc=0), MESSAGE_TOO_LARGE)
 
 
+def test_old_format_bomb_is_refused_with_bounded_memory(env):
+    # Message formats v0/v1 must be inflated to be converted to v2; the inflated size is
+    # bounded by socket.request.max.bytes (100 MiB here), so a 200 MiB bomb is refused.
+    import zlib
+    value = rb.gzip_zeros(BOMB)
+    body = struct.pack(">bb", 1, rb.GZIP) + struct.pack(">q", int(time.time() * 1000))
+    body += struct.pack(">i", -1) + struct.pack(">i", len(value)) + value
+    message = struct.pack(">qiI", 0, len(body) + 4, zlib.crc32(body)) + body
+    t = b"bombs"
+    produce_v2 = (struct.pack(">hii", -1, 30000, 1) + struct.pack(">h", len(t)) + t +
+                  struct.pack(">iii", 1, 0, len(message)) + message)
+
+    def check(resp):
+        corr, = struct.unpack_from(">i", resp)
+        assert corr == 78
+        p = 4 + 4 + 2 + len(t) + 4
+        assert struct.unpack_from(">ihq", resp, p) == (0, MESSAGE_TOO_LARGE, -1)
+    send_case(env, rb.frame(0, 2, 78, produce_v2), check)
+    assert vm_kb(env.pid, "VmHWM") < RSS_LIMIT_KB
+
+
 # --- afterwards ---------------------------------------------------------------------------
 
 def test_nothing_refused_was_stored_and_canary_is_complete(env):

@@ -17,7 +17,7 @@ constexpr ApiEntry entry(Handler h, bool may_wait = false) {
 using namespace protocol;
 namespace h = handlers;
 
-// Ordered by API key.
+// Ordered by API key: every API that Kafka 3.9 lists to clients (see README, Configuration).
 const ApiEntry kApis[] = {
     entry<ProduceRequest>(h::produce),
     entry<FetchRequest>(h::fetch, true),
@@ -32,6 +32,7 @@ const ApiEntry kApis[] = {
     entry<SyncGroupRequest>(h::sync_group, true),
     entry<DescribeGroupsRequest>(h::describe_groups),
     entry<ListGroupsRequest>(h::list_groups),
+    entry<SaslHandshakeRequest>(h::sasl_handshake),
     entry<ApiVersionsRequest>(h::api_versions),
     entry<CreateTopicsRequest>(h::create_topics),
     entry<DeleteTopicsRequest>(h::delete_topics),
@@ -43,17 +44,42 @@ const ApiEntry kApis[] = {
     entry<EndTxnRequest>(h::end_txn),
     entry<WriteTxnMarkersRequest>(h::write_txn_markers),
     entry<TxnOffsetCommitRequest>(h::txn_offset_commit),
+    entry<DescribeAclsRequest>(h::describe_acls),
+    entry<CreateAclsRequest>(h::create_acls),
+    entry<DeleteAclsRequest>(h::delete_acls),
     entry<DescribeConfigsRequest>(h::describe_configs),
     entry<AlterConfigsRequest>(h::alter_configs),
+    entry<AlterReplicaLogDirsRequest>(h::alter_replica_log_dirs),
     entry<DescribeLogDirsRequest>(h::describe_log_dirs),
+    entry<SaslAuthenticateRequest>(h::sasl_authenticate),
     entry<CreatePartitionsRequest>(h::create_partitions),
+    entry<CreateDelegationTokenRequest>(h::create_delegation_token),
+    entry<RenewDelegationTokenRequest>(h::renew_delegation_token),
+    entry<ExpireDelegationTokenRequest>(h::expire_delegation_token),
+    entry<DescribeDelegationTokenRequest>(h::describe_delegation_token),
     entry<DeleteGroupsRequest>(h::delete_groups),
+    entry<ElectLeadersRequest>(h::elect_leaders),
     entry<IncrementalAlterConfigsRequest>(h::incremental_alter_configs),
+    entry<AlterPartitionReassignmentsRequest>(h::alter_partition_reassignments),
+    entry<ListPartitionReassignmentsRequest>(h::list_partition_reassignments),
     entry<OffsetDeleteRequest>(h::offset_delete),
+    entry<DescribeClientQuotasRequest>(h::describe_client_quotas),
+    entry<AlterClientQuotasRequest>(h::alter_client_quotas),
+    entry<DescribeUserScramCredentialsRequest>(h::describe_user_scram_credentials),
+    entry<AlterUserScramCredentialsRequest>(h::alter_user_scram_credentials),
+    entry<DescribeQuorumRequest>(h::describe_quorum),
+    entry<UpdateFeaturesRequest>(h::update_features),
     entry<DescribeClusterRequest>(h::describe_cluster),
     entry<DescribeProducersRequest>(h::describe_producers),
+    entry<UnregisterBrokerRequest>(h::unregister_broker),
     entry<DescribeTransactionsRequest>(h::describe_transactions),
     entry<ListTransactionsRequest>(h::list_transactions),
+    entry<ConsumerGroupHeartbeatRequest>(h::consumer_group_heartbeat),
+    entry<ConsumerGroupDescribeRequest>(h::consumer_group_describe),
+    entry<ListClientMetricsResourcesRequest>(h::list_client_metrics_resources),
+    entry<DescribeTopicPartitionsRequest>(h::describe_topic_partitions),
+    entry<AddRaftVoterRequest>(h::add_raft_voter),
+    entry<RemoveRaftVoterRequest>(h::remove_raft_voter),
 };
 
 }  // namespace

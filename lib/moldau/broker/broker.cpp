@@ -16,7 +16,9 @@ namespace {
 spdlog::logger& broker_log() { return logger("broker"); }
 }  // namespace
 
-Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
+Broker::Broker(BrokerConfig config)
+    : config_(std::move(config)),
+      fetch_sessions_(config_.max_incremental_fetch_session_cache_slots) {}
 
 Broker::~Broker() { shutdown(); }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "moldau/broker/config.h"
+#include "moldau/broker/fetch_session.h"
 #include "moldau/broker/metadata/metadata_store.h"
 #include "moldau/broker/purgatory.h"
 #include "moldau/broker/topics.h"
@@ -46,6 +47,7 @@ class Broker {
   storage::LogManager& logs() { return *logs_; }
   Topics& topics() { return *topics_; }
   Purgatory& purgatory() { return purgatory_; }
+  FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   group::GroupCoordinator& groups() { return *groups_; }
   txn::TransactionCoordinator& txn() { return *txn_; }
   const std::vector<uint16_t>& bound_ports() const { return bound_ports_; }
@@ -69,6 +71,7 @@ class Broker {
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<Topics> topics_;
   Purgatory purgatory_{io_};
+  FetchSessionCache fetch_sessions_;
   std::unique_ptr<group::GroupCoordinator> groups_;
   std::unique_ptr<txn::TransactionCoordinator> txn_;
   std::unique_ptr<Server> server_;

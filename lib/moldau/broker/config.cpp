@@ -41,6 +41,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"log.flush.scheduler.interval.ms", T::kLong, "9223372036854775807"},
     {"log.index.interval.bytes", T::kInt, "4096", true},
     {"log.index.size.max.bytes", T::kInt, "10485760", true},
+    {"log.message.downconversion.enable", T::kBoolean, "true", true},
     {"log.message.timestamp.after.max.ms", T::kLong, "3600000", true},
     {"log.message.timestamp.before.max.ms", T::kLong, "9223372036854775807", true},
     {"log.message.timestamp.difference.max.ms", T::kLong, "9223372036854775807", true},
@@ -56,6 +57,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"log.segment.delete.delay.ms", T::kLong, "60000", true},
     {"log4j.root.loglevel", T::kString, "INFO"},
     {"max.connections", T::kInt, "2147483647", true},
+    {"max.incremental.fetch.session.cache.slots", T::kInt, "1000"},
     {"max.connections.per.ip", T::kInt, "2147483647", true},
     {"message.max.bytes", T::kInt, "1048588", true},
     {"metadata.store", T::kString, "local"},
@@ -368,6 +370,13 @@ Result<BrokerConfig> BrokerConfig::from_properties(const Properties& props,
   MOLDAU_ASSIGN_OR_RETURN(c.max_connections, get_int("max.connections", 2147483647));
   MOLDAU_ASSIGN_OR_RETURN(c.max_connections_per_ip, get_int("max.connections.per.ip", 2147483647));
   MOLDAU_ASSIGN_OR_RETURN(c.queued_max_requests, get_int("queued.max.requests", 500));
+  MOLDAU_ASSIGN_OR_RETURN(c.max_incremental_fetch_session_cache_slots,
+                          get_int("max.incremental.fetch.session.cache.slots", 1000));
+  if (c.max_incremental_fetch_session_cache_slots < 0)
+    return Status(ErrorCode::kInvalidConfig,
+                  invalid_config_message("max.incremental.fetch.session.cache.slots",
+                                         std::to_string(c.max_incremental_fetch_session_cache_slots),
+                                         "Value must be at least 0"));
   MOLDAU_ASSIGN_OR_RETURN(c.log_retention_check_interval_ms,
                           props.get_long("log.retention.check.interval.ms", 300000));
   MOLDAU_ASSIGN_OR_RETURN(c.log_cleaner_backoff_ms, props.get_long("log.cleaner.backoff.ms", 15000));

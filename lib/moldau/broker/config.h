@@ -70,6 +70,7 @@ class BrokerConfig {
   int32_t max_connections = 2147483647;
   int32_t max_connections_per_ip = 2147483647;
   int32_t queued_max_requests = 500;
+  int32_t max_incremental_fetch_session_cache_slots = 1000;
   int64_t log_retention_check_interval_ms = 300000;
   int64_t log_cleaner_backoff_ms = 15000;  // how often compaction looks for dirty logs
   int64_t log_flush_scheduler_interval_ms = 9223372036854775807LL;

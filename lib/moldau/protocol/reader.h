@@ -113,6 +113,18 @@ class Reader {
     read_elements(name, *v, n, element);
   }
 
+  // A nullable struct: int8 -1 for null, anything else for a struct that follows.
+  template <class T, class F>
+  void nullable_struct(const char* name, std::optional<T>& v, F&& element) {
+    int8_t marker = 0;
+    i8(name, marker);
+    if (!ok() || marker < 0) {
+      v.reset();
+      return;
+    }
+    element(*this, v.emplace());
+  }
+
   // Ends a structure in flexible versions: `declare(TagReader&)` names the known tags;
   // unknown tags are skipped. A no-op in non-flexible versions.
   void tagged_fields() {

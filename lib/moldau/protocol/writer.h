@@ -111,6 +111,13 @@ class Writer {
     array(name, *v, element);
   }
 
+  // A nullable struct: int8 -1 for null, 1 and the struct otherwise.
+  template <class T, class F>
+  void nullable_struct(const char*, std::optional<T>& v, F&& element) {
+    buf_.push_back(v ? 1 : 0xFF);
+    if (v) element(*this, *v);
+  }
+
   void tagged_fields() {
     if (flexible_) buf_.push_back(0);
   }

@@ -62,6 +62,22 @@ Status LogConfig::set(const std::string& name, const std::string& value) {
     else return bad(name, value);
     return Status();
   }
+  if (name == "message.downconversion.enable") {
+    if (value == "true") message_downconversion_enable = true;
+    else if (value == "false") message_downconversion_enable = false;
+    else return bad(name, value);
+    return Status();
+  }
+  if (name == "compression.type") {
+    static const char* kTypes[] = {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"};
+    for (const char* t : kTypes) {
+      if (value == t) {
+        compression_type = value;
+        return Status();
+      }
+    }
+    return bad(name, value);
+  }
   if (name == "cleanup.policy") {
     bool del = false, compact = false;
     size_t start = 0;
@@ -103,6 +119,8 @@ Status LogConfig::set_broker_default(const std::string& name, const std::string&
       {"log.message.timestamp.after.max.ms", "message.timestamp.after.max.ms"},
       {"log.message.timestamp.difference.max.ms", "message.timestamp.difference.max.ms"},
       {"message.max.bytes", "max.message.bytes"},
+      {"log.message.downconversion.enable", "message.downconversion.enable"},
+      {"compression.type", "compression.type"},
   };
   for (const auto& [broker, topic] : kMap)
     if (name == broker) return set(topic, value);

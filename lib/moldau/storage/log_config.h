@@ -45,6 +45,11 @@ struct LogConfig {
     return timestamp_after_max_ms != kNever ? timestamp_after_max_ms : timestamp_difference_max_ms;
   }
 
+  // For old fetchers (Fetch v0-v3), which get batches converted to message format v0/v1.
+  bool message_downconversion_enable = true;     // message.downconversion.enable /
+                                                 // log.message.downconversion.enable
+  std::string compression_type = "producer";     // compression.type (zstd: no old fetchers)
+
   // Applies one topic-level config ("segment.bytes", "cleanup.policy", ...). Unknown names are
   // ignored (they belong to other layers, e.g. min.insync.replicas); bad values are
   // INVALID_CONFIG.

@@ -567,8 +567,13 @@ int64_t PartitionLog::size_bytes() const {
 std::vector<SegmentInfo> PartitionLog::segments() const {
   std::lock_guard lock(mu_);
   std::vector<SegmentInfo> out;
-  for (auto& [b, seg] : segments_)
-    out.push_back({seg->base_offset(), seg->next_offset(), seg->size(), seg->max_timestamp()});
+  for (auto& [b, seg] : segments_) {
+    struct stat st {};
+    int64_t mtime = ::stat(seg->log_path().c_str(), &st) == 0
+                        ? static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000
+                        : 0;
+    out.push_back({seg->base_offset(), seg->next_offset(), seg->size(), seg->max_timestamp(), mtime});
+  }
   return out;
 }
 

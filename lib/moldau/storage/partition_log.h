@@ -82,6 +82,7 @@ struct SegmentInfo {
   int64_t next_offset = 0;
   int64_t size_bytes = 0;
   int64_t max_timestamp = -1;
+  int64_t last_modified_ms = 0;  // the .log file's mtime (ListOffsets v0 answers by it)
 };
 
 struct CompactionStats {

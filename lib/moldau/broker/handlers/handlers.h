@@ -42,6 +42,32 @@ MOLDAU_HANDLER(txn_offset_commit);
 MOLDAU_HANDLER(describe_producers);
 MOLDAU_HANDLER(describe_transactions);
 MOLDAU_HANDLER(list_transactions);
+MOLDAU_HANDLER(sasl_handshake);
+MOLDAU_HANDLER(sasl_authenticate);
+MOLDAU_HANDLER(describe_acls);
+MOLDAU_HANDLER(create_acls);
+MOLDAU_HANDLER(delete_acls);
+MOLDAU_HANDLER(alter_replica_log_dirs);
+MOLDAU_HANDLER(create_delegation_token);
+MOLDAU_HANDLER(renew_delegation_token);
+MOLDAU_HANDLER(expire_delegation_token);
+MOLDAU_HANDLER(describe_delegation_token);
+MOLDAU_HANDLER(elect_leaders);
+MOLDAU_HANDLER(alter_partition_reassignments);
+MOLDAU_HANDLER(list_partition_reassignments);
+MOLDAU_HANDLER(describe_client_quotas);
+MOLDAU_HANDLER(alter_client_quotas);
+MOLDAU_HANDLER(describe_user_scram_credentials);
+MOLDAU_HANDLER(alter_user_scram_credentials);
+MOLDAU_HANDLER(describe_quorum);
+MOLDAU_HANDLER(update_features);
+MOLDAU_HANDLER(unregister_broker);
+MOLDAU_HANDLER(consumer_group_heartbeat);
+MOLDAU_HANDLER(consumer_group_describe);
+MOLDAU_HANDLER(list_client_metrics_resources);
+MOLDAU_HANDLER(describe_topic_partitions);
+MOLDAU_HANDLER(add_raft_voter);
+MOLDAU_HANDLER(remove_raft_voter);
 
 #undef MOLDAU_HANDLER
 

@@ -1,17 +1,36 @@
 // Produce: validates each partition's batch as Kafka does, appends it (offsets assigned by
 // rewriting the base offset), answers per partition. acks=0 gets no response at all.
 // Single node: acks=1 and acks=all are both satisfied once the leader (us) has appended.
+// Produce v0-v2 may carry message formats v0/v1: those are converted to one v2 batch first
+// (Kafka's LogValidator), then go the same way as a v2 batch.
 #include "moldau/broker/broker.h"
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/common/log.h"
-#include "moldau/protocol/messages/produce.h"
+#include "moldau/protocol/legacy_records.h"
 #include "moldau/common/clock.h"
+#include "moldau/protocol/messages/produce.h"
 #include "moldau/protocol/produced_records.h"
 
 namespace moldau::broker::handlers {
 
 using protocol::ProduceRequest;
 using protocol::ProduceResponse;
+
+namespace {
+
+protocol::UpConvertOptions up_convert_options(Broker& broker, const storage::PartitionLog& log) {
+  protocol::UpConvertOptions o;
+  o.max_message_size = static_cast<size_t>(log.config().max_message_bytes) + protocol::kLogOverhead;
+  // Kafka inflates a compressed old-format set without a bound; this one is what an
+  // uncompressed producer could send in one request.
+  o.max_decompressed_bytes = static_cast<size_t>(broker.config().socket_request_max_bytes);
+  o.log_append_time_topic =
+      log.config().message_timestamp_type == storage::TimestampType::kLogAppendTime;
+  o.compacted_topic = log.config().cleanup_compact;
+  return o;
+}
+
+}  // namespace
 
 asio::awaitable<Status> produce(RequestContext& ctx) {
   auto req = ctx.decode<ProduceRequest>();
@@ -35,12 +54,30 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
       };
       storage::PartitionLog* log =
           meta && !is_internal_topic(topic.name) ? broker.logs().get(topic.name, pd.index) : nullptr;
+      // The records to validate and append: as sent, or their v2 conversion.
+      std::vector<uint8_t>* records = pd.records.data ? &*pd.records.data : nullptr;
+      std::vector<uint8_t> converted;
+      Status conversion;
+      if (valid_acks && log && records && ctx.version() <= 2 &&
+          protocol::is_legacy_message_set(*records)) {
+        auto up = protocol::up_convert_message_set(*records, up_convert_options(broker, *log));
+        if (up.ok()) {
+          converted = std::move(*up);
+          records = &converted;
+        } else {
+          conversion = up.status();
+        }
+      }
       if (!valid_acks) {
         fail(ErrorCode::kInvalidRequiredAcks);
       } else if (!log) {
         fail(ErrorCode::kUnknownTopicOrPartition);
-      } else if (!pd.records.data || pd.records.data->empty()) {
+      } else if (!records || records->empty()) {
         fail(ErrorCode::kInvalidRecord, "Produce request with no records");
+      } else if (!conversion.ok()) {
+        fail(conversion.code(), conversion.message());
+        logger("produce").debug("rejected message set for {}-{}: {}", topic.name, pd.index,
+                                conversion.to_string());
       } else {
         const storage::LogConfig& config = log->config();
         protocol::ValidateOptions opts;
@@ -51,10 +88,10 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
         checks.timestamp_before_max_ms = config.effective_timestamp_before_max_ms();
         checks.timestamp_after_max_ms = config.effective_timestamp_after_max_ms();
         checks.require_keys = config.cleanup_compact;
-        auto batch = protocol::validate_produce_records(*pd.records.data, ctx.version(), opts, checks);
+        auto batch = protocol::validate_produce_records(*records, ctx.version(), opts, checks);
         if (batch.ok() && checks.create_time) {
           // The header's maxTimestamp is the client's claim; the log keeps what the records hold.
-          protocol::set_create_time_max_timestamp(*pd.records.data, batch->records.max_timestamp);
+          protocol::set_create_time_max_timestamp(*records, batch->records.max_timestamp);
         }
         if (!batch.ok()) {
           fail(batch.status().code(), batch.status().message());
@@ -71,7 +108,7 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
           storage::AppendOptions ao;
           ao.verify_crc = false;  // validate_produce_records checked it
           ao.origin = storage::AppendOrigin::kClient;  // sequence checks, retries deduplicated
-          auto info = log->append(*pd.records.data, broker.leader_epoch(), ao);
+          auto info = log->append(*records, broker.leader_epoch(), ao);
           if (!info.ok()) {
             logger("produce").error("append to {}-{} failed: {}", topic.name, pd.index,
                                     info.status().to_string());

@@ -38,6 +38,30 @@
 #include "moldau/protocol/messages/describe_producers.h"
 #include "moldau/protocol/messages/describe_transactions.h"
 #include "moldau/protocol/messages/list_transactions.h"
+#include "moldau/protocol/messages/describe_acls.h"
+#include "moldau/protocol/messages/create_acls.h"
+#include "moldau/protocol/messages/delete_acls.h"
+#include "moldau/protocol/messages/alter_replica_log_dirs.h"
+#include "moldau/protocol/messages/create_delegation_token.h"
+#include "moldau/protocol/messages/renew_delegation_token.h"
+#include "moldau/protocol/messages/expire_delegation_token.h"
+#include "moldau/protocol/messages/describe_delegation_token.h"
+#include "moldau/protocol/messages/elect_leaders.h"
+#include "moldau/protocol/messages/alter_partition_reassignments.h"
+#include "moldau/protocol/messages/list_partition_reassignments.h"
+#include "moldau/protocol/messages/describe_client_quotas.h"
+#include "moldau/protocol/messages/alter_client_quotas.h"
+#include "moldau/protocol/messages/describe_user_scram_credentials.h"
+#include "moldau/protocol/messages/alter_user_scram_credentials.h"
+#include "moldau/protocol/messages/describe_quorum.h"
+#include "moldau/protocol/messages/update_features.h"
+#include "moldau/protocol/messages/unregister_broker.h"
+#include "moldau/protocol/messages/consumer_group_heartbeat.h"
+#include "moldau/protocol/messages/consumer_group_describe.h"
+#include "moldau/protocol/messages/list_client_metrics_resources.h"
+#include "moldau/protocol/messages/describe_topic_partitions.h"
+#include "moldau/protocol/messages/add_raft_voter.h"
+#include "moldau/protocol/messages/remove_raft_voter.h"
 
 namespace moldau::protocol {
 
@@ -81,6 +105,30 @@ void for_each_api(F&& f) {
   f.template operator()<DescribeProducersRequest, DescribeProducersResponse>();
   f.template operator()<DescribeTransactionsRequest, DescribeTransactionsResponse>();
   f.template operator()<ListTransactionsRequest, ListTransactionsResponse>();
+  f.template operator()<DescribeAclsRequest, DescribeAclsResponse>();
+  f.template operator()<CreateAclsRequest, CreateAclsResponse>();
+  f.template operator()<DeleteAclsRequest, DeleteAclsResponse>();
+  f.template operator()<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>();
+  f.template operator()<CreateDelegationTokenRequest, CreateDelegationTokenResponse>();
+  f.template operator()<RenewDelegationTokenRequest, RenewDelegationTokenResponse>();
+  f.template operator()<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse>();
+  f.template operator()<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse>();
+  f.template operator()<ElectLeadersRequest, ElectLeadersResponse>();
+  f.template operator()<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>();
+  f.template operator()<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>();
+  f.template operator()<DescribeClientQuotasRequest, DescribeClientQuotasResponse>();
+  f.template operator()<AlterClientQuotasRequest, AlterClientQuotasResponse>();
+  f.template operator()<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>();
+  f.template operator()<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>();
+  f.template operator()<DescribeQuorumRequest, DescribeQuorumResponse>();
+  f.template operator()<UpdateFeaturesRequest, UpdateFeaturesResponse>();
+  f.template operator()<UnregisterBrokerRequest, UnregisterBrokerResponse>();
+  f.template operator()<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>();
+  f.template operator()<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>();
+  f.template operator()<ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse>();
+  f.template operator()<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>();
+  f.template operator()<AddRaftVoterRequest, AddRaftVoterResponse>();
+  f.template operator()<RemoveRaftVoterRequest, RemoveRaftVoterResponse>();
 }
 
 }  // namespace moldau::protocol

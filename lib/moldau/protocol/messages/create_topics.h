@@ -96,13 +96,7 @@ struct CreateTopicsResponse {
       template <class IO>
       void io(IO& io, int16_t v) {
         if (v >= 5) io.string("name", name);
-        if (v >= 5) {
-          if (v >= 5) {
-            io.nullable_string("value", value);
-          } else {
-            io.string("value", value);
-          }
-        }
+        if (v >= 5) io.nullable_string("value", value);
         if (v >= 5) io.boolean("read_only", read_only);
         if (v >= 5) io.i8("config_source", config_source);
         if (v >= 5) io.boolean("is_sensitive", is_sensitive);
@@ -127,13 +121,7 @@ struct CreateTopicsResponse {
       if (v >= 1) io.nullable_string("error_message", error_message);
       if (v >= 5) io.i32("num_partitions", num_partitions);
       if (v >= 5) io.i16("replication_factor", replication_factor);
-      if (v >= 5) {
-        if (v >= 5) {
-          io.nullable_array("configs", configs, [&](IO& io, CreatableTopicConfigs& e) { e.io(io, v); });
-        } else {
-          io.array("configs", configs, [&](IO& io, CreatableTopicConfigs& e) { e.io(io, v); });
-        }
-      }
+      if (v >= 5) io.nullable_array("configs", configs, [&](IO& io, CreatableTopicConfigs& e) { e.io(io, v); });
       io.tagged_fields([&](auto& tags) {
         if (v >= 5) tags.field(0, topic_config_error_code != 0, [&](auto& io) { io.i16("topic_config_error_code", topic_config_error_code); });
       });

@@ -26,13 +26,7 @@ struct DeleteTopicsRequest {
 
     template <class IO>
     void io(IO& io, int16_t v) {
-      if (v >= 6) {
-        if (v >= 6) {
-          io.nullable_string("name", name);
-        } else {
-          io.string("name", name);
-        }
-      }
+      if (v >= 6) io.nullable_string("name", name);
       if (v >= 6) io.uuid("topic_id", topic_id);
       io.tagged_fields();
     }
@@ -74,13 +68,7 @@ struct DeleteTopicsResponse {
       }
       if (v >= 6) io.uuid("topic_id", topic_id);
       io.i16("error_code", error_code);
-      if (v >= 5) {
-        if (v >= 5) {
-          io.nullable_string("error_message", error_message);
-        } else {
-          io.string("error_message", error_message);
-        }
-      }
+      if (v >= 5) io.nullable_string("error_message", error_message);
       io.tagged_fields();
     }
     friend bool operator==(const DeletableTopicResult&, const DeletableTopicResult&) = default;

@@ -51,13 +51,7 @@ struct DescribeGroupsResponse {
       template <class IO>
       void io(IO& io, int16_t v) {
         io.string("member_id", member_id);
-        if (v >= 4) {
-          if (v >= 4) {
-            io.nullable_string("group_instance_id", group_instance_id);
-          } else {
-            io.string("group_instance_id", group_instance_id);
-          }
-        }
+        if (v >= 4) io.nullable_string("group_instance_id", group_instance_id);
         io.string("client_id", client_id);
         io.string("client_host", client_host);
         io.bytes("member_metadata", member_metadata);

@@ -56,13 +56,7 @@ struct FindCoordinatorResponse {
       if (v >= 4) io.string("host", host);
       if (v >= 4) io.i32("port", port);
       if (v >= 4) io.i16("error_code", error_code);
-      if (v >= 4) {
-        if (v >= 4) {
-          io.nullable_string("error_message", error_message);
-        } else {
-          io.string("error_message", error_message);
-        }
-      }
+      if (v >= 4) io.nullable_string("error_message", error_message);
       io.tagged_fields();
     }
     friend bool operator==(const Coordinator&, const Coordinator&) = default;
@@ -79,13 +73,7 @@ struct FindCoordinatorResponse {
   void io(IO& io, int16_t v) {
     if (v >= 1) io.i32("throttle_time_ms", throttle_time_ms);
     if (v <= 3) io.i16("error_code", error_code);
-    if (v >= 1 && v <= 3) {
-      if (v >= 1 && v <= 3) {
-        io.nullable_string("error_message", error_message);
-      } else {
-        io.string("error_message", error_message);
-      }
-    }
+    if (v >= 1 && v <= 3) io.nullable_string("error_message", error_message);
     if (v <= 3) io.i32("node_id", node_id);
     if (v <= 3) io.string("host", host);
     if (v <= 3) io.i32("port", port);

@@ -30,13 +30,7 @@ struct HeartbeatRequest {
     io.string("group_id", group_id);
     io.i32("generation_id", generation_id);
     io.string("member_id", member_id);
-    if (v >= 3) {
-      if (v >= 3) {
-        io.nullable_string("group_instance_id", group_instance_id);
-      } else {
-        io.string("group_instance_id", group_instance_id);
-      }
-    }
+    if (v >= 3) io.nullable_string("group_instance_id", group_instance_id);
     io.tagged_fields();
   }
   friend bool operator==(const HeartbeatRequest&, const HeartbeatRequest&) = default;

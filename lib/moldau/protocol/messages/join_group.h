@@ -48,22 +48,10 @@ struct JoinGroupRequest {
     io.i32("session_timeout_ms", session_timeout_ms);
     if (v >= 1) io.i32("rebalance_timeout_ms", rebalance_timeout_ms);
     io.string("member_id", member_id);
-    if (v >= 5) {
-      if (v >= 5) {
-        io.nullable_string("group_instance_id", group_instance_id);
-      } else {
-        io.string("group_instance_id", group_instance_id);
-      }
-    }
+    if (v >= 5) io.nullable_string("group_instance_id", group_instance_id);
     io.string("protocol_type", protocol_type);
     io.array("protocols", protocols, [&](IO& io, JoinGroupRequestProtocol& e) { e.io(io, v); });
-    if (v >= 8) {
-      if (v >= 8) {
-        io.nullable_string("reason", reason);
-      } else {
-        io.string("reason", reason);
-      }
-    }
+    if (v >= 8) io.nullable_string("reason", reason);
     io.tagged_fields();
   }
   friend bool operator==(const JoinGroupRequest&, const JoinGroupRequest&) = default;
@@ -84,13 +72,7 @@ struct JoinGroupResponse {
     template <class IO>
     void io(IO& io, int16_t v) {
       io.string("member_id", member_id);
-      if (v >= 5) {
-        if (v >= 5) {
-          io.nullable_string("group_instance_id", group_instance_id);
-        } else {
-          io.string("group_instance_id", group_instance_id);
-        }
-      }
+      if (v >= 5) io.nullable_string("group_instance_id", group_instance_id);
       io.bytes("metadata", metadata);
       io.tagged_fields();
     }
@@ -111,13 +93,7 @@ struct JoinGroupResponse {
     if (v >= 2) io.i32("throttle_time_ms", throttle_time_ms);
     io.i16("error_code", error_code);
     io.i32("generation_id", generation_id);
-    if (v >= 7) {
-      if (v >= 7) {
-        io.nullable_string("protocol_type", protocol_type);
-      } else {
-        io.string("protocol_type", protocol_type);
-      }
-    }
+    if (v >= 7) io.nullable_string("protocol_type", protocol_type);
     if (v >= 7) {
       io.nullable_string("protocol_name", protocol_name);
     } else {

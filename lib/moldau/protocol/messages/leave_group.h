@@ -28,20 +28,8 @@ struct LeaveGroupRequest {
     template <class IO>
     void io(IO& io, int16_t v) {
       if (v >= 3) io.string("member_id", member_id);
-      if (v >= 3) {
-        if (v >= 3) {
-          io.nullable_string("group_instance_id", group_instance_id);
-        } else {
-          io.string("group_instance_id", group_instance_id);
-        }
-      }
-      if (v >= 5) {
-        if (v >= 5) {
-          io.nullable_string("reason", reason);
-        } else {
-          io.string("reason", reason);
-        }
-      }
+      if (v >= 3) io.nullable_string("group_instance_id", group_instance_id);
+      if (v >= 5) io.nullable_string("reason", reason);
       io.tagged_fields();
     }
     friend bool operator==(const MemberIdentity&, const MemberIdentity&) = default;
@@ -75,13 +63,7 @@ struct LeaveGroupResponse {
     template <class IO>
     void io(IO& io, int16_t v) {
       if (v >= 3) io.string("member_id", member_id);
-      if (v >= 3) {
-        if (v >= 3) {
-          io.nullable_string("group_instance_id", group_instance_id);
-        } else {
-          io.string("group_instance_id", group_instance_id);
-        }
-      }
+      if (v >= 3) io.nullable_string("group_instance_id", group_instance_id);
       if (v >= 3) io.i16("error_code", error_code);
       io.tagged_fields();
     }

@@ -74,13 +74,7 @@ struct MetadataResponse {
       io.i32("node_id", node_id);
       io.string("host", host);
       io.i32("port", port);
-      if (v >= 1) {
-        if (v >= 1) {
-          io.nullable_string("rack", rack);
-        } else {
-          io.string("rack", rack);
-        }
-      }
+      if (v >= 1) io.nullable_string("rack", rack);
       io.tagged_fields();
     }
     friend bool operator==(const MetadataResponseBroker&, const MetadataResponseBroker&) = default;
@@ -142,13 +136,7 @@ struct MetadataResponse {
   void io(IO& io, int16_t v) {
     if (v >= 3) io.i32("throttle_time_ms", throttle_time_ms);
     io.array("brokers", brokers, [&](IO& io, MetadataResponseBroker& e) { e.io(io, v); });
-    if (v >= 2) {
-      if (v >= 2) {
-        io.nullable_string("cluster_id", cluster_id);
-      } else {
-        io.string("cluster_id", cluster_id);
-      }
-    }
+    if (v >= 2) io.nullable_string("cluster_id", cluster_id);
     if (v >= 1) io.i32("controller_id", controller_id);
     io.array("topics", topics, [&](IO& io, MetadataResponseTopic& e) { e.io(io, v); });
     if (v >= 8 && v <= 10) io.i32("cluster_authorized_operations", cluster_authorized_operations);

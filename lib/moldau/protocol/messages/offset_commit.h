@@ -62,13 +62,7 @@ struct OffsetCommitRequest {
     io.string("group_id", group_id);
     if (v >= 1) io.i32("generation_id_or_member_epoch", generation_id_or_member_epoch);
     if (v >= 1) io.string("member_id", member_id);
-    if (v >= 7) {
-      if (v >= 7) {
-        io.nullable_string("group_instance_id", group_instance_id);
-      } else {
-        io.string("group_instance_id", group_instance_id);
-      }
-    }
+    if (v >= 7) io.nullable_string("group_instance_id", group_instance_id);
     if (v >= 2 && v <= 4) io.i64("retention_time_ms", retention_time_ms);
     io.array("topics", topics, [&](IO& io, OffsetCommitRequestTopic& e) { e.io(io, v); });
     io.tagged_fields();

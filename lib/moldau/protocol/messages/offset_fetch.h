@@ -51,13 +51,7 @@ struct OffsetFetchRequest {
     template <class IO>
     void io(IO& io, int16_t v) {
       if (v >= 8) io.string("group_id", group_id);
-      if (v >= 8) {
-        if (v >= 8) {
-          io.nullable_array("topics", topics, [&](IO& io, OffsetFetchRequestTopics& e) { e.io(io, v); });
-        } else {
-          io.array("topics", topics, [&](IO& io, OffsetFetchRequestTopics& e) { e.io(io, v); });
-        }
-      }
+      if (v >= 8) io.nullable_array("topics", topics, [&](IO& io, OffsetFetchRequestTopics& e) { e.io(io, v); });
       io.tagged_fields();
     }
     friend bool operator==(const OffsetFetchRequestGroup&, const OffsetFetchRequestGroup&) = default;
@@ -71,7 +65,7 @@ struct OffsetFetchRequest {
   void io(IO& io, int16_t v) {
     if (v <= 7) io.string("group_id", group_id);
     if (v <= 7) {
-      if (v >= 2 && v <= 7) {
+      if (v >= 2) {
         io.nullable_array("topics", topics, [&](IO& io, OffsetFetchRequestTopic& e) { e.io(io, v); });
       } else {
         io.array("topics", topics, [&](IO& io, OffsetFetchRequestTopic& e) { e.io(io, v); });
@@ -104,13 +98,7 @@ struct OffsetFetchResponse {
         if (v <= 7) io.i32("partition_index", partition_index);
         if (v <= 7) io.i64("committed_offset", committed_offset);
         if (v >= 5 && v <= 7) io.i32("committed_leader_epoch", committed_leader_epoch);
-        if (v <= 7) {
-          if (v <= 7) {
-            io.nullable_string("metadata", metadata);
-          } else {
-            io.string("metadata", metadata);
-          }
-        }
+        if (v <= 7) io.nullable_string("metadata", metadata);
         if (v <= 7) io.i16("error_code", error_code);
         io.tagged_fields();
       }
@@ -141,13 +129,7 @@ struct OffsetFetchResponse {
           if (v >= 8) io.i32("partition_index", partition_index);
           if (v >= 8) io.i64("committed_offset", committed_offset);
           if (v >= 8) io.i32("committed_leader_epoch", committed_leader_epoch);
-          if (v >= 8) {
-            if (v >= 8) {
-              io.nullable_string("metadata", metadata);
-            } else {
-              io.string("metadata", metadata);
-            }
-          }
+          if (v >= 8) io.nullable_string("metadata", metadata);
           if (v >= 8) io.i16("error_code", error_code);
           io.tagged_fields();
         }

@@ -46,27 +46,9 @@ struct SyncGroupRequest {
     io.string("group_id", group_id);
     io.i32("generation_id", generation_id);
     io.string("member_id", member_id);
-    if (v >= 3) {
-      if (v >= 3) {
-        io.nullable_string("group_instance_id", group_instance_id);
-      } else {
-        io.string("group_instance_id", group_instance_id);
-      }
-    }
-    if (v >= 5) {
-      if (v >= 5) {
-        io.nullable_string("protocol_type", protocol_type);
-      } else {
-        io.string("protocol_type", protocol_type);
-      }
-    }
-    if (v >= 5) {
-      if (v >= 5) {
-        io.nullable_string("protocol_name", protocol_name);
-      } else {
-        io.string("protocol_name", protocol_name);
-      }
-    }
+    if (v >= 3) io.nullable_string("group_instance_id", group_instance_id);
+    if (v >= 5) io.nullable_string("protocol_type", protocol_type);
+    if (v >= 5) io.nullable_string("protocol_name", protocol_name);
     io.array("assignments", assignments, [&](IO& io, SyncGroupRequestAssignment& e) { e.io(io, v); });
     io.tagged_fields();
   }
@@ -90,20 +72,8 @@ struct SyncGroupResponse {
   void io(IO& io, int16_t v) {
     if (v >= 1) io.i32("throttle_time_ms", throttle_time_ms);
     io.i16("error_code", error_code);
-    if (v >= 5) {
-      if (v >= 5) {
-        io.nullable_string("protocol_type", protocol_type);
-      } else {
-        io.string("protocol_type", protocol_type);
-      }
-    }
-    if (v >= 5) {
-      if (v >= 5) {
-        io.nullable_string("protocol_name", protocol_name);
-      } else {
-        io.string("protocol_name", protocol_name);
-      }
-    }
+    if (v >= 5) io.nullable_string("protocol_type", protocol_type);
+    if (v >= 5) io.nullable_string("protocol_name", protocol_name);
     io.bytes("assignment", assignment);
     io.tagged_fields();
   }

@@ -65,13 +65,7 @@ struct TxnOffsetCommitRequest {
     io.i16("producer_epoch", producer_epoch);
     if (v >= 3) io.i32("generation_id", generation_id);
     if (v >= 3) io.string("member_id", member_id);
-    if (v >= 3) {
-      if (v >= 3) {
-        io.nullable_string("group_instance_id", group_instance_id);
-      } else {
-        io.string("group_instance_id", group_instance_id);
-      }
-    }
+    if (v >= 3) io.nullable_string("group_instance_id", group_instance_id);
     io.array("topics", topics, [&](IO& io, TxnOffsetCommitRequestTopic& e) { e.io(io, v); });
     io.tagged_fields();
   }
