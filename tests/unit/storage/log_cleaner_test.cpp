@@ -188,7 +188,7 @@ TEST_CASE("compressed batches: only the latest record per key survives, for ever
     }
     for (const auto& rb : read_log(*log)) before[rb.header.base_offset] = rb.header;
     // The active segment: its records are never touched.
-    append(*log, batch_of({{"k1", "active"}, {"k0", "active"}}, {.codec = codec}), kT0 + 5000);
+    append(*log, batch_of({{"k1", "active"}, {"k0", "active"}}, {.codec = codec, .timestamp = kT0 + 5000}), kT0 + 5000);
     REQUIRE(log->segment_count() == 2);
     const int64_t leo = log->log_end_offset();
     REQUIRE(leo == 42);
@@ -251,7 +251,7 @@ TEST_CASE("compressed tombstones get a delete horizon, then go once it has passe
   auto log = open_log(d / "t-0", compact_config());
   append(*log, batch_of({{"a", "1"}, {"b", "1"}, {"c", "1"}}, {.codec = pr::Compression::kZstd}));  // 0-2
   append(*log, batch_of({{"b", std::nullopt}, {"a", "2"}}, {.codec = pr::Compression::kLz4}));     // 3-4
-  append(*log, batch_of({{"z", "1"}}), kT0 + 5000);                                                 // 5, active
+  append(*log, batch_of({{"z", "1"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // 5, active
   const int64_t t1 = kT0 + 6000;
   REQUIRE(log->compact(t1, true).ok());
   CHECK(data_records(*log) == std::vector<std::string>{"c@2", "b@3(tombstone)", "a@4", "z@5"});
@@ -300,7 +300,7 @@ TEST_CASE("transactions: aborted data goes, markers go after their data, the abo
   append(*log, batch_of({{"d", "1"}}, {.codec = pr::Compression::kZstd, .producer_id = 5, .base_sequence = 2,
                                        .transactional = true}));
   append(*log, marker(5, 0, ControlType::kCommit));  // 8
-  append(*log, batch_of({{"z", "1"}}), kT0 + 5000);  // 9, active
+  append(*log, batch_of({{"z", "1"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // 9, active
   REQUIRE(log->segment_count() == 2);
   REQUIRE(log->aborted_transactions(0, 10).size() == 1);
   const std::string txnindex = d / "t-0/00000000000000000000.txnindex";
@@ -332,8 +332,8 @@ TEST_CASE("transactions: aborted data goes, markers go after their data, the abo
   CHECK(log->aborted_transactions(0, 10).size() == 1);
 
   // Supersede a@3 and c@4 (the whole committed batch of producer 6) in a later segment.
-  append(*log, batch_of({{"a", "new"}, {"c", "new"}}), kT0 + 7000);  // 10-11
-  append(*log, batch_of({{"y", "1"}}), kT0 + 9000);                   // 12, active
+  append(*log, batch_of({{"a", "new"}, {"c", "new"}}, {.timestamp = kT0 + 7000}), kT0 + 7000);  // 10-11
+  append(*log, batch_of({{"y", "1"}}, {.timestamp = kT0 + 9000}), kT0 + 9000);  // 12, active
   REQUIRE(log->compact(++t, true).ok());
   CHECK(data_records(*log) == std::vector<std::string>{"b@6", "d@7", "z@9", "a@10", "c@11", "y@12"});
   // The batch of producer 6 is its last, so its header stays; so does its COMMIT marker, for
@@ -368,7 +368,7 @@ TEST_CASE("an open transaction bounds the cleaned range (the last stable offset)
          batch_of({{"a", "open"}}, {.codec = pr::Compression::kZstd, .producer_id = 8, .transactional = true,
                                     .timestamp = kT0 + 2000}),
          kT0 + 2000);  // 3
-  append(*log, batch_of({{"y", "1"}}), kT0 + 4000);  // 4, active
+  append(*log, batch_of({{"y", "1"}}, {.timestamp = kT0 + 4000}), kT0 + 4000);  // 4, active
   REQUIRE(log->segment_count() == 3);
   REQUIRE(log->last_stable_offset() == 3);
   REQUIRE(log->compact(kT0 + 5000, true).ok());
@@ -388,7 +388,7 @@ TEST_CASE("a decompression bomb is kept as it is, and nothing is lost because of
   append(*log, batch_of({{"a", "0"}}, {.codec = pr::Compression::kGzip}));  // 0
   append(*log, bomb);                                                       // 1-2
   append(*log, batch_of({{"a", "3"}, {"b", "3"}}, {.codec = pr::Compression::kGzip}));  // 3-4
-  append(*log, batch_of({{"z", "1"}}), kT0 + 5000);                                     // 5, active
+  append(*log, batch_of({{"z", "1"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // 5, active
   auto s = log->compact(kT0 + 6000, true);
   REQUIRE(s.ok());
   CHECK(s->undecodable_batches_kept == 1);
