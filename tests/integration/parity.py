@@ -64,8 +64,20 @@ NORMALIZE = {
     "repeated_warnings": lambda t: re.sub(r"((?:\[TIME\] )?WARN [^\n]*\n)(?:(?:\[TIME\] )?WARN [^\n]*\n)*", r"\1", t),
     # Log lines of the clients (WARN and above, as Kafka's tools-log4j2 lets through, or
     # librdkafka's): their wording is each client library's own, not the tool's.
-    "client_log": lambda t: re.sub(r"^(\[TIME\] )?(WARN|ERROR|INFO) .*\((org\.apache\.kafka\.clients|rdkafka)[^)]*\)\n", "", t, flags=re.M),
+    "client_log": lambda t: re.sub(r"^%\d\|\d+\.\d+\|\w+\|[^|]*\| .*\n", "", re.sub(
+        r"^(\[TIME\] )?(WARN|ERROR|INFO) .*\((org\.apache\.kafka\.clients|rdkafka)[^)]*\)\n", "", t, flags=re.M),
+        flags=re.M),
 }
+
+
+def drop_help_rows(*names):
+    """A kept difference: our help has rows for options Kafka's lacks (Moldau's own, or ones
+    Kafka 4 dropped that the notes still type). Removes those rows from our output."""
+    def kept(out, err):
+        for n in names:
+            err = re.sub(r"(?m)^--" + re.escape(n) + r"\b.*\n(^  .*\n|^ {10,}.*\n)*", "", err)
+        return out, err
+    return kept
 
 
 @dataclasses.dataclass
@@ -93,6 +105,12 @@ class Scenario:
     # prepare(dir) -> {placeholder: value}: files a run needs (a config, log dirs), made anew in
     # a dir of each run's own; the values are put back as placeholders before comparing.
     prepare: Optional[Callable] = None
+    # Kafka's tool gets these arguments instead, where ours keeps accepting what Kafka 4 dropped
+    # (the notes' --broker-list): the two must then do the same.
+    kafka_args: Optional[list] = None
+    # after(side, topic) -> text appended to stdout before comparing (the records a producer
+    # wrote, a group's offsets): what the tool did, besides what it printed.
+    after: Optional[Callable] = None
 
     @property
     def id(self):
@@ -165,6 +183,40 @@ class Side:
         assert p.flush(60) == 0
 
 
+def read_records(side, topic, timeout=30):
+    """Every record of `topic`, one line each, by partition and offset."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": side.bootstrap, "group.id": "parity-reader", "enable.auto.commit": False,
+                  "enable.partition.eof": True, "isolation.level": "read_uncommitted"})
+    try:
+        md = c.list_topics(topic, timeout=10).topics.get(topic)
+        if md is None or md.error is not None:
+            return "(no topic)\n"
+        tps = []
+        for p in sorted(md.partitions):
+            lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            if hi > lo:
+                tps.append((p, lo, hi))
+        if not tps:
+            return ""
+        c.assign([TopicPartition(topic, p, lo) for p, lo, _ in tps])
+        want = {p: hi for p, _, hi in tps}
+        got = {p: [] for p in want}
+        deadline = time.monotonic() + timeout
+        while any(not got[p] or got[p][-1][0] + 1 < want[p] for p in want) and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            got[m.partition()].append((m.offset(), m.key(), m.value(), m.headers()))
+        lines = []
+        for p in sorted(got):
+            for off, k, v, h in got[p]:
+                lines.append(f"p{p} o{off} key={k!r} value={v!r} headers={h!r}")
+        return "".join(line + "\n" for line in lines)
+    finally:
+        c.close()
+
+
 def substitute(args, side, topic):
     return [a.replace("{bootstrap}", side.bootstrap if side else "127.0.0.1:9").replace("{topic}", topic or "")
             for a in args]
@@ -235,13 +287,17 @@ def _check_sides(scn, sides, tmpdir, problems, cleanup):
                 d = tempfile.mkdtemp(prefix=f"parity-{'ko'[i]}-")
                 cleanup.append(d)
                 substs[i] = scn.prepare(d)
-        def args_for(i):
-            args = substitute(scn.args, side, topics[i])
+        def args_for(i, base=None):
+            args = substitute(base if base is not None else scn.args, side, topics[i])
             for k, v in substs[i].items():
                 args = [a.replace(k, v) for a in args]
             return args
-        theirs = run_kafka(scn.tool, args_for(0), scn.stdin, scn.timeout, scn.env, tmpdir)
+        theirs = run_kafka(scn.tool, args_for(0, scn.kafka_args), scn.stdin, scn.timeout, scn.env, tmpdir)
+        if scn.after and side is not None:
+            theirs.out += "--- after\n" + scn.after(side, topics[0])
         ours = run_ours(scn.tool, args_for(1), scn.stdin, scn.timeout, scn.env, tmpdir)
+        if scn.after and side is not None:
+            ours.out += "--- after\n" + scn.after(side, topics[1])
         p = compare(scn, side, theirs, ours, topics[0], topics[1], substs[0], substs[1])
         if not p:
             counts[0] += 1

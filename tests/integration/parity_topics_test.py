@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from parity import Scenario, check
+from parity import Scenario, check, drop_help_rows
 
 T = "kafka-topics"
 BS = ["--bootstrap-server", "{bootstrap}"]
@@ -17,12 +17,11 @@ def topic(partitions=1, config=None):
 def zookeeper_hint(out, err):
     """Kept on purpose: Kafka 4 only says the option is unknown (with a stack trace); ours also
     says what to type instead."""
-    return out, re.sub(r"(?m)^\(Moldau\) .*\n", "", err)
+    return out, re.sub(r"(?m)^\(Moldau\) .*\n", "", err) + "\n"
 
 
-def no_output_flag(out, err):
-    """Kept on purpose: our --output json (docs/tools-json.md) is a row Kafka's help lacks."""
-    return out, re.sub(r"(?m)^--output <String: text\|json>.*\n(^  .*\n|^ {41}.*\n)*", "", err)
+# Kept on purpose: our --output json (docs/tools-json.md) is a row Kafka's help lacks.
+no_output_flag = drop_help_rows("output")
 
 
 SCENARIOS = [
@@ -126,6 +125,12 @@ SCENARIOS = [
     Scenario("broker down", T, ["--bootstrap-server", "127.0.0.1:1", "--list", "--command-config", "{cfg}"],
              brokers=False, norms=("client_log",)),
 ]
+
+
+# Every usage error prints the help, with our --output row.
+for _s in SCENARIOS:
+    if _s.kept is None:
+        _s.kept = no_output_flag
 
 
 @pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
