@@ -87,9 +87,11 @@ LIGHT_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Dj
 
 
 def java_command(main_class, *args, heap="-Xmx512M", jvm_extra=()):
+    """A class of ours by its simple name (ClientChecks), or any class of the jars by its full
+    name (org.apache.kafka.streams.examples.wordcount.WordCountDemo)."""
     cp = os.pathsep.join([compiled_classes(), *classpath_jars()])
-    return ["java", heap, *LIGHT_JVM, *jvm_extra, f"-Dlog4j2.configurationFile={LOG4J2}", "-cp", cp,
-            f"dev.moldau.javatests.{main_class}", *args]
+    main = main_class if "." in main_class else f"dev.moldau.javatests.{main_class}"
+    return ["java", heap, *LIGHT_JVM, *jvm_extra, f"-Dlog4j2.configurationFile={LOG4J2}", "-cp", cp, main, *args]
 
 
 def run(main_class, *args, timeout=600, **kwargs):
