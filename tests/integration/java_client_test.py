@@ -205,6 +205,8 @@ def test_admin_groups(facts):
                          "client_id": "admin-groups-client", "assignment": [0, 1, 2], "coordinator": 1,
                          "alter_while_live": "UnknownMemberIdException"}
     assert f["listed"] == {"j-admin-group": ["Classic", "consumer", "Empty"]}
+    assert f["listed_as_consumer_group"] == ["j-admin-group"]
+    assert f["share_groups"] == []
     assert f["offsets_after_alter"] == {"j-admin-groups-0": [2, "rewound"], "j-admin-groups-1": [5, ""],
                                         "j-admin-groups-2": [5, ""]}
     assert f["partitions_after_offset_delete"] == ["j-admin-groups-0", "j-admin-groups-2"]

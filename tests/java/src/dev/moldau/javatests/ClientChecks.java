@@ -687,6 +687,14 @@ public final class ClientChecks {
         if (g.groupId().equals(group))
           listed.put(g.groupId(), List.of(g.type().map(Object::toString).orElse("-"), g.protocol(),
               g.groupState().map(Object::toString).orElse("-")));
+      // The consumer-group listing (ListGroups filtered to consumer groups, classic and new).
+      @SuppressWarnings("deprecation")
+      List<String> consumerGroups = admin.listConsumerGroups().all().get().stream()
+          .map(org.apache.kafka.clients.admin.ConsumerGroupListing::groupId).filter(group::equals)
+          .collect(Collectors.toList());
+      // Only consumer groups: a group of another type filtered out by ListGroups v5.
+      List<String> shareGroups = admin.listGroups(org.apache.kafka.clients.admin.ListGroupsOptions.forShareGroups())
+          .all().get().stream().map(GroupListing::groupId).collect(Collectors.toList());
       TopicPartition p0 = new TopicPartition(topic, 0);
       TopicPartition p1 = new TopicPartition(topic, 1);
       admin.alterConsumerGroupOffsets(group, Map.of(p0, new OffsetAndMetadata(2, "rewound"))).all().get();
@@ -706,7 +714,8 @@ public final class ClientChecks {
       } catch (Exception e) {
         describeDeleted = simpleName(e);
       }
-      return map("live", live, "listed", listed, "offsets_after_alter", offsets,
+      return map("live", live, "listed", listed, "listed_as_consumer_group", consumerGroups,
+          "share_groups", shareGroups, "offsets_after_alter", offsets,
           "partitions_after_offset_delete", new ArrayList<>(afterDelete), "empty_state", emptyState,
           "listed_after_delete", listedAfterDelete, "describe_after_delete", describeDeleted);
     }
