@@ -18,7 +18,7 @@ APIS = {
     "Produce": (0, 9), "Fetch": (0, 12), "ListOffsets": (0, 7), "Metadata": (0, 12),
     "OffsetCommit": (0, 8), "OffsetFetch": (0, 8), "FindCoordinator": (0, 4),
     "JoinGroup": (0, 9), "Heartbeat": (0, 4), "LeaveGroup": (0, 5), "SyncGroup": (0, 5),
-    "DescribeGroups": (0, 5), "ListGroups": (0, 4), "SaslHandshake": (0, 1),
+    "DescribeGroups": (0, 5), "ListGroups": (0, 5), "SaslHandshake": (0, 1),
     "ApiVersions": (0, 3), "CreateTopics": (0, 7), "DeleteTopics": (0, 6),
     "DeleteRecords": (0, 2), "InitProducerId": (0, 4), "OffsetForLeaderEpoch": (0, 4),
     "AddPartitionsToTxn": (0, 3), "AddOffsetsToTxn": (0, 3), "EndTxn": (0, 3),

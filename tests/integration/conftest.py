@@ -159,3 +159,26 @@ def tool(name, *args, input=None, timeout=60, check=False):
     """Runs one of our tools from the build; returns CompletedProcess with text output."""
     return subprocess.run([os.path.join(BIN, name), *args], input=input, capture_output=True,
                           text=True, timeout=timeout, check=check)
+
+
+@pytest.fixture(scope="module")
+def parity_sides():
+    """One Apache Kafka broker and one Moldau broker for a parity test module (parity.py)."""
+    import parity
+    sides, stop = parity.make_sides()
+    try:
+        yield sides
+    finally:
+        stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Per tool: how many parity scenario runs matched Kafka's own tool."""
+    import sys
+    parity = sys.modules.get("parity")
+    if parity is None or not parity.COUNTS:
+        return
+    terminalreporter.section("parity with Apache Kafka " + __import__("apache_kafka").KAFKA_VERSION)
+    for tool, (ok, total) in sorted(parity.COUNTS.items()):
+        terminalreporter.write_line(f"{tool}: {ok}/{total} scenario runs match")
+    terminalreporter.write_line("time in tools: " + ", ".join(f"{k} {v:.1f}s" for k, v in parity.TIMINGS.items()))

@@ -1,6 +1,11 @@
 #include "moldau/ops/cli.h"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <cctype>
+#include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -8,30 +13,114 @@
 namespace moldau::ops {
 
 namespace {
-// Splits text into lines of at most `width` characters at spaces; keeps explicit newlines.
-std::vector<std::string> wrap(const std::string& text, size_t width) {
-  std::vector<std::string> out;
-  std::istringstream paras(text);
-  std::string para;
-  while (std::getline(paras, para)) {
-    std::string line;
-    std::istringstream words(para);
-    std::string w;
-    bool any = false;
-    while (words >> w) {
-      any = true;
-      if (!line.empty() && line.size() + 1 + w.size() > width) {
-        out.push_back(line);
-        line.clear();
-      }
-      line += (line.empty() ? "" : " ") + w;
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+// The pieces Java's line BreakIterator cuts a line into, as far as the tools' texts need:
+// after a run of blanks; after ",:;!?" before a letter, a digit or a signed number; after '.'
+// before a letter; after '-' that follows a letter, digit or '-' and comes before a letter, a
+// digit or ','; between a signed number and '>'. Where a text needs a break Java makes and these
+// rules miss, the text carries '\x01' (a break, printed as nothing).
+std::vector<std::string> break_words(const std::string& line) {
+  std::vector<std::string> words;
+  std::string cur;
+  for (size_t i = 0; i < line.size(); i++) {
+    char c = line[i];
+    if (c == '\x01') {
+      if (!cur.empty()) words.push_back(cur);
+      cur.clear();
+      continue;
     }
-    if (!line.empty() || !any) out.push_back(line);
+    cur += c;
+    char next = i + 1 < line.size() ? line[i + 1] : '\0';
+    char after = i + 2 < line.size() ? line[i + 2] : '\0';
+    char prev = i > 0 ? line[i - 1] : ' ';
+    bool brk = false;
+    if (c == ' ' || c == '\t') {
+      brk = next != ' ' && next != '\t' && next != '\0';
+    } else if (c == ',' || c == ':' || c == ';' || c == '!' || c == '?') {
+      brk = is_alnum(next) || (next == '-' && std::isdigit(static_cast<unsigned char>(after)));
+    } else if (c == '.') {
+      brk = is_alpha(next);
+    } else if (c == '-') {
+      brk = (is_alnum(prev) || prev == '-') && (is_alnum(next) || next == ',');
+    } else if (std::isdigit(static_cast<unsigned char>(c)) && next == '>') {
+      brk = !cur.empty() && cur[0] == '-';
+    }
+    if (brk) {
+      words.push_back(cur);
+      cur.clear();
+    }
   }
-  if (out.empty()) out.push_back("");
-  return out;
+  if (!cur.empty()) words.push_back(cur);
+  return words;
+}
+
+std::string rstrip(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
+  return s.substr(b, e - b);
+}
+
+// joptsimple's column fitting: each embedded line is cut into words; a word that would pass
+// `width` starts a new piece, indented by two spaces; a closed piece loses trailing blanks.
+std::vector<std::string> pieces_of(const std::string& raw, size_t width) {
+  std::vector<std::string> pieces;
+  std::istringstream lines(trim(raw));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::string piece;
+    for (const auto& w : break_words(line)) {
+      if (piece.size() + w.size() > width) {
+        pieces.push_back(rstrip(piece));
+        piece = "  " + w;
+      } else {
+        piece += w;
+      }
+    }
+    if (!piece.empty()) pieces.push_back(piece);
+  }
+  return pieces;
 }
 }  // namespace
+
+std::optional<std::string> invalid_bootstrap_url(const std::string& list) {
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    std::string url = trim(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (!url.empty()) {
+      // Kafka's Utils.getHost/getPort: "host:port" or "[v6]:port", port all digits.
+      auto colon = url.rfind(':');
+      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < url.size() &&
+                std::all_of(url.begin() + colon + 1, url.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!ok) return url;
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
+std::string log_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  char out[80];
+  std::snprintf(out, sizeof out, "%s,%03lld", buf, static_cast<long long>(ms));
+  return out;
+}
 
 std::string pad_right(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
@@ -44,26 +133,137 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 }
 
 std::string format_help(const std::vector<OptionDoc>& options) {
-  constexpr size_t kOptWidth = 41, kDescWidth = 39;
-  std::string out = pad_right("Option", kOptWidth) + pad_right("Description", kDescWidth) + "\n";
-  out += pad_right("------", kOptWidth) + pad_right("-----------", kDescWidth) + "\n";
+  // joptsimple's BuiltinHelpFormatter at 80 columns with 2 between the columns: an option
+  // column as wide as the widest option text (at most 39), a description column as wide as
+  // the widest description (at most what is left); texts wrapped to those widths; then each
+  // column padded to its widest wrapped piece.
+  constexpr size_t kOverall = 80, kSep = 2;
   std::vector<OptionDoc> sorted = options;
   std::stable_sort(sorted.begin(), sorted.end(), [](const OptionDoc& a, const OptionDoc& b) { return a.name < b.name; });
+  std::vector<std::pair<std::string, std::string>> raw = {{"Option", "Description"}, {"------", "-----------"}};
   for (const auto& o : sorted) {
-    std::string left = "--" + o.name + (o.arg.empty() ? "" : " <" + o.arg + ">");
-    auto l = wrap(left, kOptWidth - 2);
-    for (size_t i = 1; i < l.size(); i++) l[i] = "  " + l[i];
-    auto d = wrap(o.description, kDescWidth - 1);
-    size_t n = std::max(l.size(), d.size());
-    for (size_t i = 0; i < n; i++) {
-      std::string a = i < l.size() ? l[i] : "";
-      std::string b = i < d.size() ? d[i] : "";
-      std::string row = pad_right(a, kOptWidth) + b;
-      while (!row.empty() && row.back() == ' ') row.pop_back();
-      out += row + "\n";
+    std::string left = "--" + o.name;
+    if (!o.arg.empty()) left += o.optional_arg ? " [" + o.arg + "]" : " <" + o.arg + ">";
+    std::string desc = o.description;
+    if (!o.default_value.empty())
+      desc += desc.empty() ? "default: " + o.default_value : " (default: " + o.default_value + ")";
+    raw.emplace_back(left, desc);
+  }
+  auto visible = [](const std::string& s) {
+    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return c != '\x01'; }));
+  };
+  size_t widest_option = 0, widest_desc = 0;
+  for (const auto& [l, d] : raw) {
+    widest_option = std::max(widest_option, visible(l));
+    widest_desc = std::max(widest_desc, visible(d));
+  }
+  const size_t option_width = std::min((kOverall - kSep) / 2, widest_option);
+  const size_t desc_width = std::min(kOverall - option_width - kSep, widest_desc);
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t pad_option = 0, pad_desc = 0;
+  for (const auto& [l, d] : raw) {
+    auto lp = pieces_of(l, option_width);
+    auto dp = pieces_of(d, desc_width);
+    for (size_t i = 0; i < std::max(lp.size(), dp.size()); i++) {
+      rows.emplace_back(i < lp.size() ? lp[i] : "", i < dp.size() ? dp[i] : "");
+      pad_option = std::max(pad_option, rows.back().first.size());
+      pad_desc = std::max(pad_desc, rows.back().second.size());
+    }
+  }
+  std::string out;
+  for (const auto& [l, d] : rows) out += pad_right(l, pad_option) + std::string(kSep, ' ') + pad_right(d, pad_desc) + "\n";
+  return out;
+}
+
+bool ParsedArgs::has(const std::string& name) const { return values(name) != nullptr; }
+
+const std::vector<std::string>* ParsedArgs::values(const std::string& name) const {
+  for (const auto& [n, v] : options)
+    if (n == name) return &v;
+  return nullptr;
+}
+
+Result<ParsedArgs> parse_args(int argc, char** argv, const std::vector<OptionDoc>& specs) {
+  ParsedArgs out;
+  auto find = [&](const std::string& n) -> const OptionDoc* {
+    for (const auto& s : specs)
+      if (s.name == n) return &s;
+    return nullptr;
+  };
+  auto slot = [&](const std::string& n) -> std::vector<std::string>& {
+    for (auto& [k, v] : out.options)
+      if (k == n) return v;
+    out.options.emplace_back(n, std::vector<std::string>{});
+    return out.options.back().second;
+  };
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") {
+      for (int j = i + 1; j < argc; j++) out.positional.emplace_back(argv[j]);
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      out.positional.push_back(a);
+      continue;
+    }
+    bool long_form = a.rfind("--", 0) == 0;
+    std::string body = a.substr(long_form ? 2 : 1);
+    std::optional<std::string> attached;
+    auto eq = body.find('=');
+    if (eq != std::string::npos) {
+      attached = body.substr(eq + 1);
+      body.resize(eq);
+    }
+    if (!long_form && !find(body)) {
+      // A short token is a cluster of one-letter options; Kafka's tools declare none, so its
+      // first letter is what joptsimple reports.
+      return Status(ErrorCode::kInvalidRequest, std::string(1, body.empty() ? '-' : body[0]) + " is not a recognized option");
+    }
+    const OptionDoc* spec = find(body);
+    if (!spec) return Status(ErrorCode::kInvalidRequest, body + " is not a recognized option");
+    auto& values = slot(body);
+    if (spec->arg.empty()) {
+      if (attached) return Status(ErrorCode::kInvalidRequest, "Option " + body + " does not take an argument");
+      continue;
+    }
+    if (attached) {
+      values.push_back(*attached);
+    } else if (spec->optional_arg) {
+      if (i + 1 < argc && argv[i + 1][0] != '-') values.emplace_back(argv[++i]);
+    } else {
+      if (i + 1 >= argc) return Status(ErrorCode::kInvalidRequest, "Option " + body + " requires an argument");
+      values.emplace_back(argv[++i]);
     }
   }
   return out;
+}
+
+Result<std::optional<std::string>> single_value(const ParsedArgs& args, const std::string& name) {
+  const auto* v = args.values(name);
+  if (!v || v->empty()) return std::optional<std::string>{};
+  if (v->size() > 1)
+    return Status(ErrorCode::kInvalidRequest, "Found multiple arguments for option " + name + ", but you asked for only one");
+  return std::optional<std::string>{v->front()};
+}
+
+Result<std::optional<int32_t>> int_value(const ParsedArgs& args, const std::string& name) {
+  auto v = single_value(args, name);
+  if (!v.ok()) return v.status();
+  if (!*v) return std::optional<int32_t>{};
+  const std::string& s = **v;
+  // Java's Integer.valueOf: an optional sign, decimal digits, within 32 bits.
+  bool ok = !s.empty();
+  size_t i = (ok && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i == s.size()) ok = false;
+  for (size_t j = i; ok && j < s.size(); j++) ok = std::isdigit(static_cast<unsigned char>(s[j])) != 0;
+  long long n = 0;
+  if (ok) {
+    errno = 0;
+    n = std::strtoll(s.c_str(), nullptr, 10);
+    ok = errno == 0 && n >= INT32_MIN && n <= INT32_MAX;
+  }
+  if (!ok) return Status(ErrorCode::kInvalidRequest, "Cannot parse argument '" + s + "' of option " + name);
+  return std::optional<int32_t>{static_cast<int32_t>(n)};
 }
 
 void usage_exit(const std::string& message, const std::vector<OptionDoc>& options) {
@@ -78,10 +278,46 @@ void version_exit() {
 }
 
 void zookeeper_exit() {
+  // The command line as typed, from /proc, so that the hint can repeat it corrected.
+  std::vector<std::string> args;
+  if (FILE* f = std::fopen("/proc/self/cmdline", "rb")) {
+    std::string cur;
+    for (int c; (c = std::fgetc(f)) != EOF;) {
+      if (c == 0) {
+        args.push_back(cur);
+        cur.clear();
+      } else {
+        cur += static_cast<char>(c);
+      }
+    }
+    std::fclose(f);
+  }
+  std::string tool = args.empty() ? "kafka-topics" : args[0];
+  if (auto slash = tool.rfind('/'); slash != std::string::npos) tool = tool.substr(slash + 1);
+  std::string fixed = tool;
+  for (size_t i = 1; i < args.size(); i++) {
+    const std::string& a = args[i];
+    std::optional<std::string> zk;
+    if (a == "--zookeeper" && i + 1 < args.size())
+      zk = args[++i];
+    else if (a.rfind("--zookeeper=", 0) == 0)
+      zk = a.substr(12);
+    if (zk) {
+      // A ZooKeeper address names the host the brokers run on; a broker listens on 9092.
+      std::string host = zk->substr(0, zk->find_first_of(":,/"));
+      if (host.empty()) host = "localhost";
+      fixed += " --bootstrap-server " + host + ":9092";
+    } else {
+      fixed += " " + a;
+    }
+  }
   std::fprintf(stderr,
                "zookeeper is not a recognized option\n"
-               "Kafka 3 tools connect to the brokers, not to ZooKeeper: use --bootstrap-server <host:port> "
-               "instead, e.g. --bootstrap-server localhost:9092\n");
+               "(Moldau) Kafka's tools talk to the brokers, not to ZooKeeper, since Kafka 3.0 (Kafka 4 has no "
+               "ZooKeeper at all).\n"
+               "(Moldau) Give a broker's address instead, e.g.:\n"
+               "(Moldau)   %s\n",
+               fixed.c_str());
   std::exit(1);
 }
 

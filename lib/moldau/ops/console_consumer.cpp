@@ -56,9 +56,28 @@ MessageFormatter::MessageFormatter(const Properties& p) {
   if (auto v = p.get("line.separator")) line_sep_ = *v;
   if (auto v = p.get("headers.separator")) headers_sep_ = *v;
   if (auto v = p.get("null.literal")) null_literal_ = *v;
+  for (auto [name, slot] : {std::pair{"key.deserializer", &key_deserializer_},
+                            std::pair{"value.deserializer", &value_deserializer_}}) {
+    if (auto v = p.get(name)) {
+      auto d = deserializer_for(*v);
+      if (d.ok())
+        *slot = *d;
+      else if (config_status_.ok())
+        config_status_ = d.status();
+    }
+  }
 }
 
-std::string MessageFormatter::format(const client::Message& m) const {
+Result<std::string> MessageFormatter::format(const client::Message& m) const {
+  // As DefaultMessageFormatter: a deserializer's toString() of the bytes, else the bytes.
+  std::optional<std::string> key = m.key, value = m.value;
+  for (auto [field, d] : {std::pair{&key, &key_deserializer_}, std::pair{&value, &value_deserializer_}}) {
+    if (*field && *d) {
+      auto text = deserialize_to_text(**d, **field);
+      if (!text.ok()) return text.status();
+      *field = std::move(*text);
+    }
+  }
   std::string out;
   auto sep = [&](bool column) { out += column ? key_sep_ : line_sep_; };
   if (print_timestamp_) {
@@ -89,11 +108,11 @@ std::string MessageFormatter::format(const client::Message& m) const {
     sep(print_key_ || print_value_);
   }
   if (print_key_) {
-    out += m.key ? *m.key : null_literal_;
+    out += key ? *key : null_literal_;
     sep(print_value_);
   }
   if (print_value_) {
-    out += m.value ? *m.value : null_literal_;
+    out += value ? *value : null_literal_;
     out += line_sep_;
   }
   return out;
@@ -116,7 +135,14 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   Properties fprops;
   if (o.formatter_config) fprops = load_props_or_exit(*o.formatter_config);
   merge_props(fprops, parse_key_values(o.property));
+  // ConsoleConsumerOptions hands --key-deserializer / --value-deserializer to the formatter.
+  if (o.key_deserializer) fprops.set("key.deserializer", *o.key_deserializer);
+  if (o.value_deserializer) fprops.set("value.deserializer", *o.value_deserializer);
   MessageFormatter formatter(fprops);
+  if (!formatter.config_status().ok()) {
+    std::fprintf(stderr, "Exception in thread \"main\" %s\n", formatter.config_status().message().c_str());
+    return 1;
+  }
   const bool noop = o.formatter && *o.formatter == "kafka.tools.NoOpMessageFormatter";
 
   std::optional<std::string> include = o.include ? o.include : o.whitelist;
@@ -249,8 +275,18 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     const client::Message& m = **r;
     count++;
     if (!noop) {
-      std::string out = formatter.format(m);
-      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+      auto out = formatter.format(m);
+      if (!out.ok()) {
+        const std::string error = "org.apache.kafka.common.errors.SerializationException: " + out.status().message();
+        if (!o.skip_message_on_error) {
+          std::fprintf(stderr, "ERROR Unknown error when running consumer:  (kafka.tools.ConsoleConsumer$)\n%s\n",
+                       error.c_str());
+          consumer.close();
+          return 1;
+        }
+        std::fprintf(stderr, "ERROR Error processing message, skipping this message:  (kafka.tools.ConsoleConsumer$)\n%s\n",
+                     error.c_str());
+      } else if (std::fwrite(out->data(), 1, out->size(), stdout) != out->size() || std::fflush(stdout) != 0) {
         std::fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
         break;
       }

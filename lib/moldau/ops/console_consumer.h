@@ -9,6 +9,7 @@
 
 #include "moldau/client/consumer.h"
 #include "moldau/ops/cli.h"
+#include "moldau/ops/deserializers.h"
 
 namespace moldau::ops {
 
@@ -29,12 +30,18 @@ const std::vector<OptionDoc>& console_consumer_help_table();
 // Kafka's DefaultMessageFormatter.
 class MessageFormatter {
  public:
-  // Reads print.* and the separators from the formatter properties.
+  // Reads print.*, the separators and key.deserializer / value.deserializer from the
+  // formatter properties.
   explicit MessageFormatter(const Properties& props);
-  // The bytes printed for one record.
-  std::string format(const client::Message& m) const;
+  // A deserializer class this tool does not know ("java.lang.ClassNotFoundException: ...").
+  const Status& config_status() const { return config_status_; }
+  // The bytes printed for one record, or the deserializer's error (Kafka's
+  // SerializationException message).
+  Result<std::string> format(const client::Message& m) const;
 
  private:
+  std::optional<Deserializer> key_deserializer_, value_deserializer_;
+  Status config_status_;
   bool print_timestamp_ = false, print_key_ = false, print_value_ = true, print_partition_ = false,
        print_offset_ = false, print_headers_ = false;
   std::string key_sep_ = "\t", line_sep_ = "\n", headers_sep_ = ",", null_literal_ = "null";

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <cstdint>
+
 #include "moldau/ops/console_consumer.h"
 #include "moldau/ops/console_producer.h"
 #include "moldau/ops/consumer_groups.h"
@@ -78,5 +81,47 @@ TEST_CASE("console producer/consumer: line parsing and formatting") {
   m.timestamp = 42;
   m.timestamp_type = client::TimestampType::kCreateTime;
   m.value = "v";
-  CHECK(fmt.format(m) == "CreateTime:42\tOffset:7\tnull\tv\n");
+  CHECK(fmt.format(m).value() == "CreateTime:42\tOffset:7\tnull\tv\n");
+
+  // The deserializers of Kafka's quickstart (Kafka Streams' counts are 8-byte longs).
+  Properties d;
+  d.set("print.key", "true");
+  d.set("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+  d.set("value.deserializer", "org.apache.kafka.common.serialization.LongDeserializer");
+  MessageFormatter counts(d);
+  REQUIRE(counts.config_status().ok());
+  client::Message c;
+  c.key = "kafka";
+  c.value = std::string("\0\0\0\0\0\0\0\3", 8);
+  CHECK(counts.format(c).value() == "kafka\t3\n");
+  c.value = std::string("\xff\xff\xff\xff\xff\xff\xff\xfe", 8);
+  CHECK(counts.format(c).value() == "kafka\t-2\n");
+  c.value = "abc";
+  CHECK(counts.format(c).status().message() == "Size of data received by LongDeserializer is not 8");
+  c.value.reset();
+  CHECK(counts.format(c).value() == "kafka\tnull\n");
+  Properties bad;
+  bad.set("value.deserializer", "com.example.Nope");
+  CHECK(MessageFormatter(bad).config_status().message() == "java.lang.ClassNotFoundException: com.example.Nope");
+}
+
+TEST_CASE("deserializers print what Java's toString prints") {
+  auto text = [](Deserializer d, std::string bytes) { return deserialize_to_text(d, bytes).value(); };
+  CHECK(text(Deserializer::kInteger, std::string("\x00\x00\x01\x00", 4)) == "256");
+  CHECK(text(Deserializer::kShort, std::string("\xff\xff", 2)) == "-1");
+  auto dbl = [&](double v) {
+    uint64_t u = std::bit_cast<uint64_t>(v);
+    std::string b;
+    for (int i = 7; i >= 0; i--) b.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+    return text(Deserializer::kDouble, b);
+  };
+  CHECK(dbl(1.0) == "1.0");
+  CHECK(dbl(123.456) == "123.456");
+  CHECK(dbl(0.001) == "0.001");
+  CHECK(dbl(1e7) == "1.0E7");
+  CHECK(dbl(1.5e-5) == "1.5E-5");
+  CHECK(dbl(-2.5) == "-2.5");
+  CHECK(text(Deserializer::kBoolean, std::string(1, '\1')) == "true");
+  CHECK(text(Deserializer::kUuid, "0A1B2C3D-0000-4000-8000-00000000000F") == "0a1b2c3d-0000-4000-8000-00000000000f");
+  CHECK(deserializer_for("org.apache.kafka.common.serialization.LongDeserializer").value() == Deserializer::kLong);
 }

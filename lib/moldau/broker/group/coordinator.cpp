@@ -449,13 +449,19 @@ void GroupCoordinator::do_static_member_join(Group& g, JoinArgs& args, const std
     old->sync_waiter->complete(sync_error(ErrorCode::kFencedInstanceId));
     old->sync_waiter.reset();
   }
-  const bool matches = old->matches(args.protocols);
   Member& m = g.replace_static_member(*args.instance_id, *old_id, new_id);
   m.client_id = args.client_id;
   m.client_host = args.client_host;
-  if (g.is(GroupState::kStable) && matches) {
+  if (g.is(GroupState::kStable)) {
+    // As Kafka: the restarted instance takes its old place without a rebalance unless its
+    // protocols change the group's protocol choice. Its metadata does differ (a restarted Java
+    // consumer lists no owned partitions), which must not cost the group a rebalance.
+    m.protocols = args.protocols;
+    m.protocol_type = args.protocol_type;
     m.session_timeout_ms = args.session_timeout_ms;
     m.rebalance_timeout_ms = args.rebalance_timeout_ms;
+  }
+  if (g.is(GroupState::kStable) && g.protocol && *g.protocol == g.select_protocol()) {
     schedule_heartbeat(g, m, m.session_timeout_ms);
     (void)store_group(g);
     bool leader = g.is_leader(new_id);

@@ -59,8 +59,9 @@ asio::awaitable<Status> metadata(RequestContext& ctx) {
     bool auto_create = config.auto_create_topics_enable && (v < 4 || req->allow_auto_topic_creation);
     for (const auto& requested : *req->topics) {
       MetadataResponse::MetadataResponseTopic out;
-      if (!requested.name) {
-        // v10+ may name topics by id only.
+      if (!requested.name || !requested.topic_id.is_zero()) {
+        // v12 may ask for topics by id: the id decides, whatever the name says (the Java
+        // admin client sends an empty name with it, not a null one), as in Kafka.
         const TopicMetadata* t = broker.metadata().find_topic(requested.topic_id);
         if (t) {
           resp.topics.push_back(describe(broker, *t));

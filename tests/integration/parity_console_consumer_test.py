@@ -1,0 +1,143 @@
+"""kafka-console-consumer, ours and Apache Kafka's, side by side (parity.py): the notes' and the
+quickstart's command lines, the formatter properties, groups, and the usual mistakes. Every
+run is bounded (--max-messages or --timeout-ms)."""
+import os
+import re
+import time
+
+import pytest
+
+from conftest import wait_until
+
+from parity import NORMALIZE, Scenario, check, drop_help_rows
+
+T = "kafka-console-consumer"
+BS = ["--bootstrap-server", "{bootstrap}"]
+
+# A consumer that stops on --timeout-ms reports how many it printed; the timestamps of
+# records are those the producer gave them, per run.
+NORMALIZE["record_time"] = lambda t: re.sub(r"CreateTime:\d+", "CreateTime:<ts>", t)
+
+
+def records(partitions=1, values=("one", "two", "three"), keys=None):
+    def setup(side, name):
+        side.create_topic(name, partitions)
+        side.produce(name, [v.encode() for v in values],
+                     keys=[k.encode() if k is not None else None for k in keys] if keys else None, partition=0)
+    return setup
+
+
+def group_offsets(side, topic):
+    """The committed offsets of the scenario's group (named after the topic)."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import AdminClient
+    from confluent_kafka import ConsumerGroupTopicPartitions
+    admin = AdminClient({"bootstrap.servers": side.bootstrap})
+    md = admin.list_topics(topic, timeout=10).topics[topic]
+    req = ConsumerGroupTopicPartitions(f"g-{topic}", [TopicPartition(topic, p) for p in sorted(md.partitions)])
+    res = admin.list_consumer_group_offsets([req])[f"g-{topic}"].result(30)
+    return "".join(f"{tp.topic}-{tp.partition}: {tp.offset}\n" for tp in sorted(res.topic_partitions, key=lambda x: x.partition))
+
+
+SCENARIOS = [
+    # The notes and the quickstart.
+    Scenario("notes from-beginning", T, ["--bootstrap-server", "{bootstrap}", "--topic", "{topic}", "--from-beginning",
+                                         "--max-messages", "3"], setup=records()),
+    Scenario("quickstart", T, ["--topic", "{topic}", "--from-beginning", *BS, "--max-messages", "3"], setup=records()),
+    Scenario("notes group", T, [*BS, "--topic", "{topic}", "--group", "g-{topic}", "--from-beginning",
+                                "--max-messages", "3"], setup=records(), fresh=True, after=group_offsets),
+    # A group commits the position of every assigned partition, also those it read nothing from.
+    Scenario("group commits idle partitions", T, [*BS, "--topic", "{topic}", "--group", "g-{topic}",
+                                                  "--from-beginning", "--max-messages", "3"],
+             setup=records(partitions=3), fresh=True, after=group_offsets),
+    Scenario("timeout", T, [*BS, "--topic", "{topic}", "--from-beginning", "--timeout-ms", "3000"], setup=records()),
+    Scenario("print key and timestamp", T, [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3",
+                                            "--property", "print.key=true", "--property", "print.timestamp=true"],
+             setup=records(keys=["a", None, "c"]), norms=("record_time",)),
+    Scenario("formatter-property everything", T,
+             [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3",
+              "--formatter-property", "print.key=true", "--formatter-property", "print.partition=true",
+              "--formatter-property", "print.offset=true", "--formatter-property", "print.headers=true",
+              "--formatter-property", "key.separator=|", "--formatter-property", "null.literal=NULL"],
+             setup=records(keys=["a", None, "c"])),
+    Scenario("partition and offset", T, [*BS, "--topic", "{topic}", "--partition", "0", "--offset", "1",
+                                         "--max-messages", "2"], setup=records()),
+    Scenario("offset earliest", T, [*BS, "--topic", "{topic}", "--partition", "0", "--offset", "earliest",
+                                    "--max-messages", "3"], setup=records()),
+    Scenario("include", T, [*BS, "--include", "{topic}.*", "--from-beginning", "--max-messages", "3"],
+             setup=records()),
+    # Internal topics are not part of an --include pattern's match (exclude.internal.topics).
+    Scenario("include skips internal topics", T, [*BS, "--include", "__consumer_offsets|{topic}", "--from-beginning",
+                                                  "--timeout-ms", "5000"], setup=records()),
+    Scenario("skip-message-on-error", T, [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3",
+                                          "--skip-message-on-error"], setup=records()),
+    Scenario("isolation level", T, [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3",
+                                    "--isolation-level", "read_committed"], setup=records()),
+    Scenario("key deserializer", T, [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3",
+                                     "--property", "print.key=true", "--key-deserializer",
+                                     "org.apache.kafka.common.serialization.StringDeserializer"],
+             setup=records(keys=["a", "b", "c"])),
+    Scenario("help", T, ["--help"], brokers=False),
+    Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
+    # Mistakes.
+    Scenario("no arguments", T, [], brokers=False),
+    Scenario("from beginning typo", T, [*BS, "--topic", "t", "--from", "beginning"], brokers=False),
+    Scenario("no topic", T, [*BS], brokers=False),
+    Scenario("no bootstrap", T, ["--topic", "t"], brokers=False),
+    Scenario("group and partition", T, [*BS, "--topic", "t", "--group", "g", "--partition", "0"], brokers=False),
+    Scenario("offset without partition", T, [*BS, "--topic", "t", "--offset", "1"], brokers=False),
+    Scenario("bad offset", T, [*BS, "--topic", "t", "--partition", "0", "--offset", "soon"], brokers=False),
+    Scenario("bad max-messages", T, [*BS, "--topic", "t", "--max-messages", "many"], brokers=False),
+    Scenario("missing topic with timeout", T, [*BS, "--topic", "nope-{topic}", "--timeout-ms", "2000"]),
+]
+
+
+@pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
+def test_parity(scn, parity_sides):
+    check(scn, parity_sides)
+
+
+def consumer_first(run, side, topic):
+    """The quickstart in the order people type it: the consumer on a topic that does not exist
+    yet, then the first record. The consumer asks for the topic's creation, so it sees it."""
+    import subprocess
+    proc = run(["--bootstrap-server", side.bootstrap, "--topic", topic, "--max-messages", "1", "--timeout-ms", "30000"])
+    try:
+        admin = side.admin()
+        wait_until(lambda: topic in admin.list_topics(timeout=5).topics, 60, message=f"{topic} auto-created")
+        # The consumer's group has its partition once the offset reset to latest is done; give it
+        # the time Kafka's consumer needs to join (no fixed sleep: poll the group's state).
+        group_members = lambda: [g for g in admin.list_consumer_groups().result(10).valid
+                                 if g.group_id.startswith("console-consumer")]
+        wait_until(group_members, 60, message="console consumer group")
+        time.sleep(3)  # the assignment follows the join; the reset to latest follows the assignment
+        side.produce(topic, [b"first event"])
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out, err
+
+
+def test_consumer_first_sees_the_first_record(parity_sides):
+    import subprocess
+    import apache_kafka
+    import parity
+    for side in parity_sides:
+        counts = parity.COUNTS.setdefault(T, [0, 0])
+        counts[1] += 1
+        side.serial += 1
+        results = []
+        for who, tag in (("kafka", "k"), ("ours", "o")):
+            topic = f"consumer-first-{side.serial}-{tag}"
+            if who == "kafka":
+                run = lambda args: apache_kafka.popen_tool(T, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            else:
+                run = lambda args: subprocess.Popen([os.path.join(parity.BIN, T), *args], stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE, text=True)
+            code, out, err = consumer_first(run, side, topic)
+            results.append((code, out, parity.normalize(err, parity.DEFAULT_NORMS, topic)))
+        assert results[0] == (0, "first event\n", results[0][2]), f"[{side.kind}] Kafka's consumer: {results[0]}"
+        assert results[1] == results[0], f"[{side.kind}] kafka {results[0]} ours {results[1]}"
+        counts[0] += 1

@@ -1,0 +1,104 @@
+"""kafka-console-producer, ours and Apache Kafka's, side by side (parity.py): the notes' and the
+quickstart's command lines, the reader properties, the producer options of --help, and the
+usual mistakes. After each run the topic's records are read back and compared too."""
+import hashlib
+import re
+
+import pytest
+
+import parity
+from parity import NORMALIZE, Scenario, check, drop_help_rows
+
+T = "kafka-console-producer"
+BS = ["--bootstrap-server", "{bootstrap}"]
+
+# Kafka's producer logs its own client id ("producer-1", "console-producer") in some lines.
+NORMALIZE["producer_client_id"] = lambda t: re.sub(r"\[Producer clientId=[^\]]*\]", "[Producer clientId=<id>]", t)
+
+
+def records(side, topic):
+    text = parity.read_records(side, topic)
+    # A huge value is compared by its length and digest.
+    return re.sub(r"value=b'([^']{200,})'",
+                  lambda m: f"value=<{len(m.group(1))} bytes {hashlib.sha1(m.group(1).encode()).hexdigest()[:12]}>",
+                  text)
+
+
+# Kept on purpose: --broker-list, which the notes type and Kafka 4 dropped, is in our help.
+broker_list_row = drop_help_rows("broker-list")
+
+
+def topic(partitions=1):
+    return lambda side, name: side.create_topic(name, partitions)
+
+
+LINES = "hello\nworld\n"
+HUGE = "x" * (1024 * 1024 + 100)
+
+SCENARIOS = [
+    # The notes (001, 004): --broker-list, which Kafka 4 dropped; ours keeps it (Kafka's tool runs
+    # with --bootstrap-server in its place, and both must do the same).
+    Scenario("notes broker-list", T, ["--broker-list", "{bootstrap}", "--topic", "{topic}"], stdin=LINES,
+             setup=topic(), fresh=True, after=records,
+             kafka_args=["--bootstrap-server", "{bootstrap}", "--topic", "{topic}"]),
+    # Kafka's quickstart.
+    Scenario("quickstart", T, ["--topic", "{topic}", *BS], stdin="This is my first event\nThis is my second event\n",
+             setup=topic(), fresh=True, after=records),
+    Scenario("keys", T, [*BS, "--topic", "{topic}", "--property", "parse.key=true", "--property", "key.separator=:"],
+             stdin="user1:clicked\nuser2:scrolled\n", setup=topic(3), fresh=True, after=records),
+    Scenario("reader-property keys and headers", T,
+             [*BS, "--topic", "{topic}", "--reader-property", "parse.key=true", "--reader-property",
+              "parse.headers=true"], stdin="h1:v1,h2:v2\tk\tv\n", setup=topic(), fresh=True, after=records),
+    Scenario("null marker", T, [*BS, "--topic", "{topic}", "--reader-property", "parse.key=true",
+                                "--reader-property", "null.marker=<null>"],
+             stdin="<null>\tvalue\nkey\t<null>\n", setup=topic(), fresh=True, after=records),
+    Scenario("missing key separator", T, [*BS, "--topic", "{topic}", "--property", "parse.key=true"],
+             stdin="no separator here\n", setup=topic(), fresh=True, after=records),
+    Scenario("ignore.error", T, [*BS, "--topic", "{topic}", "--property", "parse.key=true", "--property",
+                                 "ignore.error=true"], stdin="no separator\n", setup=topic(), fresh=True,
+             after=records),
+    Scenario("sync", T, [*BS, "--topic", "{topic}", "--sync"], stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("gzip", T, [*BS, "--topic", "{topic}", "--compression-codec", "gzip"], stdin=LINES, setup=topic(),
+             fresh=True, after=records),
+    Scenario("compression without value", T, [*BS, "--topic", "{topic}", "--compression-codec"], stdin=LINES,
+             setup=topic(), fresh=True, after=records),
+    Scenario("acks 1", T, [*BS, "--topic", "{topic}", "--request-required-acks", "1"], stdin=LINES, setup=topic(),
+             fresh=True, after=records),
+    Scenario("command-property", T, [*BS, "--topic", "{topic}", "--command-property", "linger.ms=0"], stdin=LINES,
+             setup=topic(), fresh=True, after=records),
+    Scenario("producer-property", T, [*BS, "--topic", "{topic}", "--producer-property", "acks=1"], stdin=LINES,
+             setup=topic(), fresh=True, after=records),
+    Scenario("batch and timeouts", T, [*BS, "--topic", "{topic}", "--batch-size", "100", "--timeout", "10",
+                                       "--request-timeout-ms", "3000", "--message-send-max-retries", "5",
+                                       "--retry-backoff-ms", "50", "--metadata-expiry-ms", "10000",
+                                       "--socket-buffer-size", "65536", "--max-memory-bytes", "10000000",
+                                       "--max-block-ms", "10000"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("empty stdin", T, [*BS, "--topic", "{topic}"], stdin="", setup=topic(), fresh=True, after=records),
+    Scenario("help", T, ["--help"], brokers=False, kept=broker_list_row),
+    Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
+    # Mistakes.
+    Scenario("no arguments", T, [], brokers=False, kept=broker_list_row),
+    Scenario("no topic", T, [*BS], brokers=False, kept=broker_list_row),
+    Scenario("no bootstrap", T, ["--topic", "t"], brokers=False, kept=broker_list_row),
+    Scenario("typo flag", T, [*BS, "--topik", "t"], brokers=False, kept=broker_list_row),
+    Scenario("bootstrap without port", T, ["--bootstrap-server", "localhost", "--topic", "t"], brokers=False, kept=broker_list_row),
+    Scenario("bad acks", T, [*BS, "--topic", "{topic}", "--request-required-acks", "2"], stdin=LINES,
+             setup=topic(), fresh=True, after=records),
+    Scenario("bad compression", T, [*BS, "--topic", "{topic}", "--compression-codec", "brotli"], stdin=LINES,
+             setup=topic(), fresh=True, after=records),
+    # A line larger than the largest request fails alone: the lines after it still arrive.
+    Scenario("huge line then more", T, [*BS, "--topic", "{topic}"], stdin="before\n" + HUGE + "\nafter\n",
+             setup=topic(), fresh=True, after=records, norms=("producer_client_id",)),
+    # With --sync the producer stops at the failed record.
+    Scenario("huge line with sync", T, [*BS, "--topic", "{topic}", "--sync"], stdin="before\n" + HUGE + "\nafter\n",
+             setup=topic(), fresh=True, after=records, norms=("producer_client_id",)),
+    # The broker is down: --max-block-ms bounds the wait, with Kafka's message.
+    Scenario("broker down", T, ["--bootstrap-server", "127.0.0.1:1", "--topic", "t", "--max-block-ms", "2000"],
+             stdin="one\n", brokers=False, norms=("client_log", "repeated_warnings", "producer_client_id")),
+]
+
+
+@pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
+def test_parity(scn, parity_sides):
+    check(scn, parity_sides)
