@@ -122,7 +122,9 @@ class Reader {
       v.reset();
       return;
     }
-    element(*this, v.emplace());
+    // emplace(T{}), not emplace(): clang judges a nested struct with member initializers not
+    // default-constructible while its enclosing message is being defined.
+    element(*this, v.emplace(T{}));
   }
 
   // Ends a structure in flexible versions: `declare(TagReader&)` names the known tags;
