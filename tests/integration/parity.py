@@ -56,6 +56,8 @@ NORMALIZE = {
     # A JVM that dies of an exception says "Exception in thread "main" <class>: <message>"; our
     # tools say "Error: <message>".
     "java_uncaught": lambda t: re.sub(r'(?m)^Exception in thread "main" ([\w$]+\.)+[\w$]+: ', "Error: ", t),
+    # Kafka names a set of options in its HashSet's order, which changes from run to run.
+    "option_set_order": lambda t: re.sub(r'"\[(\[[^"]*\])\]"', lambda m: '"[' + ", ".join(sorted(m.group(1).split(", "))) + ']"', t),
     # Topic ids are random per topic.
     "topic_id": lambda t: re.sub(r"TopicId: [A-Za-z0-9_-]{22}", "TopicId: <id>", t),
     # JVM warnings about the JVM itself (never a tool's output).

@@ -85,6 +85,6 @@ def test_mock_usage_errors():
     assert r.stderr.startswith("Option [describe] takes one of these options: [group], [all-groups]")
     for t in ("kafka-topics", "kafka-console-producer", "kafka-console-consumer", "kafka-consumer-groups"):
         v = tool(t, "--version")
-        assert v.returncode == 0 and v.stdout.startswith("3.7.0")
+        assert v.returncode == 0 and v.stdout.startswith("4.4.0")
         h = tool(t, "--help")
         assert h.returncode == 1 and "Option" in h.stderr and "--bootstrap-server" in h.stderr

@@ -33,7 +33,9 @@ def test_workflow(broker):
 
     r = tool("kafka-topics", "--bootstrap-server", bs, "--create", "--topic", TOPIC, "--partitions", "3")
     assert r.returncode == 1
-    assert "Error while executing topic command : Topic 'first_topic' already exists." in r.stderr
+    # Kafka prints this on stdout (and its ERROR log line on stderr).
+    assert r.stdout.endswith("Error while executing topic command : Topic 'first_topic' already exists.\n")
+    assert "ERROR org.apache.kafka.common.errors.TopicExistsException: Topic 'first_topic' already exists." in r.stderr
     r = tool("kafka-topics", "--bootstrap-server", bs, "--create", "--topic", TOPIC, "--if-not-exists")
     assert r.returncode == 0 and "Created" not in r.stdout
 

@@ -8,7 +8,7 @@
 using namespace moldau;
 using namespace moldau::ops;
 
-TEST_CASE("topics: describe lines are Kafka 3.7's, tab-separated") {
+TEST_CASE("topics: describe lines are Kafka 4.4's, tab-separated") {
   TopicView v;
   v.info.name = "orders";
   v.info.topic_id = "NPmZHyhbR9y00wMglMH2sg";
@@ -16,8 +16,8 @@ TEST_CASE("topics: describe lines are Kafka 3.7's, tab-separated") {
   v.configs = {{"cleanup.policy", "compact", false, false}, {"retention.ms", "1", true, false}};
   CHECK(format_topic_line(v) ==
         "Topic: orders\tTopicId: NPmZHyhbR9y00wMglMH2sg\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact\n");
-  CHECK(format_partition_line("orders", v.info.partitions[0]) == "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n");
-  CHECK(format_partition_line("orders", v.info.partitions[1]) == "\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 1,2\tIsr: \n");
+  CHECK(format_partition_line("orders", v.info.partitions[0]) == "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n");
+  CHECK(format_partition_line("orders", v.info.partitions[1]) == "\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 1,2\tIsr: \tElr: \tLastKnownElr: \n");
 }
 
 TEST_CASE("topics: --topic is a whole-name regex, commas mean or") {
