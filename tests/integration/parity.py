@@ -119,6 +119,9 @@ class Scenario:
     # after(side, topic) -> text appended to stdout before comparing (the records a producer
     # wrote, a group's offsets): what the tool did, besides what it printed.
     after: Optional[Callable] = None
+    # {side kind: reason}: a broker's known gap (not the tool's) that makes Kafka's tool fail
+    # there; that run is counted, not compared, and GAPS lists it in the summary.
+    broker_gap: Optional[dict] = None
 
     @property
     def id(self):
@@ -283,7 +286,15 @@ def check(scn, sides, tmpdir=None):
 _counts_lock = threading.Lock()
 
 
+GAPS = []
+
+
 def _check_side(scn, side, tmpdir, cleanup):
+    if side is not None and scn.broker_gap and side.kind in scn.broker_gap:
+        with _counts_lock:
+            COUNTS.setdefault(scn.tool, [0, 0])[1] += 1
+            GAPS.append(f"{scn.id} on {side.kind}: {scn.broker_gap[side.kind]}")
+        return []
     topics = [None, None]
     if side is not None:
         with _counts_lock:
@@ -342,6 +353,8 @@ def make_sides():
     os.makedirs(moldau.log_dir)
     try:
         kafka.start()
+        # Once per cache: the classes Kafka's tools load, shared by every JVM after (half the start-up).
+        apache_kafka.prepare_class_sharing(kafka.bootstrap)
         moldau.start()
     except BaseException:
         kafka.stop()

@@ -59,12 +59,12 @@ def test_workflow(broker):
              input="".join(f"plain{i}\n" for i in range(6)))
     assert r.returncode == 0, r.stderr
     r = tool("kafka-console-producer", "--broker-list", bs, "--topic", TOPIC,
-             "--property", "parse.key=true", "--property", "key.separator=,",
+             "--reader-property", "parse.key=true", "--reader-property", "key.separator=,",
              input="".join(f"user{i},keyed{i}\n" for i in range(6)))
     assert r.returncode == 0, r.stderr
 
     r = tool("kafka-console-consumer", "--bootstrap-server", bs, "--topic", TOPIC, "--from-beginning",
-             "--max-messages", "12", "--property", "print.key=true")
+             "--max-messages", "12", "--formatter-property", "print.key=true")
     assert r.returncode == 0, r.stderr
     lines = sorted(r.stdout.splitlines())
     assert lines == sorted([f"null\tplain{i}" for i in range(6)] + [f"user{i}\tkeyed{i}" for i in range(6)])
@@ -77,8 +77,8 @@ def test_workflow(broker):
     ends = {}
     for p in range(3):
         c = tool("kafka-console-consumer", "--bootstrap-server", bs, "--topic", TOPIC, "--partition", str(p),
-                 "--offset", "earliest", "--timeout-ms", "3000", "--property", "print.value=false",
-                 "--property", "print.offset=true")
+                 "--offset", "earliest", "--timeout-ms", "3000", "--formatter-property", "print.value=false",
+                 "--formatter-property", "print.offset=true")
         offs = [int(l.split(":")[1]) for l in c.stdout.splitlines()]
         ends[p] = (max(offs) + 1) if offs else 0
     assert sum(ends.values()) == 12

@@ -13,8 +13,10 @@
 
 namespace moldau::ops {
 
-// topic name -> base64 topic id, for every topic the first reachable broker knows.
+// topic name -> base64 topic id, for every topic the first reachable broker knows. When
+// `describe_topic_partitions` is given, it tells whether that broker serves
+// DescribeTopicPartitions (Kafka 3.8+), the API Kafka's tools read eligible leader replicas from.
 Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<client::BrokerInfo>& brokers,
-                                                           int timeout_ms);
+                                                           int timeout_ms, bool* describe_topic_partitions = nullptr);
 
 }  // namespace moldau::ops

@@ -292,13 +292,14 @@ std::string format_topic_line(const TopicView& t) {
   return s;
 }
 
-std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p) {
+std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known) {
   return "\tTopic: " + topic + "\tPartition: " + std::to_string(p.partition) +
          "\tLeader: " + (p.leader >= 0 ? std::to_string(p.leader) : std::string("none")) +
          "\tReplicas: " + ids(p.replicas) + "\tIsr: " + ids(p.isr) +
-         // Eligible leader replicas (KIP-966): none with one replica per partition, and none
-         // that librdkafka would report.
-         "\tElr: \tLastKnownElr: \n";
+         // Eligible leader replicas (KIP-966): Kafka reads them with DescribeTopicPartitions,
+         // and prints N/A where the broker lacks it. Where it has it, the lists are empty here
+         // (librdkafka 2.0 cannot read them; they fill only while a partition is under min ISR).
+         (elr_known ? "\tElr: \tLastKnownElr: \n" : "\tElr: N/A\tLastKnownElr: N/A\n");
 }
 
 int run_topics(const TopicsOptions& o) {
@@ -439,7 +440,8 @@ int run_topics(const TopicsOptions& o) {
   }
 
   // describe
-  auto ids_r = fetch_topic_ids(md.brokers, 5000);
+  bool elr_known = true;
+  auto ids_r = fetch_topic_ids(md.brokers, 5000, &elr_known);
   auto cfg_r = admin.describe_topic_configs(topics);
   if (!cfg_r.ok()) return command_error(cfg_r.status());
   std::set<int32_t> live;
@@ -475,7 +477,7 @@ int run_topics(const TopicsOptions& o) {
                     (o.under_min_isr && (!has_leader || (misr && (int)p.isr.size() < *misr))) ||
                     (o.at_min_isr && misr && (int)p.isr.size() == *misr);
         if (!show) continue;
-        text += format_partition_line(name, p);
+        text += format_partition_line(name, p, elr_known);
         nlohmann::ordered_json jp;
         jp["partition"] = p.partition;
         jp["leader"] = has_leader ? nlohmann::ordered_json(p.leader) : nlohmann::ordered_json(nullptr);

@@ -52,7 +52,8 @@ struct TopicView {
 };
 // "Topic: t\tTopicId: ...\tPartitionCount: N\tReplicationFactor: R\tConfigs: k=v,...\n"
 std::string format_topic_line(const TopicView& t);
-// "\tTopic: t\tPartition: p\tLeader: l\tReplicas: a,b\tIsr: a,b\n"
-std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p);
+// "\tTopic: t\tPartition: p\tLeader: l\tReplicas: a,b\tIsr: a,b\tElr: \tLastKnownElr: \n"; Elr and
+// LastKnownElr are "N/A" when the broker has no DescribeTopicPartitions (as Kafka prints them).
+std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known = true);
 
 }  // namespace moldau::ops
