@@ -2,6 +2,7 @@
 quickstart's command lines, the formatter properties, groups, and the usual mistakes. Every
 run is bounded (--max-messages or --timeout-ms)."""
 import os
+import signal
 import re
 
 import pytest
@@ -143,5 +144,41 @@ def test_consumer_first_sees_the_first_record(parity_sides):
             results.append((code, out, parity.normalize(err, parity.DEFAULT_NORMS + ("kip848_notice", "client_log"),
                                                          topic)))
         assert results[0] == (0, "first event\n", results[0][2]), f"[{side.kind}] Kafka's consumer: {results[0]}"
+        assert results[1] == results[0], f"[{side.kind}] kafka {results[0]} ours {results[1]}"
+        counts[0] += 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_stops_the_consumer_as_kafkas_does(parity_sides, sig):
+    """A consumer with no --max-messages runs until it is stopped: on SIGTERM or SIGINT it leaves
+    its group, prints its count, and exits as the JVM does (128 + the signal)."""
+    import subprocess
+    import apache_kafka
+    import parity
+    for side in parity_sides:
+        counts = parity.COUNTS.setdefault(T, [0, 0])
+        counts[1] += 1
+        side.serial += 1
+        topic = f"signal-{sig.name.lower()}-{side.serial}"
+        records()(side, topic)
+        results = []
+        for who in ("kafka", "ours"):
+            args = ["--bootstrap-server", side.bootstrap, "--topic", topic, "--from-beginning"]
+            if who == "kafka":
+                proc = apache_kafka.popen_tool(T, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            else:
+                proc = subprocess.Popen([os.path.join(parity.BIN, T), *args], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+            try:
+                lines = [proc.stdout.readline() for _ in range(3)]  # all three printed: it is polling
+                proc.send_signal(sig)
+                out, err = proc.communicate(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            results.append((proc.returncode, "".join(lines) + out,
+                            parity.normalize(err, parity.DEFAULT_NORMS + ("kip848_notice", "client_log"))))
+        assert results[0][1] == "one\ntwo\nthree\n", f"[{side.kind}] Kafka's consumer: {results[0]}"
         assert results[1] == results[0], f"[{side.kind}] kafka {results[0]} ours {results[1]}"
         counts[0] += 1
