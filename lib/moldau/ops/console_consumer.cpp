@@ -17,7 +17,11 @@ namespace moldau::ops {
 namespace {
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
+std::atomic<int> g_signal{0};
+void on_signal(int sig) {
+  g_signal = sig;
+  g_stop = true;
+}
 
 bool is_internal(const std::string& topic) { return topic == "__consumer_offsets" || topic == "__transaction_state"; }
 
@@ -497,6 +501,8 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     store_idle_positions(consumer, stored, props.get_or("auto.offset.reset", "latest") == "earliest");
   consumer.close();
   std::fprintf(stderr, "Processed a total of %lld messages\n", (long long)count);
+  // Stopped by a signal, the JVM exits with 128 + its number once the shutdown hook is done.
+  if (g_signal != 0) return 128 + g_signal;
   return rc;
 }
 

@@ -1,6 +1,9 @@
 #include "moldau/ops/console_producer.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <algorithm>
 #include <cstdio>
@@ -189,6 +192,9 @@ std::optional<std::string> invalid_producer_config(const Properties& props) {
 
 const char* kProducerUsage = "This tool helps to read data from standard input and publish it to Kafka.";
 
+std::atomic<int> g_signal{0};
+void on_signal(int sig) { g_signal = sig; }
+
 }  // namespace
 
 int run_console_producer(const ConsoleProducerOptions& o) {
@@ -289,6 +295,12 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   }
   auto& producer = **prod_r;
   producer.set_delivery_hook(&on_delivery_report, &failures);
+  // SIGTERM and SIGINT end the reading (without SA_RESTART the blocked read returns); what was
+  // read is then delivered before exit, as Kafka's shutdown hook closes its producer.
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
   const bool prompt = isatty(STDIN_FILENO);
   std::string line;
   int64_t n = 0;
@@ -299,7 +311,7 @@ int run_console_producer(const ConsoleProducerOptions& o) {
       std::fputs(">", stdout);
       std::fflush(stdout);
     }
-    if (!std::getline(std::cin, line)) break;
+    if (g_signal != 0 || !std::getline(std::cin, line) || g_signal != 0) break;
     if (!line.empty() && line.back() == '\r') line.pop_back();  // Java's readLine
     auto rec = reader_r->parse(line, n);
     if (!rec.ok()) {
@@ -336,6 +348,7 @@ int run_console_producer(const ConsoleProducerOptions& o) {
     }
   }
   (void)producer.flush(std::numeric_limits<int>::max());
+  if (g_signal != 0) return 128 + g_signal;  // the JVM's status after a signal
   // Like Kafka, records that failed were logged one by one, and the exit status stays 0 unless
   // --sync stopped at one (see the man page).
   return rc;
