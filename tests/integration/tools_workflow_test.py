@@ -17,7 +17,12 @@ def group_row(group, topic, p, cur, end, lag, cid="-", host="-", client="-"):
 
 
 def reset_row(group, topic, p, off):
-    return "%-30s %-30s %-10s %-15s" % (group, topic, p, off)
+    return "%-15s %-15s %-10s %s" % (group, topic, p, off)
+
+
+def reset_rows(stdout):
+    """The plan's rows, sorted (Kafka prints them in its HashMap's order)."""
+    return sorted(l for l in stdout.splitlines()[2:] if l.strip())
 
 
 def describe_rows(stdout):
@@ -95,8 +100,8 @@ def test_workflow(broker):
     r = tool("kafka-consumer-groups", "--bootstrap-server", bs, "--group", "group1", "--topic", TOPIC,
              "--reset-offsets", "--to-earliest", "--dry-run")
     assert r.returncode == 0, r.stderr
-    assert r.stdout == golden("reset_header.txt") + "".join(
-        reset_row("group1", TOPIC, p, 0) + "\n" for p in range(3))
+    assert r.stdout.startswith(golden("reset_header.txt"))
+    assert reset_rows(r.stdout) == [reset_row("group1", TOPIC, p, 0) for p in range(3)]
     r = tool("kafka-consumer-groups", "--bootstrap-server", bs, "--describe", "--group", "group1")
     assert describe_rows(r.stdout) == [group_row("group1", TOPIC, p, ends[p], ends[p], 0) for p in range(3)]
 

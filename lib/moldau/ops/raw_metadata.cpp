@@ -151,4 +151,25 @@ Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<cli
   return Status(ErrorCode::kNetworkException, "no broker reachable for Metadata");
 }
 
+Result<std::map<int16_t, int16_t>> fetch_api_versions(const std::vector<client::BrokerInfo>& brokers,
+                                                     int timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (const auto& b : brokers) {
+    Conn c;
+    if (!c.open(b.host, b.port, deadline)) continue;
+    protocol::ApiVersionsRequest avr;
+    std::vector<uint8_t> reply;
+    if (!c.roundtrip(frame(avr, 0, 1), reply, deadline)) continue;
+    protocol::Reader r(reply);
+    int32_t corr = 0;
+    if (!protocol::read_response_header(r, corr, false).ok()) continue;
+    auto av = protocol::decode_body<protocol::ApiVersionsResponse>(r, 0);
+    if (!av.ok() || av->error_code != 0) continue;
+    std::map<int16_t, int16_t> keys;
+    for (const auto& k : av->api_keys) keys[k.api_key] = k.max_version;
+    return keys;
+  }
+  return Status(ErrorCode::kNetworkException, "no broker reachable for ApiVersions");
+}
+
 }  // namespace moldau::ops

@@ -41,14 +41,21 @@ TEST_CASE("consumer groups: describe table widths and '-'") {
   r.host = "-";
   r.client_id = "-";
   CHECK(format_offsets_table({r}) ==
-        "\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n"
-        "my-group        my-topic        0          2               4               2               -               -               -\n");
-  CHECK(format_reset_plan({{"g", {{{"t", 0}, 5}}}}) ==
-        "\nGROUP                          TOPIC                          PARTITION  NEW-OFFSET     \n"
-        "g                              t                              0          5              \n");
+        "\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID"
+        "\nmy-group        my-topic        0          2               4               2               -               -               -\n");
+  // Kafka's HashMap order: t-1 before t-0 (TopicPartition hash buckets), and widths from the names.
+  CHECK(format_reset_plan(reset_plan_order({{"g", {{{"t", 0}, 5}, {{"t", 1}, 7}}}})) ==
+        "\nGROUP           TOPIC           PARTITION  NEW-OFFSET"
+        "\ng               t               1          7"
+        "\ng               t               0          5\n");
   CHECK(parse_iso_duration("PT1H") == 3600000);
   CHECK(parse_iso_duration("P1DT1M") == 86460000);
-  CHECK(parse_datetime("1970-01-01T00:00:01.500Z") == 1500);
+  CHECK(*parse_datetime("1970-01-01T00:00:01.500Z") == 1500);
+  CHECK(*parse_datetime("1970-01-01T01:00:00.000+01:00") == 0);
+  CHECK(*parse_datetime("1970-01-01T00:00:02.000") == 2000);  // no zone: UTC
+  CHECK(!parse_datetime("1970-01-01").ok());
+  CHECK(re2_error("a(b") == "missing closing )");
+  CHECK(re2_error("a.*").empty());
 }
 
 TEST_CASE("console producer/consumer: line parsing and formatting") {
