@@ -158,9 +158,10 @@ def run_kafka(tool, args, stdin=None, timeout=90, env=None, cwd=None):
 class Side:
     """A broker under test: `kind` is "kafka" or "moldau"."""
 
-    def __init__(self, kind, bootstrap):
+    def __init__(self, kind, bootstrap, log_dir=None):
         self.kind = kind
         self.bootstrap = bootstrap
+        self.log_dir = log_dir  # the broker's log dir ({logdir} in a scenario's arguments)
         self.serial = 0
 
     def admin(self):
@@ -232,7 +233,7 @@ def read_records(side, topic, timeout=30):
 
 def substitute(args, side, topic):
     return [a.replace("{bootstrap}", side.bootstrap if side else "127.0.0.1:9").replace("{topic}", topic or "")
-            for a in args]
+            .replace("{logdir}", (side.log_dir or "") if side else "") for a in args]
 
 
 def normalize(text, norms, topic=None, subst=None):
@@ -367,4 +368,4 @@ def make_sides():
         moldau.stop()
         tmp.cleanup()
 
-    return [Side("kafka", kafka.bootstrap), Side("moldau", moldau.bootstrap)], stop
+    return [Side("kafka", kafka.bootstrap, kafka.log_dir), Side("moldau", moldau.bootstrap, moldau.log_dir)], stop
