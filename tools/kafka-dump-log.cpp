@@ -22,10 +22,11 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "moldau/common/endian.h"
-#include "moldau/common/varint.h"
 #include "moldau/ops/cli.h"
+#include "moldau/ops/coordinator_records.h"
 #include "moldau/ops/java_order.h"
 #include "moldau/protocol/compression.h"
 #include "moldau/storage/batch_format.h"
@@ -211,330 +212,39 @@ std::string java_utf8(std::span<const uint8_t> b) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The records of Kafka's coordinators, read by their message schemas (key: record type, then
-// the key; value: version, then the value) and written as Kafka's generated JSON converters
-// write them.
+// Kafka's CoordinatorRecordMessageParser (--offsets-decoder, --transaction-log-decoder): the
+// key as {"type":"<type>","data":...}, the value as {"version":"<version>","data":...} or
+// <DELETE>; a record of another type "Unknown record type ...", one that does not decode
+// "Error at offset ...". A record without a key ends the dump (Kafka throws).
 
-struct Reader {
-  const uint8_t* p;
-  const uint8_t* end;
-  bool flexible = false;
-  void need(size_t n) const {
-    if (static_cast<size_t>(end - p) < n) throw std::runtime_error("buffer underflow");
-  }
-  int8_t i8() { need(1); return static_cast<int8_t>(*p++); }
-  int16_t i16() { need(2); int16_t v = static_cast<int16_t>(load_be16(p)); p += 2; return v; }
-  int32_t i32() { need(4); int32_t v = static_cast<int32_t>(load_be32(p)); p += 4; return v; }
-  int64_t i64() { need(8); int64_t v = static_cast<int64_t>(load_be64(p)); p += 8; return v; }
-  uint32_t uvarint() {
-    uint32_t v = 0;
-    size_t n = get_uvarint32(p, end, &v);
-    if (n == 0) throw std::runtime_error("bad varint");
-    p += n;
-    return v;
-  }
-  std::optional<std::string> nullable_string() {
-    int64_t len = flexible ? static_cast<int64_t>(uvarint()) - 1 : i16();
-    if (len < 0) return std::nullopt;
-    need(static_cast<size_t>(len));
-    std::string s(reinterpret_cast<const char*>(p), static_cast<size_t>(len));
-    p += len;
-    return s;
-  }
-  std::string string() {
-    auto s = nullable_string();
-    if (!s) throw std::runtime_error("non-nullable field was serialized as null");
-    return *s;
-  }
-  std::optional<std::vector<uint8_t>> nullable_bytes() {
-    int64_t len = flexible ? static_cast<int64_t>(uvarint()) - 1 : i32();
-    if (len < 0) return std::nullopt;
-    need(static_cast<size_t>(len));
-    std::vector<uint8_t> b(p, p + len);
-    p += len;
-    return b;
-  }
-  int32_t array_len() { return flexible ? static_cast<int32_t>(uvarint()) - 1 : i32(); }
-  // Tagged fields: calls on_tag(tag, reader over its bytes) for each.
-  template <class F>
-  void tagged(F on_tag) {
-    if (!flexible) return;
-    uint32_t n = uvarint();
-    for (uint32_t i = 0; i < n; i++) {
-      uint32_t tag = uvarint(), size = uvarint();
-      need(size);
-      Reader sub{p, p + size, true};
-      on_tag(tag, sub);
-      p += size;
-    }
-  }
-};
-
-// Jackson's base64 of a byte[] (standard alphabet, padded).
-std::string base64(const std::vector<uint8_t>& b) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < b.size(); i += 3) {
-    uint32_t v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
-    out += k[v >> 18], out += k[(v >> 12) & 63], out += k[(v >> 6) & 63], out += k[v & 63];
-  }
-  if (i + 1 == b.size()) {
-    uint32_t v = b[i] << 16;
-    out += k[v >> 18], out += k[(v >> 12) & 63], out += "==";
-  } else if (i + 2 == b.size()) {
-    uint32_t v = (b[i] << 16) | (b[i + 1] << 8);
-    out += k[v >> 18], out += k[(v >> 12) & 63], out += k[(v >> 6) & 63], out += '=';
-  }
-  return out;
-}
-
-Json nullable(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
-
-// Kafka's Uuid.toString: URL-safe base64 without padding.
-std::string uuid_string(const uint8_t* p) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (int i = 0; i < 16; i++) {
-    acc = (acc << 8) | p[i];
-    bits += 8;
-    while (bits >= 6) {
-      out += k[(acc >> (bits - 6)) & 63];
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out += k[(acc << (6 - bits)) & 63];
-  return out;
-}
-
-// ConsumerProtocolSubscription / ConsumerProtocolAssignment as their JSON converters write them.
-Json subscription_json(const std::vector<uint8_t>& bytes) {
-  Reader r{bytes.data(), bytes.data() + bytes.size()};
-  int16_t v = r.i16();
-  if (v < 0) throw std::runtime_error("bad version");
-  Json j;
-  Json topics = Json::array();
-  for (int32_t i = 0, n = r.array_len(); i < n; i++) topics.push_back(r.string());
-  j["topics"] = topics;
-  auto ud = r.nullable_bytes();
-  j["userData"] = ud ? Json(base64(*ud)) : Json(nullptr);
-  if (v >= 1) {
-    Json owned = Json::array();
-    for (int32_t i = 0, n = r.array_len(); i < n; i++) {
-      Json tp;
-      tp["topic"] = r.string();
-      Json ps = Json::array();
-      for (int32_t k = 0, m = r.array_len(); k < m; k++) ps.push_back(r.i32());
-      tp["partitions"] = ps;
-      owned.push_back(tp);
-    }
-    j["ownedPartitions"] = owned;
-  }
-  if (v >= 2) j["generationId"] = r.i32();
-  if (v >= 3) j["rackId"] = nullable(r.nullable_string());
-  return j;
-}
-
-Json assignment_json(const std::vector<uint8_t>& bytes) {
-  Reader r{bytes.data(), bytes.data() + bytes.size()};
-  int16_t v = r.i16();
-  if (v < 0) throw std::runtime_error("bad version");
-  Json j;
-  Json parts = Json::array();
-  for (int32_t i = 0, n = r.array_len(); i < n; i++) {
-    Json tp;
-    tp["topic"] = r.string();
-    Json ps = Json::array();
-    for (int32_t k = 0, m = r.array_len(); k < m; k++) ps.push_back(r.i32());
-    tp["partitions"] = ps;
-    parts.push_back(tp);
-  }
-  j["assignedPartitions"] = parts;
-  auto ud = r.nullable_bytes();
-  j["userData"] = ud ? Json(base64(*ud)) : Json(nullptr);
-  return j;
-}
-
-// What a coordinator record parser says of one record: the key, the value (absent: nothing).
 struct Parsed {
   std::optional<std::string> key, value;
 };
 
-std::string dump_json(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-std::string key_json(int16_t type, const Json& data) {
-  Json j;
-  j["type"] = std::to_string(type);
-  j["data"] = data;
-  return dump_json(j);
-}
-
-std::string value_json(int16_t version, const Json& data) {
-  Json j;
-  j["version"] = std::to_string(version);
-  j["data"] = data;
-  return dump_json(j);
-}
-
-// Kafka's OffsetsMessageParser: record types 0 and 1 (offset commits) and 2 (group metadata).
-Parsed parse_offsets_record(const RecordView& r) {
+Parsed parse_coordinator_record(ops::CoordinatorLog log, const RecordView& r) {
   if (!r.key)
     throw std::runtime_error("Failed to decode message at offset " + std::to_string(r.offset) +
                              " using the specified decoder (message had a missing key)");
-  try {
-    Reader k{r.key->data(), r.key->data() + r.key->size()};
-    int16_t type = k.i16();
-    if (type < 0 || type > 2)
-      return {"Unknown record type " + std::to_string(type) + " at offset " + std::to_string(r.offset) + ", skipping.",
+  auto d = ops::decode_coordinator_record(log, *r.key, r.value, true);
+  if (auto* e = std::get_if<ops::CoordinatorRecordError>(&d)) {
+    if (e->unknown_type)
+      return {"Unknown record type " + std::to_string(e->type) + " at offset " + std::to_string(r.offset) +
+                  ", skipping.",
               std::nullopt};
-    Json key;
-    if (type <= 1) {
-      key["group"] = k.string();
-      key["topic"] = k.string();
-      key["partition"] = k.i32();
-    } else {
-      key["group"] = k.string();
-    }
-    Parsed out{key_json(type, key), std::nullopt};
-    if (!r.value) {
-      out.value = "<DELETE>";
-      return out;
-    }
-    Reader v{r.value->data(), r.value->data() + r.value->size()};
-    int16_t version = v.i16();
-    if (version < 0 || version > 4) throw std::runtime_error("Unknown record version " + std::to_string(version));
-    v.flexible = version >= 4;
-    Json val;
-    if (type <= 1) {
-      val["offset"] = v.i64();
-      int32_t epoch = version >= 3 ? v.i32() : -1;
-      if (version >= 3) val["leaderEpoch"] = epoch;
-      val["metadata"] = v.string();
-      val["commitTimestamp"] = v.i64();
-      if (version == 1) val["expireTimestamp"] = v.i64();
-      std::optional<std::string> topic_id;
-      v.tagged([&](uint32_t tag, Reader& t) {
-        if (tag == 0) {
-          t.need(16);
-          bool zero = std::all_of(t.p, t.p + 16, [](uint8_t c) { return c == 0; });
-          if (!zero) topic_id = uuid_string(t.p);
-        }
-      });
-      if (topic_id) val["topicId"] = *topic_id;
-    } else {
-      std::string protocol_type = v.string();
-      val["protocolType"] = protocol_type;
-      val["generation"] = v.i32();
-      val["protocol"] = nullable(v.nullable_string());
-      val["leader"] = nullable(v.nullable_string());
-      if (version >= 2) val["currentStateTimestamp"] = v.i64();
-      Json members = Json::array();
-      for (int32_t i = 0, n = v.array_len(); i < n; i++) {
-        Json m;
-        m["memberId"] = v.string();
-        if (version >= 3) m["groupInstanceId"] = nullable(v.nullable_string());
-        m["clientId"] = v.string();
-        m["clientHost"] = v.string();
-        if (version >= 1) m["rebalanceTimeout"] = v.i32();
-        m["sessionTimeout"] = v.i32();
-        auto sub = v.nullable_bytes().value_or(std::vector<uint8_t>{});
-        auto asg = v.nullable_bytes().value_or(std::vector<uint8_t>{});
-        m["subscription"] = base64(sub);
-        m["assignment"] = base64(asg);
-        // A consumer group's subscription and assignment are shown decoded, where they decode.
-        if (protocol_type == "consumer") {
-          try {
-            m["subscription"] = subscription_json(sub);
-          } catch (const std::exception&) {
-          }
-          try {
-            m["assignment"] = assignment_json(asg);
-          } catch (const std::exception&) {
-          }
-        }
-        v.tagged([](uint32_t, Reader&) {});
-        members.push_back(m);
-      }
-      val["members"] = members;
-    }
-    out.value = value_json(version, val);
-    return out;
-  } catch (const std::exception& e) {
-    return {"Error at offset " + std::to_string(r.offset) + ", skipping. " + e.what(), std::nullopt};
+    return {"Error at offset " + std::to_string(r.offset) + ", skipping. " + e->message, std::nullopt};
   }
-}
-
-// Kafka's TransactionLogMessageParser: record type 0, the transaction's metadata.
-Parsed parse_transaction_record(const RecordView& r) {
-  if (!r.key)
-    throw std::runtime_error("Failed to decode message at offset " + std::to_string(r.offset) +
-                             " using the specified decoder (message had a missing key)");
-  try {
-    Reader k{r.key->data(), r.key->data() + r.key->size()};
-    int16_t type = k.i16();
-    if (type != 0)
-      return {"Unknown record type " + std::to_string(type) + " at offset " + std::to_string(r.offset) + ", skipping.",
-              std::nullopt};
-    Json key;
-    key["transactionalId"] = k.string();
-    Parsed out{key_json(type, key), std::nullopt};
-    if (!r.value) {
-      out.value = "<DELETE>";
-      return out;
-    }
-    Reader v{r.value->data(), r.value->data() + r.value->size()};
-    int16_t version = v.i16();
-    if (version < 0 || version > 1) throw std::runtime_error("Unknown record version " + std::to_string(version));
-    v.flexible = version >= 1;
-    int64_t producer_id = v.i64();
-    int16_t epoch = v.i16();
-    int32_t timeout = v.i32();
-    int8_t status = v.i8();
-    std::optional<Json> partitions;
-    int32_t n = v.array_len();
-    if (n >= 0) {
-      partitions = Json::array();
-      for (int32_t i = 0; i < n; i++) {
-        Json p;
-        p["topic"] = v.string();
-        Json ids = Json::array();
-        for (int32_t k2 = 0, m = v.array_len(); k2 < m; k2++) ids.push_back(v.i32());
-        p["partitionIds"] = ids;
-        v.tagged([](uint32_t, Reader&) {});
-        partitions->push_back(p);
-      }
-    }
-    int64_t last_update = v.i64(), start = v.i64();
-    int64_t previous_id = -1, next_id = -1;
-    int16_t next_epoch = -1, client_version = 0;
-    v.tagged([&](uint32_t tag, Reader& t) {
-      if (tag == 0) previous_id = t.i64();
-      if (tag == 1) next_id = t.i64();
-      if (tag == 2) client_version = t.i16();
-      if (tag == 3) next_epoch = t.i16();
-    });
-    static const char* kStates[] = {"Empty",          "Ongoing",       "PrepareCommit", "PrepareAbort",
-                                    "CompleteCommit", "CompleteAbort", "Dead",          "PrepareEpochFence"};
-    Json val;
-    val["producerId"] = producer_id;
-    if (previous_id != -1) val["previousProducerId"] = previous_id;
-    if (next_id != -1) val["nextProducerId"] = next_id;
-    val["producerEpoch"] = epoch;
-    if (next_epoch != -1) val["nextProducerEpoch"] = next_epoch;
-    val["transactionTimeoutMs"] = timeout;
-    // The status is shown by its state's name, as Kafka's parser replaces it.
-    val["transactionStatus"] = status >= 0 && status < 8 ? Json(kStates[status]) : Json(std::to_string(status));
-    val["transactionPartitions"] = partitions ? *partitions : Json(nullptr);
-    val["transactionLastUpdateTimestampMs"] = last_update;
-    val["transactionStartTimestampMs"] = start;
-    if (client_version != 0) val["clientTransactionVersion"] = client_version;
-    out.value = value_json(version, val);
-    return out;
-  } catch (const std::exception& e) {
-    return {"Error at offset " + std::to_string(r.offset) + ", skipping. " + e.what(), std::nullopt};
+  const auto& rec = std::get<ops::CoordinatorRecord>(d);
+  Json key;
+  key["type"] = std::to_string(rec.type);
+  key["data"] = rec.key;
+  Parsed out{ops::compact_json(key), "<DELETE>"};
+  if (rec.value) {
+    Json value;
+    value["version"] = std::to_string(rec.version);
+    value["data"] = *rec.value;
+    out.value = ops::compact_json(value);
   }
+  return out;
 }
 
 // Kafka's Decoder classes by name: StringDecoder, IntegerDecoder, LongDecoder.
@@ -706,7 +416,7 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
           } else if (o.offsets || o.transaction_log) {
             Parsed p;
             try {
-              p = o.offsets ? parse_offsets_record(r) : parse_transaction_record(r);
+              p = parse_coordinator_record(o.offsets ? ops::CoordinatorLog::kGroups : ops::CoordinatorLog::kTransactions, r);
             } catch (const std::runtime_error& e) {
               uncaught(e.what());
             }

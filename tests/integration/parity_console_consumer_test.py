@@ -3,6 +3,7 @@ quickstart's command lines, the formatter properties, groups, and the usual mist
 run is bounded (--max-messages or --timeout-ms)."""
 import os
 import signal
+import time
 import re
 
 import pytest
@@ -40,6 +41,68 @@ def group_offsets(side, topic):
         return "".join(f"{tp.topic}-{tp.partition}: {tp.offset}\n" for tp in res)
     finally:
         c.close()
+
+
+def java_partition(key, partitions):
+    """Kafka's Utils.abs(key.hashCode()) % partitions: where a group or transaction lives."""
+    h = 0
+    for c in key:
+        h = (31 * h + ord(c)) & 0xFFFFFFFF
+    h = h - (1 << 32) if h >= 1 << 31 else h
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
+
+
+FMT_GROUP, FMT_TXN = "formatter-group", "formatter-txn"
+
+
+def coordinator_records(side, topic):
+    """Offsets committed by group formatter-group, a member that joins and leaves it (group
+    metadata), and a committed and an aborted transaction of formatter-txn."""
+    import threading
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    records()(side, topic)
+    c = Consumer({"bootstrap.servers": side.bootstrap, "group.id": FMT_GROUP, "enable.auto.commit": False,
+                  "client.id": "formatter-client"})
+    try:
+        assigned = threading.Event()
+        c.subscribe([topic], on_assign=lambda consumer, parts: assigned.set())
+        for _ in range(300):
+            c.poll(0.1)
+            if assigned.is_set():
+                break
+        assert assigned.is_set()
+        c.commit(offsets=[TopicPartition(topic, 0, 2)], asynchronous=False)
+    finally:
+        c.close()
+    p = Producer({"bootstrap.servers": side.bootstrap, "transactional.id": FMT_TXN})
+    p.init_transactions(30)
+    for commit in (True, False):
+        p.begin_transaction()
+        p.produce(topic, b"in a transaction", partition=0)
+        p.flush(30)
+        p.commit_transaction(30) if commit else p.abort_transaction(30)
+    # The coordinators finish their writes (group metadata, transaction completion) after the
+    # clients' calls return: wait until both partitions stop growing.
+    from confluent_kafka import Consumer as C2
+    probe = C2({"bootstrap.servers": side.bootstrap, "group.id": "formatter-probe"})
+    try:
+        last, stable = None, 0
+        for _ in range(200):
+            marks = [probe.get_watermark_offsets(TopicPartition(t, part), timeout=10)[1]
+                     for t, part in (("__consumer_offsets", java_partition(FMT_GROUP, 5)),
+                                     ("__transaction_state", java_partition(FMT_TXN, 50)))]
+            stable = stable + 1 if marks == last else 0
+            last = marks
+            if stable >= 5:
+                break
+            time.sleep(0.2)
+    finally:
+        probe.close()
+
+
+def internal(topic_name, partition, formatter):
+    return [*BS, "--topic", topic_name, "--partition", str(partition), "--offset", "earliest", "--timeout-ms", "3000",
+            "--formatter", f"org.apache.kafka.tools.consumer.{formatter}"]
 
 
 SCENARIOS = [
@@ -80,6 +143,13 @@ SCENARIOS = [
                                      "--property", "print.key=true", "--key-deserializer",
                                      "org.apache.kafka.common.serialization.StringDeserializer"],
              setup=records(keys=["a", "b", "c"])),
+    # Kafka 4.4's formatters of its coordinators' records, over the internal topics.
+    Scenario("offsets formatter", T, internal("__consumer_offsets", java_partition(FMT_GROUP, 5),
+                                              "OffsetsMessageFormatter"), setup=coordinator_records),
+    Scenario("group metadata formatter", T, internal("__consumer_offsets", java_partition(FMT_GROUP, 5),
+                                                     "GroupMetadataMessageFormatter"), setup=coordinator_records),
+    Scenario("transaction log formatter", T, internal("__transaction_state", java_partition(FMT_TXN, 50),
+                                                      "TransactionLogMessageFormatter"), setup=coordinator_records),
     Scenario("help", T, ["--help"], brokers=False),
     Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
     # Mistakes.

@@ -11,6 +11,11 @@
 #include <cstring>
 #include <regex>
 #include <set>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "moldau/ops/coordinator_records.h"
 
 namespace moldau::ops {
 
@@ -285,7 +290,20 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   if (o.consumer_config)
     std::printf("Option --consumer.config is deprecated and will be removed in a future version. Use --command-config instead.\n");
   std::fflush(stdout);
-  if (o.formatter && *o.formatter != "kafka.tools.DefaultMessageFormatter" &&
+  // Kafka 4.4's formatters of its coordinators' records: each record as JSON (no separator
+  // between records, as Kafka writes them), records of other types skipped.
+  std::optional<CoordinatorLog> coordinator_log;
+  std::set<int16_t> coordinator_types;  // empty: all
+  if (o.formatter == "org.apache.kafka.tools.consumer.OffsetsMessageFormatter") {
+    coordinator_log = CoordinatorLog::kGroups;
+    coordinator_types = {0, 1};
+  } else if (o.formatter == "org.apache.kafka.tools.consumer.GroupMetadataMessageFormatter") {
+    coordinator_log = CoordinatorLog::kGroups;
+    coordinator_types = {2};
+  } else if (o.formatter == "org.apache.kafka.tools.consumer.TransactionLogMessageFormatter") {
+    coordinator_log = CoordinatorLog::kTransactions;
+  }
+  if (o.formatter && !coordinator_log && *o.formatter != "kafka.tools.DefaultMessageFormatter" &&
       *o.formatter != "org.apache.kafka.tools.consumer.NoOpMessageFormatter" &&
       *o.formatter != "org.apache.kafka.tools.consumer.DefaultMessageFormatter") {
     if (*o.formatter == "kafka.tools.NoOpMessageFormatter" || *o.formatter == "kafka.tools.LoggingMessageFormatter") {
@@ -469,7 +487,44 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     last = std::chrono::steady_clock::now();
     const client::Message& m = **r;
     count++;
-    if (!noop) {
+    if (coordinator_log) {
+      std::string out;
+      if (m.key) {
+        auto key = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.key->data()), m.key->size());
+        std::optional<std::span<const uint8_t>> value;
+        if (m.value) value = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.value->data()), m.value->size());
+        auto d = decode_coordinator_record(*coordinator_log, key, value, false);
+        if (auto* e = std::get_if<CoordinatorRecordError>(&d); e && !e->unknown_type) {
+          std::fprintf(stderr,
+                       "[%s] ERROR Error processing message, %s:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\n"
+                       "java.lang.RuntimeException: Could not read record at offset %lld due to: %s\n",
+                       log_timestamp().c_str(),
+                       o.skip_message_on_error ? "skipping this message" : "terminating consumer process",
+                       static_cast<long long>(m.offset), e->message.c_str());
+          if (o.skip_message_on_error) continue;
+          count--;
+          rc = 1;
+          break;
+        }
+        if (auto* rec = std::get_if<CoordinatorRecord>(&d);
+            rec && (coordinator_types.empty() || coordinator_types.count(rec->type))) {
+          nlohmann::ordered_json j;
+          j["key"]["type"] = rec->type;
+          j["key"]["data"] = rec->key;
+          if (rec->value) {
+            j["value"]["version"] = rec->version;
+            j["value"]["data"] = *rec->value;
+          } else {
+            j["value"] = nullptr;
+          }
+          out = compact_json(j);
+        }
+      }
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+        std::fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
+        break;
+      }
+    } else if (!noop) {
       auto formatted = formatter.format_checked(m);
       if (!formatted.ok()) {
         // Kafka's ConsoleConsumer: a record its deserializer refuses is skipped with
