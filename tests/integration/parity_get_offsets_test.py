@@ -29,7 +29,9 @@ SCENARIOS = [
              setup=topic_with_records()),
     Scenario("time zero", T, [*BS, "--topic", "{topic}", "--time", "0"], setup=topic_with_records()),
     Scenario("earliest-local", T, [*BS, "--topic", "{topic}", "--time", "earliest-local"],
-             setup=topic_with_records()),
+             setup=topic_with_records(),
+             broker_gap={"moldau": "ListOffsets v8 (earliest-local) not served; Kafka's tool needs it, ours answers "
+                                   "the log start offset"}),
     Scenario("partitions", T, [*BS, "--topic", "{topic}", "--partitions", "0,2"], setup=topic_with_records()),
     Scenario("topic-partitions range", T, [*BS, "--topic-partitions", "{topic}:1-3"], setup=topic_with_records()),
     Scenario("topic-partitions single", T, [*BS, "--topic-partitions", "{topic}:2"], setup=topic_with_records()),

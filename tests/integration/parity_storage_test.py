@@ -64,7 +64,7 @@ SCENARIOS = [
     Scenario("format bad cluster id", T, ["format", "--standalone", "-t", "not-a-uuid", "-c", "{config}"],
              brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order")),
     Scenario("format missing config file", T, ["format", "-t", CLUSTER, "-c", "/nonexistent/server.properties"],
-             brokers=False),
+             brokers=False, norms=("java_uncaught",)),
     Scenario("info", T, ["info", "-c", "{config}"], brokers=False, prepare=kraft_config(formatted=True),
              norms=("directory_id",)),
     Scenario("info unformatted", T, ["info", "-c", "{config}"], brokers=False, prepare=kraft_config()),

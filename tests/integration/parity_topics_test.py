@@ -100,7 +100,7 @@ SCENARIOS = [
     Scenario("delete missing topic", T, [*BS, "--delete", "--topic", "nope-{topic}"]),
     Scenario("alter without partitions", T, [*BS, "--alter", "--topic", "{topic}"], setup=topic()),
     Scenario("alter with config", T, [*BS, "--alter", "--topic", "{topic}", "--config", "retention.ms=1"],
-             setup=topic()),
+             setup=topic(), norms=("option_set_order",)),
     Scenario("partitions not a number", T, [*BS, "--create", "--topic", "{topic}", "--partitions", "abc"], fresh=True),
     Scenario("partitions zero", T, [*BS, "--create", "--topic", "{topic}", "--partitions", "0"], fresh=True),
     Scenario("replication factor zero", T, [*BS, "--create", "--topic", "{topic}", "--replication-factor", "0"],

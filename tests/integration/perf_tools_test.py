@@ -61,7 +61,7 @@ def test_producer_perf_usage_errors():
     r = tool("kafka-producer-perf-test")
     assert r.returncode == 0 and r.stdout.startswith("usage: producer-performance")
     r = tool("kafka-producer-perf-test", "--version")
-    assert r.returncode == 0 and r.stdout.startswith("3.7.0")
+    assert r.returncode == 0 and r.stdout.startswith("4.4.0")
 
 
 def test_consumer_perf_summary(broker):

@@ -26,21 +26,21 @@ def test_mock_produce_consume_lines(mock):
 
 def test_mock_keys_headers_and_formatter_properties(mock):
     p = tool("kafka-console-producer", "--broker-list", mock.bootstrap, "--topic", "orders",
-             "--property", "parse.key=true", "--property", "key.separator=:",
-             "--property", "parse.headers=true", "--property", "null.marker=NULL",
+             "--reader-property", "parse.key=true", "--reader-property", "key.separator=:",
+             "--reader-property", "parse.headers=true", "--reader-property", "null.marker=NULL",
              input="h1:v1,h2:v2\tk1:one\nh3:x\tNULL:two\n")
     assert p.returncode == 0, p.stderr
     c = tool("kafka-console-consumer", "--bootstrap-server", mock.bootstrap, "--topic", "orders",
              "--partition", "0", "--offset", "earliest", "--max-messages", "2",
-             "--property", "print.key=true", "--property", "print.offset=true",
-             "--property", "print.headers=true", "--property", "key.separator=|")
+             "--formatter-property", "print.key=true", "--formatter-property", "print.offset=true",
+             "--formatter-property", "print.headers=true", "--formatter-property", "key.separator=|")
     assert c.returncode == 0, c.stderr
     assert c.stdout == "Offset:0|h1:v1,h2:v2|k1|one\nOffset:1|h3:x|null|two\n"
 
 
 def test_mock_key_separator_missing_is_an_error(mock):
     p = tool("kafka-console-producer", "--bootstrap-server", mock.bootstrap, "--topic", "orders",
-             "--property", "parse.key=true", input="no-separator-here\n")
+             "--reader-property", "parse.key=true", input="no-separator-here\n")
     assert p.returncode == 1
     assert "No key separator found on line number 1: 'no-separator-here'" in p.stderr
 
@@ -55,7 +55,7 @@ def test_mock_consume_with_timeout_exits(mock):
 
 def test_mock_group_consume_commits(mock):
     p = tool("kafka-console-producer", "--bootstrap-server", mock.bootstrap, "--topic", "keyed",
-             "--property", "parse.key=true", input="".join(f"k{i}\tv{i}\n" for i in range(10)))
+             "--reader-property", "parse.key=true", input="".join(f"k{i}\tv{i}\n" for i in range(10)))
     assert p.returncode == 0, p.stderr
     c = tool("kafka-console-consumer", "--bootstrap-server", mock.bootstrap, "--topic", "keyed",
              "--from-beginning", "--group", "g1", "--max-messages", "10")
@@ -70,7 +70,7 @@ def test_mock_group_consume_commits(mock):
 def test_mock_usage_errors():
     r = tool("kafka-console-consumer", "--bootstrap-server", "127.0.0.1:1")
     assert r.returncode == 1
-    assert r.stderr.startswith("Exactly one of --include/--topic is required.")
+    assert r.stderr.startswith("Exactly one of the following arguments is required: [topic], [include]")
     r = tool("kafka-console-producer", "--bootstrap-server", "127.0.0.1:1")
     assert r.returncode == 1
     assert r.stderr.startswith('Missing required argument "[topic]"')
@@ -85,6 +85,6 @@ def test_mock_usage_errors():
     assert r.stderr.startswith("Option [describe] takes one of these options: [group], [all-groups]")
     for t in ("kafka-topics", "kafka-console-producer", "kafka-console-consumer", "kafka-consumer-groups"):
         v = tool(t, "--version")
-        assert v.returncode == 0 and v.stdout.startswith("3.7.0")
+        assert v.returncode == 0 and v.stdout.startswith("4.4.0")
         h = tool(t, "--help")
         assert h.returncode == 1 and "Option" in h.stderr and "--bootstrap-server" in h.stderr

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "moldau/broker/metadata/local_metadata_store.h"
 #include "moldau/broker/server.h"
 #include "moldau/broker/group/coordinator.h"
 #include "moldau/broker/txn/coordinator.h"
 #include "moldau/common/log.h"
+#include "moldau/common/uuid.h"
 #include "moldau/storage/file_util.h"
+#include "moldau/storage/meta_properties.h"
 #include "moldau/storage/open_files.h"
 
 namespace moldau::broker {
@@ -35,9 +38,24 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
       return Status(ErrorCode::kKafkaStorageError,
                     "cannot create log dir " + dir + ": " + ec.message());
   }
+  // The cluster the log dirs were formatted for (kafka-storage format), if any; a dir of another
+  // cluster or node stops start-up, as in Kafka.
+  MOLDAU_ASSIGN_OR_RETURN(std::optional<std::string> formatted,
+                          storage::check_meta_properties(b->config_.log_dirs, b->config_.node_id));
   MOLDAU_ASSIGN_OR_RETURN(
       b->metadata_,
-      open_local_metadata_store(b->config_.log_dirs.front() + "/__cluster_metadata.json"));
+      open_local_metadata_store(b->config_.log_dirs.front() + "/__cluster_metadata.json", formatted));
+  // Dirs not formatted yet are formatted now (Kafka 4 would refuse to start: Moldau needs no
+  // separate format step), so that every dir names its cluster from here on.
+  for (const auto& dir : b->config_.log_dirs) {
+    MOLDAU_ASSIGN_OR_RETURN(auto meta, storage::read_meta_properties(dir));
+    if (meta) continue;
+    storage::MetaProperties m;
+    m.cluster_id = b->metadata_->cluster_id();
+    m.node_id = b->config_.node_id;
+    m.directory_id = Uuid::random().to_string();
+    MOLDAU_RETURN_IF_ERROR(storage::write_meta_properties(dir, m));
+  }
   MOLDAU_ASSIGN_OR_RETURN(storage::LogConfig defaults,
                           storage::LogConfig::build(b->config_.log_defaults(), {}));
   // Topics needs the LogManager and LogManager's config callback needs the metadata: build

@@ -8,6 +8,7 @@
 #include <asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -21,6 +22,8 @@ namespace moldau::broker {
 namespace fs = std::filesystem;
 
 std::string installation_dir(const std::string& leaf) {
+  if (leaf == "run")
+    if (const char* dir = std::getenv("MOLDAU_RUN_DIR"); dir && *dir) return dir;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return leaf;
@@ -120,30 +123,60 @@ int launch_broker(const LaunchOptions& options) {
   return code;
 }
 
+namespace {
+
+// True when `pid` runs this installation's kafka-server-start: a pid file left behind by a
+// broker that crashed may name a process that has since taken the number, and that one must
+// not be signalled.
+bool is_our_broker(pid_t pid, const std::string& pid_dir) {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (ec) return false;
+  std::string name = exe.filename().string();
+  const std::string deleted = " (deleted)";  // a rebuilt binary: the running one is unlinked
+  if (name.size() > deleted.size() && name.compare(name.size() - deleted.size(), deleted.size(), deleted) == 0)
+    name.resize(name.size() - deleted.size());
+  if (name != "kafka-server-start") return false;
+  // The broker's pid file names it, so its own installation (or MOLDAU_RUN_DIR) wrote it there.
+  (void)pid_dir;
+  return true;
+}
+
+}  // namespace
+
 int stop_brokers(const StopOptions& options) {
-  std::vector<std::pair<pid_t, std::string>> targets;
+  if (options.node_id && options.process_role)
+    std::cout << "When both node-id and process-role are provided, the value for node-id will take precedence\n";
+  std::vector<std::pair<pid_t, int>> running;  // pid, node id
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options.pid_dir, ec)) {
     std::string name = entry.path().filename().string();
+    // kafka-server-<node id>-<pid>.pid
     if (name.rfind("kafka-server-", 0) != 0 || entry.path().extension() != ".pid") continue;
-    if (options.node_id) {
-      std::string prefix = "kafka-server-" + std::to_string(*options.node_id) + "-";
-      if (name.rfind(prefix, 0) != 0) continue;
-    }
+    int node_id = 0;
+    if (std::sscanf(name.c_str(), "kafka-server-%d-", &node_id) != 1) continue;
     std::ifstream in(entry.path());
     long pid = 0;
-    if (!(in >> pid) || pid <= 0) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) != 0) {
-      fs::remove(entry.path(), ec);  // stale
+    if (!(in >> pid) || pid <= 0 || !is_our_broker(static_cast<pid_t>(pid), options.pid_dir)) {
+      // Stale: the broker is gone (crashed or killed); whatever runs under that number now is
+      // not ours to stop.
+      fs::remove(entry.path(), ec);
       continue;
     }
-    targets.emplace_back(static_cast<pid_t>(pid), entry.path().string());
+    running.emplace_back(static_cast<pid_t>(pid), node_id);
   }
-  if (targets.empty()) {
+  if (running.empty()) {
     std::cout << "No kafka server to stop\n";
     return 1;
   }
-  for (const auto& [pid, path] : targets) ::kill(pid, SIGTERM);
+  for (const auto& [pid, node_id] : running) {
+    bool match = true;
+    if (options.node_id)
+      match = node_id == *options.node_id;
+    else if (options.process_role)
+      match = *options.process_role == "broker";  // every Moldau process is a broker (no KRaft controller)
+    if (match) ::kill(pid, SIGTERM);
+  }
   return 0;
 }
 

@@ -163,7 +163,9 @@ Result<std::vector<ItemResult>> Admin::create_topics(const std::vector<NewTopic>
   char err[512];
   Status st;
   for (const auto& t : topics) {
-    int32_t parts = t.assignment.empty() ? t.partitions : -1;
+    // With a replica assignment librdkafka wants the partition count it implies and no
+    // replication factor (-1 partitions is refused there, with a misleading message).
+    int32_t parts = t.assignment.empty() ? t.partitions : static_cast<int32_t>(t.assignment.size());
     int32_t rf = t.assignment.empty() ? t.replication_factor : -1;
     rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(t.name.c_str(), parts, rf, err, sizeof err);
     if (!nt) {

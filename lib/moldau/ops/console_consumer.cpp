@@ -1,4 +1,5 @@
 #include "moldau/ops/console_consumer.h"
+#include "moldau/ops/deserializers.h"
 
 #include <signal.h>
 
@@ -8,39 +9,112 @@
 #include <cstdio>
 #include <map>
 #include <random>
+#include <cstring>
+#include <regex>
+#include <set>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "moldau/ops/coordinator_records.h"
 
 namespace moldau::ops {
 
 namespace {
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
+std::atomic<int> g_signal{0};
+void on_signal(int sig) {
+  g_signal = sig;
+  g_stop = true;
+}
+
+bool is_internal(const std::string& topic) { return topic == "__consumer_offsets" || topic == "__transaction_state"; }
+
+// --include: Java's consumer subscribes to the pattern and leaves out internal topics
+// (exclude.internal.topics); librdkafka's pattern subscription would include them, so the
+// pattern is matched here, against the topics the cluster has, and the matching ones are
+// subscribed by name. `current` is the set subscribed so far; resubscribes only on a change.
+Status subscribe_include(client::Consumer& consumer, const std::string& include, std::set<std::string>& current) {
+  std::string re = include;
+  std::replace(re.begin(), re.end(), ',', '|');
+  std::regex pattern;
+  try {
+    pattern = std::regex(re);
+  } catch (const std::regex_error&) {
+    return Status(ErrorCode::kInvalidRequest, include + " is an invalid regex.");
+  }
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(consumer.handle(), 1, nullptr, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) return Status();
+  std::set<std::string> matched;
+  for (int i = 0; i < md->topic_cnt; i++) {
+    std::string t = md->topics[i].topic;
+    if (!is_internal(t) && std::regex_match(t, pattern)) matched.insert(t);
+  }
+  rd_kafka_metadata_destroy(md);
+  if (matched == current || matched.empty()) return Status();
+  current = matched;
+  return consumer.subscribe(std::vector<std::string>(matched.begin(), matched.end()));
+}
+
+// Java's consumer commits the position of every assigned partition, also of those it printed
+// nothing from (where the position is where the offset reset put it), so that the group's
+// describe lists every partition. The partitions a printed record stored are left as they are.
+void store_idle_positions(client::Consumer& consumer, const std::set<std::pair<std::string, int32_t>>& stored,
+                          bool earliest) {
+  rd_kafka_t* rk = consumer.handle();
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned) return;
+  rd_kafka_topic_partition_list_t* idle = rd_kafka_topic_partition_list_new(assigned->cnt);
+  for (int i = 0; i < assigned->cnt; i++) {
+    const auto& e = assigned->elems[i];
+    if (!stored.count({e.topic, e.partition})) rd_kafka_topic_partition_list_add(idle, e.topic, e.partition);
+  }
+  if (idle->cnt > 0 && rd_kafka_committed(rk, idle, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_topic_partition_list_t* store = rd_kafka_topic_partition_list_new(idle->cnt);
+    for (int i = 0; i < idle->cnt; i++) {
+      const auto& e = idle->elems[i];
+      if (e.offset >= 0) continue;  // committed before: its position is that offset
+      int64_t lo = -1, hi = -1;
+      if (rd_kafka_query_watermark_offsets(rk, e.topic, e.partition, &lo, &hi, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        continue;
+      rd_kafka_topic_partition_list_add(store, e.topic, e.partition)->offset = earliest ? lo : hi;
+    }
+    if (store->cnt > 0) rd_kafka_offsets_store(rk, store);
+    rd_kafka_topic_partition_list_destroy(store);
+  }
+  rd_kafka_topic_partition_list_destroy(idle);
+  rd_kafka_topic_partition_list_destroy(assigned);
+}
 }  // namespace
 
 const std::vector<OptionDoc>& console_consumer_help_table() {
+  // Kafka 4.4's ConsoleConsumer options, in its words (they are the tool's output).
   static const std::vector<OptionDoc> kDocs = {
       {"bootstrap-server", "String: server to connect to", "REQUIRED: The server(s) to connect to."},
-      {"consumer-property", "String: consumer_prop", "A mechanism to pass user-defined properties in the form key=value to the consumer."},
-      {"consumer.config", "String: config file", "Consumer config properties file. Note that [consumer-property] takes precedence over this config."},
+      {"command-config", "String: config file", "Consumer config properties file. Note that [command-property] takes precedence over this config."},
+      {"command-property", "String: consumer_prop", "Consumer config properties in the form key=value."},
+      {"consumer-property", "String: consumer_prop", "(DEPRECATED) Consumer config properties in the form key=value. This option will be removed in a future version. Use --command-property instead."},
+      {"consumer.config", "String: config file", "(DEPRECATED) Consumer config properties file. Note that [command-property] takes precedence over this config. This option will be removed in a future version. Use --command-config instead."},
       {"enable-systest-events", "", "Log lifecycle events of the consumer in addition to logging consumed messages. (This is specific for system tests.)"},
-      {"formatter", "String: class", "The name of a class to use for formatting kafka messages for display. (default: kafka.tools.DefaultMessageFormatter)"},
-      {"formatter-config", "String: config file", "Config properties file to initialize the message formatter. Note that [property] takes precedence over this config."},
+      {"formatter", "String: class", "The name of a class to use for formatting kafka messages for display.", false, "org.apache.kafka.tools.consumer.DefaultMessageFormatter"},
+      {"formatter-config", "String: config file", "Config properties file to initialize the message formatter. Note that [formatter-property] takes precedence over this config."},
+      {"formatter-property", "String: prop", "The properties to initialize the message formatter. Default properties include:\n print.timestamp=true|false\n print.key=true|false\n print.offset=true|false\n print.epoch=true|false\n print.partition=true|false\n print.headers=true|false\n print.value=true|false\n key.separator=<key.separator>\n line.separator=<line.separator>\n headers.separator=<headers.separator>\n null.literal=<null.literal>\n key.deserializer=<key.deserializer>\n value.deserializer=<value.deserializer>\n header.deserializer=<header.deserializer>\nUsers can also pass in customized properties for their formatter; more specifically, users can pass in properties keyed with 'key.deserializer.', 'value.deserializer.' and 'headers.deserializer.' prefixes to configure their deserializers."},
       {"from-beginning", "", "If the consumer does not already have an established offset to consume from, start with the earliest message present in the log rather than the latest message."},
       {"group", "String: consumer group id", "The consumer group id of the consumer."},
       {"help", "", "Print usage information."},
       {"include", "String: Java regex (String)", "Regular expression specifying list of topics to include for consumption."},
-      {"isolation-level", "String", "Set to read_committed in order to filter out transactional messages which are not committed. Set to read_uncommitted to read all messages. (default: read_uncommitted)"},
-      {"key-deserializer", "String: deserializer for key", ""},
+      {"isolation-level", "String", "Set to read_committed in order to filter out transactional messages which are not committed. Set to read_uncommitted to read all messages.", false, "read_uncommitted"},
+      {"key-deserializer", "String: deserializer for keys", "The name of the class to use for deserializing keys."},
       {"max-messages", "Integer: num_messages", "The maximum number of messages to consume before exiting. If not set, consumption is continual."},
-      {"offset", "String: consume offset", "The offset to consume from (a non-negative number), or 'earliest' which means from beginning, or 'latest' which means from end (default: latest)"},
+      {"offset", "String: consume offset", "The offset to consume from (a non-negative number), or 'earliest' which means from beginning, or 'latest' which means from end", false, "latest"},
       {"partition", "Integer: partition", "The partition to consume from. Consumption starts from the end of the partition unless '--offset' is specified."},
-      {"property", "String: prop", "The properties to initialize the message formatter. Default properties include:\n print.timestamp=true|false\n print.key=true|false\n print.offset=true|false\n print.partition=true|false\n print.headers=true|false\n print.value=true|false\n key.separator=<key.separator>\n line.separator=<line.separator>\n headers.separator=<line.separator>\n null.literal=<null.literal>\n key.deserializer=<key.deserializer>\n value.deserializer=<value.deserializer>\n header.deserializer=<header.deserializer>"},
+      {"property", "String: prop", "(DEPRECATED) The properties to initialize the message formatter. Default properties include:\n print.timestamp=true|false\n print.key=true|false\n print.offset=true|false\n print.epoch=true|false\n print.partition=true|false\n print.headers=true|false\n print.value=true|false\n key.separator=<key.separator>\n line.separator=<line.separator>\n headers.separator=<headers.separator>\n null.literal=<null.literal>\n key.deserializer=<key.deserializer>\n value.deserializer=<value.deserializer>\n header.deserializer=<header.deserializer>\nUsers can also pass in customized properties for their formatter; more specifically, users can pass in properties keyed with 'key.deserializer.', 'value.deserializer.' and 'headers.deserializer.' prefixes to configure their deserializers.\nThis option will be removed in a future version. Use --formatter-property instead."},
       {"skip-message-on-error", "", "If there is an error when processing a message, skip it instead of halt."},
-      {"timeout-ms", "Integer: timeout_ms", "If specified, exit if no message is available for consumption for the specified interval."},
-      {"topic", "String: topic", "The topic to consume on."},
-      {"value-deserializer", "String: deserializer for values", ""},
+      {"timeout-ms", "Long: timeout_ms", "If specified, exit if no message is available for consumption for the specified interval."},
+      {"topic", "String: topic", "The topic to consume from."},
+      {"value-deserializer", "String: deserializer for values", "The name of the class to use for deserializing values."},
       {"version", "", "Display Kafka version."},
-      {"whitelist", "String: Java regex (String)", "DEPRECATED, use --include instead; ignored if --include specified. Regular expression specifying list of topics to include for consumption."},
   };
   return kDocs;
 }
@@ -56,27 +130,47 @@ MessageFormatter::MessageFormatter(const Properties& p) {
   if (auto v = p.get("line.separator")) line_sep_ = *v;
   if (auto v = p.get("headers.separator")) headers_sep_ = *v;
   if (auto v = p.get("null.literal")) null_literal_ = *v;
-  for (auto [name, slot] : {std::pair{"key.deserializer", &key_deserializer_},
-                            std::pair{"value.deserializer", &value_deserializer_}}) {
-    if (auto v = p.get(name)) {
-      auto d = deserializer_for(*v);
-      if (d.ok())
-        *slot = *d;
-      else if (config_status_.ok())
-        config_status_ = d.status();
-    }
-  }
+  if (auto v = p.get("key.deserializer")) key_deserializer_ = *v;
+  if (auto v = p.get("value.deserializer")) value_deserializer_ = *v;
 }
 
-Result<std::string> MessageFormatter::format(const client::Message& m) const {
-  // As DefaultMessageFormatter: a deserializer's toString() of the bytes, else the bytes.
-  std::optional<std::string> key = m.key, value = m.value;
-  for (auto [field, d] : {std::pair{&key, &key_deserializer_}, std::pair{&value, &value_deserializer_}}) {
-    if (*field && *d) {
-      auto text = deserialize_to_text(**d, **field);
-      if (!text.ok()) return text.status();
-      *field = std::move(*text);
-    }
+namespace {
+
+// Kafka's deserializers, as DefaultMessageFormatter prints what they return (toString()).
+// Unknown classes never get here: the tool refuses them before it reads a record.
+Result<std::optional<std::string>> deserialize(const std::string& cls, const std::optional<std::string>& data) {
+  if (!data || cls.empty()) return data;
+  auto d = deserializer_for(cls);
+  if (!d.ok()) return data;
+  if (*d == Deserializer::kVoid) {
+    if (!data->empty()) return Status(ErrorCode::kInvalidRecord, "Data should be null for a VoidDeserializer.");
+    return std::optional<std::string>{};
+  }
+  MOLDAU_ASSIGN_OR_RETURN(auto text, deserialize_to_text(*d, *data));
+  return std::optional<std::string>{std::move(text)};
+}
+
+}  // namespace
+
+bool MessageFormatter::known_deserializer(const std::string& cls) { return deserializer_for(cls).ok(); }
+
+void MessageFormatter::set_deserializers(const std::optional<std::string>& key, const std::optional<std::string>& value) {
+  if (key) key_deserializer_ = *key;
+  if (value) value_deserializer_ = *value;
+}
+
+std::string MessageFormatter::format(const client::Message& m) const {
+  auto r = format_checked(m);
+  return r.ok() ? *r : std::string();
+}
+
+Result<std::string> MessageFormatter::format_checked(const client::Message& raw) const {
+  client::Message m = raw;
+  if (print_key_) {
+    MOLDAU_ASSIGN_OR_RETURN(m.key, deserialize(key_deserializer_, raw.key));
+  }
+  if (print_value_) {
+    MOLDAU_ASSIGN_OR_RETURN(m.value, deserialize(value_deserializer_, raw.value));
   }
   std::string out;
   auto sep = [&](bool column) { out += column ? key_sep_ : line_sep_; };
@@ -108,11 +202,11 @@ Result<std::string> MessageFormatter::format(const client::Message& m) const {
     sep(print_key_ || print_value_);
   }
   if (print_key_) {
-    out += key ? *key : null_literal_;
+    out += m.key ? *m.key : null_literal_;
     sep(print_value_);
   }
   if (print_value_) {
-    out += value ? *value : null_literal_;
+    out += m.value ? *m.value : null_literal_;
     out += line_sep_;
   }
   return out;
@@ -122,8 +216,32 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   const auto& docs = console_consumer_help_table();
   if (o.no_args || o.help) usage_exit("This tool helps to read data from Kafka topics and outputs it to standard output.", docs);
   if (o.version) version_exit();
-  if (o.zookeeper) zookeeper_exit();
-  if (o.formatter && *o.formatter != "kafka.tools.DefaultMessageFormatter" &&
+  if (!o.bootstrap_server) usage_exit("Missing required argument \"[bootstrap-server]\"", docs);
+  if ((o.topic ? 1 : 0) + (o.include ? 1 : 0) != 1)
+    usage_exit("Exactly one of the following arguments is required: [topic], [include]", docs);
+  // Kafka 4 warns about its deprecated options on standard output.
+  if (!o.property.empty())
+    std::printf("Option --property is deprecated and will be removed in a future version. Use --formatter-property instead.\n");
+  if (!o.consumer_property.empty())
+    std::printf("Option --consumer-property is deprecated and will be removed in a future version. Use --command-property instead.\n");
+  if (o.consumer_config)
+    std::printf("Option --consumer.config is deprecated and will be removed in a future version. Use --command-config instead.\n");
+  std::fflush(stdout);
+  // Kafka 4.4's formatters of its coordinators' records: each record as JSON (no separator
+  // between records, as Kafka writes them), records of other types skipped.
+  std::optional<CoordinatorLog> coordinator_log;
+  std::set<int16_t> coordinator_types;  // empty: all
+  if (o.formatter == "org.apache.kafka.tools.consumer.OffsetsMessageFormatter") {
+    coordinator_log = CoordinatorLog::kGroups;
+    coordinator_types = {0, 1};
+  } else if (o.formatter == "org.apache.kafka.tools.consumer.GroupMetadataMessageFormatter") {
+    coordinator_log = CoordinatorLog::kGroups;
+    coordinator_types = {2};
+  } else if (o.formatter == "org.apache.kafka.tools.consumer.TransactionLogMessageFormatter") {
+    coordinator_log = CoordinatorLog::kTransactions;
+  }
+  if (o.formatter && !coordinator_log && *o.formatter != "kafka.tools.DefaultMessageFormatter" &&
+      *o.formatter != "org.apache.kafka.tools.consumer.NoOpMessageFormatter" &&
       *o.formatter != "org.apache.kafka.tools.consumer.DefaultMessageFormatter") {
     if (*o.formatter == "kafka.tools.NoOpMessageFormatter" || *o.formatter == "kafka.tools.LoggingMessageFormatter") {
       // supported below
@@ -135,22 +253,19 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   Properties fprops;
   if (o.formatter_config) fprops = load_props_or_exit(*o.formatter_config);
   merge_props(fprops, parse_key_values(o.property));
-  // ConsoleConsumerOptions hands --key-deserializer / --value-deserializer to the formatter.
-  if (o.key_deserializer) fprops.set("key.deserializer", *o.key_deserializer);
-  if (o.value_deserializer) fprops.set("value.deserializer", *o.value_deserializer);
+  merge_props(fprops, parse_key_values(o.formatter_property));
   MessageFormatter formatter(fprops);
-  if (!formatter.config_status().ok()) {
-    std::fprintf(stderr, "Exception in thread \"main\" %s\n", formatter.config_status().message().c_str());
-    return 1;
+  formatter.set_deserializers(o.key_deserializer, o.value_deserializer);
+  for (const auto& d : {o.key_deserializer, o.value_deserializer, fprops.get("key.deserializer"),
+                        fprops.get("value.deserializer")}) {
+    if (d && !MessageFormatter::known_deserializer(*d)) {
+      std::fprintf(stderr, "Exception in thread \"main\" java.lang.ClassNotFoundException: %s\n", d->c_str());
+      return 1;
+    }
   }
-  const bool noop = o.formatter && *o.formatter == "kafka.tools.NoOpMessageFormatter";
-
-  std::optional<std::string> include = o.include ? o.include : o.whitelist;
-  int given = (o.topic ? 1 : 0) + (include ? 1 : 0);
-  if (given != 1)
-    usage_exit(std::string("Exactly one of --include/--topic is required. ") +
-                   (o.whitelist ? "--whitelist is DEPRECATED use --include instead; ignored if --include specified." : "()"),
-               docs);
+  const bool noop = o.formatter && (*o.formatter == "kafka.tools.NoOpMessageFormatter" ||
+                                    *o.formatter == "org.apache.kafka.tools.consumer.NoOpMessageFormatter");
+  std::optional<std::string> include = o.include;
   if (o.partition) {
     if (!o.topic) usage_exit("The topic is required when partition is specified.", docs);
     if (o.from_beginning && o.offset) usage_exit("Options from-beginning and offset cannot be specified together.", docs);
@@ -181,11 +296,12 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   } else if (o.from_beginning) {
     start = RD_KAFKA_OFFSET_BEGINNING;
   }
-  if (!o.bootstrap_server) usage_exit("Missing required argument \"[bootstrap-server]\"", docs);
 
   Properties file_props;
   if (o.consumer_config) file_props = load_props_or_exit(*o.consumer_config);
+  if (o.command_config) merge_props(file_props, load_props_or_exit(*o.command_config));
   Properties extra = parse_key_values(o.consumer_property);
+  merge_props(extra, parse_key_values(o.command_property));
   std::vector<std::string> groups;
   auto add_group = [&](const std::optional<std::string>& g) {
     if (g && std::find(groups.begin(), groups.end(), *g) == groups.end()) groups.push_back(*g);
@@ -212,6 +328,10 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   }
   props.set("bootstrap.servers", *o.bootstrap_server);
   if (!props.contains("client.id")) props.set("client.id", "console-consumer");
+  // Java's consumer asks the broker to create a topic it subscribes to (allow.auto.create.topics
+  // defaults to true there, false in librdkafka): started first, as in the quickstart, the
+  // consumer then sees the first record.
+  if (!props.contains("allow.auto.create.topics")) props.set("allow.auto.create.topics", "true");
   props.set("isolation.level", o.isolation_level.value_or(props.get_or("isolation.level", "read_uncommitted")));
   if (groups.empty()) {
     std::random_device rd;
@@ -230,16 +350,33 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     return 1;
   }
   auto& consumer = **cons_r;
+  if (o.max_messages_error) {
+    // Kafka reads --max-messages once the consumer runs: it fails there, after its summary.
+    consumer.close();
+    std::fprintf(stderr,
+                 "Processed a total of 0 messages\n[%s] ERROR Unknown error when running consumer:  "
+                 "(org.apache.kafka.tools.consumer.ConsoleConsumer)\njoptsimple.OptionArgumentConversionException: %s\n",
+                 log_timestamp().c_str(), o.max_messages_error->c_str());
+    return 1;
+  }
+  std::set<std::string> included;
+  if (o.topic && props.get_or("allow.auto.create.topics", "true") == "true") {
+    // librdkafka 2.0's group join asks for the topic's metadata without auto-creation; asking
+    // for this one topic's metadata with it, as Java's consumer does, has a missing topic made.
+    if (rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer.handle(), o.topic->c_str(), nullptr)) {
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(consumer.handle(), 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+      rd_kafka_topic_destroy(rkt);
+    }
+  }
   Status st;
   if (o.partition)
     st = consumer.assign(*o.topic, *o.partition, start);
   else if (o.topic)
     st = consumer.subscribe({*o.topic});
-  else {
-    std::string re = *include;
-    std::replace(re.begin(), re.end(), ',', '|');
-    st = consumer.subscribe({"^(" + re + ")$"});
-  }
+  else
+    st = subscribe_include(consumer, *include, included);
   if (!st.ok()) {
     std::fprintf(stderr, "ERROR Unknown error when running consumer: %s\n", st.message().c_str());
     return 1;
@@ -251,22 +388,35 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Partitions whose position a printed record stored, for the commit at close.
+  std::set<std::pair<std::string, int32_t>> stored;
+  auto last_include_check = std::chrono::steady_clock::now();
   int64_t count = 0;
   const int64_t max = o.max_messages ? *o.max_messages : -1;
   const int64_t timeout = o.timeout_ms && *o.timeout_ms >= 0 ? *o.timeout_ms : -1;
   auto last = std::chrono::steady_clock::now();
   int rc = 0;
   while (!g_stop && (max < 0 || count < max)) {
+    if (include && !o.topic && std::chrono::steady_clock::now() - last_include_check > std::chrono::seconds(3)) {
+      // New topics that match --include join the subscription, as Java's pattern subscription does.
+      last_include_check = std::chrono::steady_clock::now();
+      (void)subscribe_include(consumer, *include, included);
+    }
     auto r = consumer.poll(100);
     if (!r.ok()) {
-      std::fprintf(stderr, "ERROR Error processing message, terminating consumer process:  (kafka.tools.ConsoleConsumer$)\n%s\n",
-                   r.status().message().c_str());
+      std::fprintf(stderr,
+                   "[%s] ERROR Error processing message, terminating consumer process:  "
+                   "(org.apache.kafka.tools.consumer.ConsoleConsumer)\n%s\n",
+                   log_timestamp().c_str(), r.status().message().c_str());
       break;
     }
     if (!r->has_value()) {
       if (timeout >= 0 && std::chrono::steady_clock::now() - last > std::chrono::milliseconds(timeout)) {
-        std::fprintf(stderr, "ERROR Error processing message, terminating consumer process:  (kafka.tools.ConsoleConsumer$)\n"
-                             "org.apache.kafka.common.errors.TimeoutException\n");
+        std::fprintf(stderr,
+                     "[%s] ERROR Error processing message, terminating consumer process:  "
+                     "(org.apache.kafka.tools.consumer.ConsoleConsumer)\n"
+                     "org.apache.kafka.common.errors.TimeoutException\n",
+                     log_timestamp().c_str());
         break;
       }
       continue;
@@ -274,19 +424,60 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     last = std::chrono::steady_clock::now();
     const client::Message& m = **r;
     count++;
-    if (!noop) {
-      auto out = formatter.format(m);
-      if (!out.ok()) {
-        const std::string error = "org.apache.kafka.common.errors.SerializationException: " + out.status().message();
-        if (!o.skip_message_on_error) {
-          std::fprintf(stderr, "ERROR Unknown error when running consumer:  (kafka.tools.ConsoleConsumer$)\n%s\n",
-                       error.c_str());
-          consumer.close();
-          return 1;
+    if (coordinator_log) {
+      std::string out;
+      if (m.key) {
+        auto key = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.key->data()), m.key->size());
+        std::optional<std::span<const uint8_t>> value;
+        if (m.value) value = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(m.value->data()), m.value->size());
+        auto d = decode_coordinator_record(*coordinator_log, key, value, false);
+        if (auto* e = std::get_if<CoordinatorRecordError>(&d); e && !e->unknown_type) {
+          std::fprintf(stderr,
+                       "[%s] ERROR Error processing message, %s:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\n"
+                       "java.lang.RuntimeException: Could not read record at offset %lld due to: %s\n",
+                       log_timestamp().c_str(),
+                       o.skip_message_on_error ? "skipping this message" : "terminating consumer process",
+                       static_cast<long long>(m.offset), e->message.c_str());
+          if (o.skip_message_on_error) continue;
+          count--;
+          rc = 1;
+          break;
         }
-        std::fprintf(stderr, "ERROR Error processing message, skipping this message:  (kafka.tools.ConsoleConsumer$)\n%s\n",
-                     error.c_str());
-      } else if (std::fwrite(out->data(), 1, out->size(), stdout) != out->size() || std::fflush(stdout) != 0) {
+        if (auto* rec = std::get_if<CoordinatorRecord>(&d);
+            rec && (coordinator_types.empty() || coordinator_types.count(rec->type))) {
+          nlohmann::ordered_json j;
+          j["key"]["type"] = rec->type;
+          j["key"]["data"] = rec->key;
+          if (rec->value) {
+            j["value"]["version"] = rec->version;
+            j["value"]["data"] = *rec->value;
+          } else {
+            j["value"] = nullptr;
+          }
+          out = compact_json(j);
+        }
+      }
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+        std::fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
+        break;
+      }
+    } else if (!noop) {
+      auto formatted = formatter.format_checked(m);
+      if (!formatted.ok()) {
+        // Kafka's ConsoleConsumer: a record its deserializer refuses is skipped with
+        // --skip-message-on-error, and ends the consumer otherwise.
+        std::fprintf(stderr, "[%s] ERROR Error processing message, %s:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\n"
+                             "org.apache.kafka.common.errors.SerializationException: %s\n",
+                     log_timestamp().c_str(),
+                     o.skip_message_on_error ? "skipping this message" : "terminating consumer process",
+                     formatted.status().message().c_str());
+        if (o.skip_message_on_error) continue;
+        count--;
+        rc = 1;
+        break;
+      }
+      std::string out = *formatted;
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
         std::fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
         break;
       }
@@ -296,10 +487,84 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     rd_kafka_topic_partition_list_add(tpl, m.topic.c_str(), m.partition)->offset = m.offset + 1;
     consumer.store_offsets(tpl);
     rd_kafka_topic_partition_list_destroy(tpl);
+    stored.emplace(m.topic, m.partition);
   }
+  if (!groups.empty() && props.get_or("enable.auto.commit", "true") == "true")
+    store_idle_positions(consumer, stored, props.get_or("auto.offset.reset", "latest") == "earliest");
   consumer.close();
   std::fprintf(stderr, "Processed a total of %lld messages\n", (long long)count);
+  // Stopped by a signal, the JVM exits with 128 + its number once the shutdown hook is done.
+  if (g_signal != 0) return 128 + g_signal;
   return rc;
+}
+
+}  // namespace moldau::ops
+
+namespace moldau::ops {
+
+int console_consumer_main(int argc, char** argv) {
+  const auto& docs = console_consumer_help_table();
+  ConsoleConsumerOptions o;
+  o.no_args = argc <= 1;
+  if (o.no_args) usage_exit("This tool helps to read data from Kafka topics and outputs it to standard output.", docs);
+  auto parsed = parse_args(argc, argv, docs);
+  if (!parsed.ok()) {
+    if (parsed.status().message() == "zookeeper is not a recognized option") zookeeper_exit();
+    usage_exit(parsed.status().message(), docs);
+  }
+  const ParsedArgs& a = *parsed;
+  auto one = [&](const char* name) -> std::optional<std::string> {
+    auto v = single_value(a, name);
+    if (!v.ok()) usage_exit(v.status().message(), docs);
+    return *v;
+  };
+  auto all = [&](const char* name) {
+    const auto* v = a.values(name);
+    return v ? *v : std::vector<std::string>{};
+  };
+  auto i32 = [&](const char* name) -> std::optional<int32_t> {
+    auto v = int_value(a, name);
+    if (!v.ok()) usage_exit(v.status().message(), docs);
+    return *v;
+  };
+  o.help = a.has("help");
+  o.version = a.has("version");
+  o.from_beginning = a.has("from-beginning");
+  o.skip_message_on_error = a.has("skip-message-on-error");
+  o.enable_systest_events = a.has("enable-systest-events");
+  o.topic = one("topic");
+  o.include = one("include");
+  o.bootstrap_server = one("bootstrap-server");
+  o.group = one("group");
+  o.isolation_level = one("isolation-level");
+  o.offset = one("offset");
+  o.formatter = one("formatter");
+  o.formatter_config = one("formatter-config");
+  o.consumer_config = one("consumer.config");
+  o.command_config = one("command-config");
+  o.key_deserializer = one("key-deserializer");
+  o.value_deserializer = one("value-deserializer");
+  o.property = all("property");
+  o.formatter_property = all("formatter-property");
+  o.consumer_property = all("consumer-property");
+  o.command_property = all("command-property");
+  o.partition = i32("partition");
+  if (auto v = int_value(a, "max-messages"); v.ok())
+    o.max_messages = *v;
+  else
+    o.max_messages_error = v.status().message();
+  // --timeout-ms is a Long in Kafka 4.
+  if (auto t = one("timeout-ms")) {
+    try {
+      size_t used = 0;
+      long long n = std::stoll(*t, &used);
+      if (used != t->size()) throw std::invalid_argument(*t);
+      o.timeout_ms = static_cast<int32_t>(std::min<long long>(n, INT32_MAX));
+    } catch (const std::exception&) {
+      usage_exit("Cannot parse argument '" + *t + "' of option timeout-ms", docs);
+    }
+  }
+  return run_console_consumer(o);
 }
 
 }  // namespace moldau::ops

@@ -1,6 +1,9 @@
 #include "moldau/ops/console_producer.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,29 +14,34 @@
 namespace moldau::ops {
 
 const std::vector<OptionDoc>& console_producer_help_table() {
+  // Kafka 4.4's ConsoleProducer options, in its words (they are the tool's output), and our
+  // --broker-list.
   static const std::vector<OptionDoc> kDocs = {
-      {"batch-size", "Integer: size", "Number of messages to send in a single batch if they are not being sent synchronously. please note that this option will be replaced if max-partition-memory-bytes is also set (default: 16384)"},
-      {"bootstrap-server", "String: server to connect to", "REQUIRED unless --broker-list(deprecated) is specified. The server(s) to connect to. The broker list string in the form HOST1:PORT1,HOST2:PORT2."},
-      {"broker-list", "String: broker-list", "DEPRECATED, use --bootstrap-server instead; ignored if --bootstrap-server is specified.  The broker list string in the form HOST1:PORT1,HOST2:PORT2."},
-      {"compression-codec", "String: compression-codec", "The compression codec: either 'none', 'gzip', 'snappy', 'lz4', or 'zstd'.If specified without value, then it defaults to 'gzip'"},
+      {"batch-size", "Integer: size", "The buffer size in bytes allocated for a partition. When records are received which are smaller than this size the producer will attempt to optimistically group them together until this size is reached. This is the option to control batch.size in producer configs. Please note that this option will be replaced if max-partition-memory-bytes is also set.", false, "16384"},
+      {"broker-list", "String: broker-list", "(Moldau) The same as --bootstrap-server, which it was called before Kafka 4.0 (which dropped it); kept for the command lines written for Kafka 2 and 3."},
+      {"bootstrap-server", "String: server to connect to", "REQUIRED: The server(s) to connect to. The broker list string in the form HOST1:PORT1,HOST2:PORT2."},
+      {"command-config", "String: config file", "Producer config properties file. Note that [command-property] takes precedence over this config."},
+      {"command-property", "String: producer_prop", "Producer config properties in the form key=value."},
+      {"compression-codec", "String: compression-codec", "The compression codec: either 'none', 'gzip', 'snappy', 'lz4', or 'zstd'. If specified without value, then it defaults to 'gzip'", true, ""},
       {"help", "", "Print usage information."},
-      {"line-reader", "String: reader_class", "The class name of the class to use for reading lines from standard in. By default each line is read as a separate message. (default: kafka.tools.ConsoleProducer$LineMessageReader)"},
-      {"max-block-ms", "Long: max block on send", "The max time that the producer will block for during a send request. (default: 60000)"},
-      {"max-memory-bytes", "Long: total memory in bytes", "The total memory used by the producer to buffer records waiting to be sent to the server. This is the option to control `buffer.memory` in producer configs. (default: 33554432)"},
-      {"max-partition-memory-bytes", "Integer: memory in bytes per partition", "The buffer size allocated for a partition. When records are received which are smaller than this size the producer will attempt to optimistically group them together until this size is reached. This is the option to control `batch.size` in producer configs. (default: 16384)"},
-      {"message-send-max-retries", "Integer", "Brokers can fail receiving the message for multiple reasons, and being unavailable transiently is just one of them. This property specifies the number of retries before the producer give up and drop this message. This is the option to control `retries` in producer configs. (default: 2147483647)"},
-      {"metadata-expiry-ms", "Long: metadata expiration interval", "The period of time in milliseconds after which we force a refresh of metadata even if we haven't seen any leadership changes. This is the option to control `metadata.max.age.ms` in producer configs. (default: 300000)"},
-      {"producer-property", "String: producer_prop", "A mechanism to pass user-defined properties in the form key=value to the producer."},
-      {"producer.config", "String: config file", "Producer config properties file. Note that [producer-property] takes precedence over this config."},
-      {"property", "String: prop", "A mechanism to pass user-defined properties in the form key=value to the message reader. This allows custom configuration for a user-defined message reader.\nDefault properties include:\n parse.key=false\n parse.headers=false\n ignore.error=false\n key.separator=\\t\n headers.delimiter=\\t\n headers.separator=,\n headers.key.separator=:\n null.marker=   When set, any fields (key, value and headers) equal to this will be replaced by null\nDefault parsing pattern when:\n parse.headers=true and parse.key=true:\n  \"h1:v1,h2:v2...\\tkey\\tvalue\"\n parse.key=true:\n  \"key\\tvalue\"\n parse.headers=true:\n  \"h1:v1,h2:v2...\\tvalue\""},
-      {"reader-config", "String: config file", "Config properties file for the message reader. Note that [property] takes precedence over this config."},
-      {"request-required-acks", "String: request required acks", "The required `acks` of the producer requests (default: -1)"},
-      {"request-timeout-ms", "Integer: request timeout ms", "The ack timeout of the producer requests. Value must be non-negative and non-zero. (default: 1500)"},
-      {"retry-backoff-ms", "Long", "Before each retry, the producer refreshes the metadata of relevant topics. Since leader election takes a bit of time, this property specifies the amount of time that the producer waits before refreshing the metadata. This is the option to control `retry.backoff.ms` in producer configs. (default: 100)"},
-      {"socket-buffer-size", "Integer: size", "The size of the tcp RECV size. This is the option to control `send.buffer.bytes` in producer configs. (default: 102400)"},
+      {"line-reader", "String: reader_class", "The class name of the class to use for reading lines from standard in. By default each line is read as a separate message.", false, "org.apache.kafka.tools.LineMessageReader"},
+      {"max-block-ms", "Long: max block on send", "The max time that the producer will block for during a send request.", false, "60000"},
+      {"max-memory-bytes", "Long: total memory in bytes", "The total memory used by the producer to buffer records waiting to be sent to the server. This is the option to control `buffer.memory` in producer configs.", false, "33554432"},
+      {"max-partition-memory-bytes", "Integer: memory in bytes per partition", "(Deprecated) The buffer size in bytes allocated for a partition. When records are received which are smaller than this size the producer will attempt to optimistically group them together until this size is reached. This is the option to control batch.size in producer configs. This option will be removed in Apache Kafka 5.0. Use --batch-size instead.", false, "16384"},
+      {"message-send-max-retries", "Integer", "Brokers can fail receiving the message for multiple reasons, and being unavailable transiently is just one of them. This property specifies the number of retries before the producer give up and drop this message. This is the option to control `retries` in producer configs.", false, "3"},
+      {"metadata-expiry-ms", "Long: metadata expiration interval", "The period of time in milliseconds after which we force a refresh of metadata even if we haven't seen any leadership changes. This is the option to control `metadata.max.age.ms` in producer configs.", false, "300000"},
+      {"producer-property", "String: producer_prop", "(DEPRECATED) Producer config properties in the form key=value. This option will be removed in a future version. Use --command-property instead."},
+      {"producer.config", "String: config file", "(DEPRECATED) Producer config properties file. Note that [command-property] takes precedence over this config. This option will be removed in a future version. Use --command-config instead."},
+      {"property", "String: prop", "(DEPRECATED) A mechanism to pass user-defined properties in the form key=value to the message reader. This allows custom configuration for a user-defined message reader.\nDefault properties include:\n parse.key=false\n parse.headers=false\n ignore.error=false\n key.separator=\\t\n headers.delimiter=\\t\n headers.separator=,\n headers.key.separator=:\n null.marker=   When set, any fields (key, value and headers) equal to this will be replaced by null\nDefault parsing pattern when:\n parse.headers=true and parse.key=true:\n  \"h1:v1,h2:v2...\\tkey\\tvalue\"\n parse.key=true:\n  \"key\\tvalue\"\n parse.headers=true:\n  \"h1:v1,h2:v2...\\tvalue\"\n This option will be removed in a future version. Use --reader-property instead."},
+      {"reader-config", "String: config file", "Config properties file for the message reader. Note that [reader-property] takes precedence over this config."},
+      {"reader-property", "String: prop", "A mechanism to pass user-defined properties in the form key=value to the message reader. This allows custom configuration for a user-defined message reader.\nDefault properties include:\n parse.key=false\n parse.headers=false\n ignore.error=false\n key.separator=\\t\n headers.delimiter=\\t\n headers.separator=,\n headers.key.separator=:\n null.marker=   When set, any fields (key, value and headers) equal to this will be replaced by null\nDefault parsing pattern when:\n parse.headers=true and parse.key=true:\n  \"h1:v1,h2:v2...\\tkey\\tvalue\"\n parse.key=true:\n  \"key\\tvalue\"\n parse.headers=true:\n  \"h1:v1,h2:v2...\\tvalue\""},
+      {"request-required-acks", "String: request required acks", "The required `acks` of the producer requests", false, "-1"},
+      {"request-timeout-ms", "Integer: request timeout ms", "The ack timeout of the producer requests. Value must be non-negative and non-zero.", false, "1500"},
+      {"retry-backoff-ms", "Long", "Before each retry, the producer refreshes the metadata of relevant topics. Since leader election takes a bit of time, this property specifies the amount of time that the producer waits before refreshing the metadata. This is the option to control `retry.backoff.ms` in producer configs.", false, "100"},
+      {"socket-buffer-size", "Integer: size", "The size of the tcp RECV size. This is the option to control `send.buffer.bytes` in producer configs.", false, "102400"},
       {"sync", "", "If set message send requests to the brokers are synchronously, one at a time as they arrive."},
-      {"timeout", "Long: timeout_ms", "If set and the producer is running in asynchronous mode, this gives the maximum amount of time a message will queue awaiting sufficient batch size. The value is given in ms. This is the option to control `linger.ms` in producer configs. (default: 1000)"},
-      {"topic", "String: topic", "REQUIRED: The topic id to produce messages to."},
+      {"timeout", "Long: timeout_ms", "If set and the producer is running in asynchronous mode, this gives the maximum amount of time a message will queue awaiting sufficient batch size. The value is given in ms. This is the option to control `linger.ms` in producer configs.", false, "1000"},
+      {"topic", "String: topic", "REQUIRED: The topic name to produce messages to."},
       {"version", "", "Display Kafka version."},
   };
   return kDocs;
@@ -114,52 +122,127 @@ Result<LineReader::Record> LineReader::parse(const std::string& line, int64_t n)
   return r;
 }
 
+namespace {
+
+// The exception Kafka's producer reports for a record librdkafka failed with `err`.
+std::string producer_exception(rd_kafka_resp_err_t err, const std::string& topic, int64_t size, int64_t max_request,
+                               int64_t block_ms, bool ever_delivered) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+      return "org.apache.kafka.common.errors.RecordTooLargeException: The message is " + std::to_string(size) +
+             " bytes when serialized which is larger than " + std::to_string(max_request) +
+             ", which is the value of the max.request.size configuration.";
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+      if (!ever_delivered)
+        return "org.apache.kafka.common.errors.TimeoutException: Topic " + topic + " not present in metadata after " +
+               std::to_string(block_ms) + " ms.";
+      return "org.apache.kafka.common.errors.TimeoutException: Expiring 1 record(s) for " + topic + ": " +
+             std::to_string(block_ms) + " ms has passed since batch creation";
+    default:
+      return std::string("org.apache.kafka.common.KafkaException: ") + rd_kafka_err2str(err);
+  }
+}
+
+// What Kafka's record overhead adds to key and value ("when serialized").
+constexpr int64_t kRecordOverhead = 88;
+
+struct FailureLog {
+  std::string topic;
+  int64_t max_request = 1048576;
+  int64_t block_ms = 60000;
+  bool ever_delivered = false;
+};
+
+// Kafka's ErrorLoggingCallback: one ERROR line per failed record, then its exception.
+void log_send_failure(const FailureLog& f, const std::optional<size_t>& key_len, const std::optional<size_t>& value_len,
+                      rd_kafka_resp_err_t err) {
+  int64_t size = kRecordOverhead + static_cast<int64_t>(key_len.value_or(0) + value_len.value_or(0));
+  std::fprintf(stderr,
+               "[%s] ERROR Error when sending message to topic %s with key: %s, value: %s with error: "
+               "(org.apache.kafka.clients.producer.internals.ErrorLoggingCallback)\n%s\n",
+               log_timestamp().c_str(), f.topic.c_str(),
+               key_len ? (std::to_string(*key_len) + " bytes").c_str() : "null",
+               value_len ? (std::to_string(*value_len) + " bytes").c_str() : "null",
+               producer_exception(err, f.topic, size, f.max_request, f.block_ms, f.ever_delivered).c_str());
+}
+
+void on_delivery_report(const rd_kafka_message_t* m, void* ctx) {
+  auto* f = static_cast<FailureLog*>(ctx);
+  if (!m->err) {
+    f->ever_delivered = true;
+    return;
+  }
+  log_send_failure(*f, m->key ? std::optional<size_t>(m->key_len) : std::nullopt,
+                   m->payload ? std::optional<size_t>(m->len) : std::nullopt, m->err);
+}
+
+// Java's ConfigDef.ValidString for the two producer settings the tool passes through.
+std::optional<std::string> invalid_producer_config(const Properties& props) {
+  if (auto acks = props.get("acks")) {
+    if (*acks != "all" && *acks != "-1" && *acks != "0" && *acks != "1")
+      return "Invalid value " + *acks + " for configuration acks: String must be one of: all, -1, 0, 1";
+  }
+  if (auto c = props.get("compression.type")) {
+    if (*c != "none" && *c != "gzip" && *c != "snappy" && *c != "lz4" && *c != "zstd")
+      return "Invalid value " + *c + " for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd";
+  }
+  return std::nullopt;
+}
+
+const char* kProducerUsage = "This tool helps to read data from standard input and publish it to Kafka.";
+
+std::atomic<int> g_signal{0};
+void on_signal(int sig) { g_signal = sig; }
+
+}  // namespace
+
 int run_console_producer(const ConsoleProducerOptions& o) {
   const auto& docs = console_producer_help_table();
-  if (o.no_args || o.help) usage_exit("This tool helps to read data from standard input and publish it to Kafka.", docs);
+  if (o.no_args || o.help) usage_exit(kProducerUsage, docs);
   if (o.version) version_exit();
-  if (o.zookeeper) zookeeper_exit();
-  if (!o.bootstrap_server && !o.broker_list) usage_exit("Missing required option(s) [bootstrap-server]", docs);
   if (!o.topic) usage_exit("Missing required argument \"[topic]\"", docs);
-  std::string servers = o.bootstrap_server ? *o.bootstrap_server : *o.broker_list;
-  // ToolsUtils.validatePortOrDie
-  {
-    static const std::regex kHostPort(R"(^\s*[^\s:,]+:\d+\s*$|^\s*\[[0-9a-fA-F:.]+\]:\d+\s*$)");
-    size_t s = 0;
-    bool ok = !servers.empty();
-    while (ok) {
-      size_t c = servers.find(',', s);
-      std::string hp = servers.substr(s, c == std::string::npos ? std::string::npos : c - s);
-      if (!std::regex_match(hp, kHostPort)) ok = false;
-      if (c == std::string::npos) break;
-      s = c + 1;
-    }
-    if (!ok) usage_exit("Please provide valid host:port like host1:9091,host2:9092\n ", docs);
-  }
+  // --broker-list is Kafka 3's name of --bootstrap-server (Kafka 4 dropped it; we keep it).
+  std::optional<std::string> servers = o.bootstrap_server ? o.bootstrap_server : o.broker_list;
+  // ToolsUtils.validateBootstrapServer
+  if (!servers || servers->find_first_not_of(" \t") == std::string::npos)
+    usage_exit("Error while validating the bootstrap address\n", docs);
+  if (invalid_bootstrap_url(*servers) || servers->find(':') == std::string::npos)
+    usage_exit("Please provide valid host:port like host1:9091,host2:9092\n", docs);
+  // Kafka 4 warns about its deprecated options on standard output.
+  if (!o.property.empty())
+    std::printf("Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n");
+  if (!o.producer_property.empty())
+    std::printf("Warning: --producer-property is deprecated and will be removed in a future version. Use --command-property instead.\n");
+  if (o.producer_config)
+    std::printf("Warning: --producer.config is deprecated and will be removed in a future version. Use --command-config instead.\n");
+  std::fflush(stdout);
   if (o.line_reader && *o.line_reader != "kafka.tools.ConsoleProducer$LineMessageReader" &&
       *o.line_reader != "org.apache.kafka.tools.LineMessageReader") {
-    std::fprintf(stderr, "Error: only the default line reader is supported, not %s\n", o.line_reader->c_str());
+    std::fprintf(stderr, "java.lang.ClassNotFoundException: %s\n", o.line_reader->c_str());
     return 1;
   }
 
-  // Reader properties: --reader-config, then --property.
+  // Reader properties: --reader-config, then --property and --reader-property.
   Properties reader_props;
   if (o.reader_config) reader_props = load_props_or_exit(*o.reader_config);
   merge_props(reader_props, parse_key_values(o.property));
+  merge_props(reader_props, parse_key_values(o.reader_property));
   auto reader_r = LineReader::create(reader_props);
   if (!reader_r.ok()) {
     std::fprintf(stderr, "org.apache.kafka.common.KafkaException: %s\n", reader_r.status().message().c_str());
     return 1;
   }
 
-  // Producer properties: --producer.config, --producer-property, then the options.
+  // Producer properties: the config files, the property options, then the options.
   Properties props;
   if (o.producer_config) props = load_props_or_exit(*o.producer_config);
+  if (o.command_config) merge_props(props, load_props_or_exit(*o.command_config));
   merge_props(props, parse_key_values(o.producer_property));
-  props.set("bootstrap.servers", servers);
-  std::string codec = "none";
-  if (o.compression_codec) codec = o.compression_codec->empty() ? "gzip" : *o.compression_codec;
-  props.set("compression.type", codec);
+  merge_props(props, parse_key_values(o.command_property));
+  props.set("bootstrap.servers", *servers);
+  if (o.compression_codec) props.set("compression.type", o.compression_codec->empty() ? "gzip" : *o.compression_codec);
+  else if (!props.contains("compression.type")) props.set("compression.type", "none");
   if (!props.contains("client.id")) props.set("client.id", "console-producer");
   // Java's default partitioner hashes keys with murmur2; librdkafka's default does not.
   if (!props.contains("partitioner") && !props.contains("partitioner.class")) props.set("partitioner", "murmur2_random");
@@ -177,21 +260,47 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   merge("linger.ms", str(o.timeout), "1000");
   merge("acks", o.acks_given ? std::optional<std::string>(o.request_required_acks) : std::nullopt, "-1");
   merge("request.timeout.ms", str(o.request_timeout_ms), "1500");
-  merge("retries", str(o.message_send_max_retries), "2147483647");
+  merge("retries", str(o.message_send_max_retries), "3");
   merge("retry.backoff.ms", str(o.retry_backoff_ms), "100");
   merge("send.buffer.bytes", str(o.socket_buffer_size), "102400");
   merge("buffer.memory", str(o.max_memory_bytes), "33554432");
   merge("batch.size", str(o.batch_size), "16384");
   if (o.max_partition_memory_bytes) props.set("batch.size", std::to_string(*o.max_partition_memory_bytes));
   merge("metadata.max.age.ms", str(o.metadata_expiry_ms), "300000");
-  // max.block.ms bounds how long a send may wait; librdkafka's nearest is message.timeout.ms.
-  if (o.max_block_ms) props.set("message.timeout.ms", std::to_string(std::max<int64_t>(*o.max_block_ms, 1)));
+  merge("max.block.ms", str(o.max_block_ms), "60000");
+  if (auto bad = invalid_producer_config(props)) {
+    std::fprintf(stderr, "org.apache.kafka.common.config.ConfigException: %s\n", bad->c_str());
+    return 1;
+  }
+  FailureLog failures;
+  failures.topic = *o.topic;
+  try {
+    failures.block_ms = std::stoll(props.get_or("max.block.ms", "60000"));
+    failures.max_request = std::stoll(props.get_or("max.request.size", "1048576"));
+  } catch (const std::exception&) {
+  }
+  // max.block.ms bounds how long a record may wait for a broker that is down or a topic whose
+  // metadata never comes; librdkafka's nearest is message.timeout.ms. max.request.size is
+  // librdkafka's message.max.bytes.
+  if (!props.contains("message.timeout.ms") && !props.contains("delivery.timeout.ms"))
+    props.set("message.timeout.ms", std::to_string(std::max<int64_t>(failures.block_ms, 1)));
+  if (!props.contains("message.max.bytes")) props.set("message.max.bytes", std::to_string(failures.max_request));
+  // Java's names that librdkafka does not know: applied above.
+  props.erase("max.block.ms");
+  props.erase("max.request.size");
   auto prod_r = client::Producer::create(props);
   if (!prod_r.ok()) {
-    std::fprintf(stderr, "%s\n", prod_r.status().message().c_str());
+    std::fprintf(stderr, "org.apache.kafka.common.KafkaException: %s\n", prod_r.status().message().c_str());
     return 1;
   }
   auto& producer = **prod_r;
+  producer.set_delivery_hook(&on_delivery_report, &failures);
+  // SIGTERM and SIGINT end the reading (without SA_RESTART the blocked read returns); what was
+  // read is then delivered before exit, as Kafka's shutdown hook closes its producer.
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
   const bool prompt = isatty(STDIN_FILENO);
   std::string line;
   int64_t n = 0;
@@ -202,7 +311,7 @@ int run_console_producer(const ConsoleProducerOptions& o) {
       std::fputs(">", stdout);
       std::fflush(stdout);
     }
-    if (!std::getline(std::cin, line)) break;
+    if (g_signal != 0 || !std::getline(std::cin, line) || g_signal != 0) break;
     if (!line.empty() && line.back() == '\r') line.pop_back();  // Java's readLine
     auto rec = reader_r->parse(line, n);
     if (!rec.ok()) {
@@ -210,30 +319,110 @@ int run_console_producer(const ConsoleProducerOptions& o) {
       rc = 1;
       break;
     }
+    auto key_len = rec->key ? std::optional<size_t>(rec->key->size()) : std::nullopt;
+    auto value_len = rec->value ? std::optional<size_t>(rec->value->size()) : std::nullopt;
     Status st = producer.send(*o.topic, rec->key, rec->value, rec->headers);
     if (!st.ok()) {
-      std::fprintf(stderr, "ERROR Error when sending message to topic %s: %s\n", o.topic->c_str(), st.message().c_str());
-      rc = 1;
-      break;
+      // Refused before it was queued (too large): Kafka fails this record alone; the lines after
+      // it are still sent. --sync stops here.
+      rd_kafka_resp_err_t err = st.code() == ErrorCode::kMessageTooLarge ? RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+                                                                         : RD_KAFKA_RESP_ERR__FAIL;
+      if (o.sync) {
+        int64_t size = kRecordOverhead + static_cast<int64_t>(key_len.value_or(0) + value_len.value_or(0));
+        std::fprintf(stderr, "java.util.concurrent.ExecutionException: %s\n",
+                     producer_exception(err, *o.topic, size, failures.max_request, failures.block_ms,
+                                        failures.ever_delivered).c_str());
+        rc = 1;
+        break;
+      }
+      log_send_failure(failures, key_len, value_len, err);
+      continue;
     }
     if (o.sync) {
-      Status f = producer.flush(60000);
-      if (producer.failed() > 0 || !f.ok()) break;
+      int64_t failed_before = producer.failed();
+      (void)producer.flush(std::numeric_limits<int>::max());
+      if (producer.failed() > failed_before) {
+        rc = 1;
+        break;
+      }
     }
   }
-  Status f = producer.flush(std::numeric_limits<int>::max());
-  if (producer.failed() > 0) {
-    std::fprintf(stderr, "ERROR %s (org.apache.kafka.clients.producer.internals.ErrorLoggingCallback)\n",
-                 producer.first_error().c_str());
-    if (producer.failed() > 1)
-      std::fprintf(stderr, "ERROR %lld more records could not be delivered\n", (long long)producer.failed() - 1);
-    return 1;
-  }
-  if (!f.ok()) {
-    std::fprintf(stderr, "ERROR %s\n", f.message().c_str());
-    return 1;
-  }
+  (void)producer.flush(std::numeric_limits<int>::max());
+  if (g_signal != 0) return 128 + g_signal;  // the JVM's status after a signal
+  // Like Kafka, records that failed were logged one by one, and the exit status stays 0 unless
+  // --sync stopped at one (see the man page).
   return rc;
+}
+
+int console_producer_main(int argc, char** argv) {
+  const auto& docs = console_producer_help_table();
+  ConsoleProducerOptions o;
+  o.no_args = argc <= 1;
+  if (o.no_args) usage_exit(kProducerUsage, docs);
+  auto parsed = parse_args(argc, argv, docs);
+  if (!parsed.ok()) {
+    if (parsed.status().message() == "zookeeper is not a recognized option") zookeeper_exit();
+    usage_exit(parsed.status().message(), docs);
+  }
+  const ParsedArgs& a = *parsed;
+  o.help = a.has("help");
+  o.version = a.has("version");
+  o.sync = a.has("sync");
+  auto one = [&](const char* name) -> std::optional<std::string> {
+    auto v = single_value(a, name);
+    if (!v.ok()) usage_exit(v.status().message(), docs);
+    return *v;
+  };
+  auto all = [&](const char* name) {
+    const auto* v = a.values(name);
+    return v ? *v : std::vector<std::string>{};
+  };
+  auto number = [&](const char* name) -> std::optional<int64_t> {
+    auto v = one(name);
+    if (!v) return std::nullopt;
+    try {
+      size_t used = 0;
+      long long n = std::stoll(*v, &used);
+      if (used == v->size()) return n;
+    } catch (const std::exception&) {
+    }
+    usage_exit("Cannot parse argument '" + *v + "' of option " + name, docs);
+  };
+  o.topic = one("topic");
+  o.bootstrap_server = one("bootstrap-server");
+  o.broker_list = one("broker-list");
+  if (a.has("compression-codec")) {
+    const auto* v = a.values("compression-codec");
+    o.compression_codec = v->empty() ? std::string() : v->back();
+  }
+  auto i32 = [&](const char* name) -> std::optional<int32_t> {
+    auto v = number(name);
+    if (!v) return std::nullopt;
+    return static_cast<int32_t>(*v);
+  };
+  o.batch_size = i32("batch-size");
+  o.message_send_max_retries = i32("message-send-max-retries");
+  o.max_partition_memory_bytes = i32("max-partition-memory-bytes");
+  o.socket_buffer_size = i32("socket-buffer-size");
+  o.retry_backoff_ms = number("retry-backoff-ms");
+  o.timeout = number("timeout");
+  o.request_timeout_ms = number("request-timeout-ms");
+  o.metadata_expiry_ms = number("metadata-expiry-ms");
+  o.max_block_ms = number("max-block-ms");
+  o.max_memory_bytes = number("max-memory-bytes");
+  if (auto acks = one("request-required-acks")) {
+    o.request_required_acks = *acks;
+    o.acks_given = true;
+  }
+  o.line_reader = one("line-reader");
+  o.reader_config = one("reader-config");
+  o.producer_config = one("producer.config");
+  o.command_config = one("command-config");
+  o.property = all("property");
+  o.producer_property = all("producer-property");
+  o.reader_property = all("reader-property");
+  o.command_property = all("command-property");
+  return run_console_producer(o);
 }
 
 }  // namespace moldau::ops

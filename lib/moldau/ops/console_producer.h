@@ -1,6 +1,7 @@
 #pragma once
-// kafka-console-producer: lines from stdin to a topic (Kafka's ConsoleProducer with its
-// LineMessageReader).
+// kafka-console-producer: lines from stdin to a topic (Kafka 4.4's ConsoleProducer with its
+// LineMessageReader). A record that fails is logged and the lines after it are still sent, as
+// in Kafka; --sync stops at the first failure.
 
 #include <cstdint>
 #include <optional>
@@ -23,11 +24,13 @@ struct ConsoleProducerOptions {
       max_memory_bytes;
   std::string request_required_acks = "-1";
   bool acks_given = false;
-  std::optional<std::string> line_reader, reader_config, producer_config;
-  std::vector<std::string> property, producer_property;
+  std::optional<std::string> line_reader, reader_config, producer_config, command_config;
+  std::vector<std::string> property, producer_property, reader_property, command_property;
 };
 
 int run_console_producer(const ConsoleProducerOptions& opts);
+// Parses the command line as Kafka's ConsoleProducer does (joptsimple), then runs it.
+int console_producer_main(int argc, char** argv);
 const std::vector<OptionDoc>& console_producer_help_table();
 
 // Kafka's LineMessageReader: turns one input line into a record.

@@ -113,7 +113,7 @@ std::vector<uint8_t> frame(Req& req, int16_t version, int32_t correlation_id) {
 }  // namespace
 
 Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<client::BrokerInfo>& brokers,
-                                                           int timeout_ms) {
+                                                           int timeout_ms, bool* describe_topic_partitions) {
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (const auto& b : brokers) {
     Conn c;
@@ -127,8 +127,12 @@ Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<cli
     auto av = protocol::decode_body<protocol::ApiVersionsResponse>(r, 0);
     if (!av.ok() || av->error_code != 0) continue;
     int16_t max_md = -1;
-    for (const auto& k : av->api_keys)
+    constexpr int16_t kDescribeTopicPartitions = 75;
+    if (describe_topic_partitions) *describe_topic_partitions = false;
+    for (const auto& k : av->api_keys) {
       if (k.api_key == protocol::MetadataRequest::kApiKey) max_md = k.max_version;
+      if (k.api_key == kDescribeTopicPartitions && describe_topic_partitions) *describe_topic_partitions = true;
+    }
     if (max_md < 10) return Status(ErrorCode::kUnsupportedVersion, "Metadata v10 not supported");
     int16_t v = std::min<int16_t>(max_md, 12);
     protocol::MetadataRequest mr;
@@ -145,6 +149,27 @@ Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<cli
     return out;
   }
   return Status(ErrorCode::kNetworkException, "no broker reachable for Metadata");
+}
+
+Result<std::map<int16_t, int16_t>> fetch_api_versions(const std::vector<client::BrokerInfo>& brokers,
+                                                     int timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (const auto& b : brokers) {
+    Conn c;
+    if (!c.open(b.host, b.port, deadline)) continue;
+    protocol::ApiVersionsRequest avr;
+    std::vector<uint8_t> reply;
+    if (!c.roundtrip(frame(avr, 0, 1), reply, deadline)) continue;
+    protocol::Reader r(reply);
+    int32_t corr = 0;
+    if (!protocol::read_response_header(r, corr, false).ok()) continue;
+    auto av = protocol::decode_body<protocol::ApiVersionsResponse>(r, 0);
+    if (!av.ok() || av->error_code != 0) continue;
+    std::map<int16_t, int16_t> keys;
+    for (const auto& k : av->api_keys) keys[k.api_key] = k.max_version;
+    return keys;
+  }
+  return Status(ErrorCode::kNetworkException, "no broker reachable for ApiVersions");
 }
 
 }  // namespace moldau::ops

@@ -4,6 +4,7 @@
 // Only PLAINTEXT listeners are tried; any failure just yields no ids (the caller prints the
 // description without a TopicId, as Kafka does for a zero id).
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,8 +14,15 @@
 
 namespace moldau::ops {
 
-// topic name -> base64 topic id, for every topic the first reachable broker knows.
+// topic name -> base64 topic id, for every topic the first reachable broker knows. When
+// `describe_topic_partitions` is given, it tells whether that broker serves
+// DescribeTopicPartitions (Kafka 3.8+), the API Kafka's tools read eligible leader replicas from.
 Result<std::map<std::string, std::string>> fetch_topic_ids(const std::vector<client::BrokerInfo>& brokers,
-                                                           int timeout_ms);
+                                                           int timeout_ms, bool* describe_topic_partitions = nullptr);
+
+// The API keys the first reachable broker serves and the highest version of each (ApiVersions
+// v0): where a tool of Kafka's behaves by what the broker offers (ConsumerGroupDescribe,
+// ListGroups v5), ours can too.
+Result<std::map<int16_t, int16_t>> fetch_api_versions(const std::vector<client::BrokerInfo>& brokers, int timeout_ms);
 
 }  // namespace moldau::ops

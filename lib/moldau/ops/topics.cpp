@@ -15,31 +15,33 @@ namespace moldau::ops {
 namespace {
 
 const std::vector<OptionDoc>& topics_help() {
+  // Kafka 4.4's TopicCommand options, in its words (they are the tool's output).
   static const std::vector<OptionDoc> kDocs = {
-      {"alter", "", "Alter the number of partitions and replica assignment. Update the configuration of an existing topic via --alter is no longer supported here (the kafka-configs CLI supports altering topic configs with a --bootstrap-server option)."},
-      {"at-min-isr-partitions", "", "if set when describing topics, only show partitions whose isr count is equal to the configured minimum."},
+      {"alter", "", "Alter the number of partitions and replica assignment. (To alter topic configurations, the kafka-configs tool can be used.)"},
+      {"at-min-isr-partitions", "", "If set when describing topics, only show partitions whose isr count is equal to the configured minimum."},
       {"bootstrap-server", "String: server to connect to", "REQUIRED: The Kafka server to connect to."},
-      {"command-config", "String: command config property file", "Property file containing configs to be passed to Admin Client. This is used only with --bootstrap-server option for describing and altering broker configs."},
-      {"config", "String: name=value", "A topic configuration override for the topic being created. See the Kafka documentation for full details on the topic configs. It is supported only in combination with --create if --bootstrap-server option is used (the kafka-configs CLI supports altering topic configs with a --bootstrap-server option)."},
+      {"command-config", "String: command config property file", "Property file containing configs to be passed to Admin Client."},
+      {"config", "String: name=value", "A topic configuration override for the topic being created. The following is a list of valid configurations: \n\tcleanup.policy\n\tcompression.gzip.level\n\tcompression.lz4.level\n\tcompression.type\n\tcompression.zstd.level\n\tdelete.retention.ms\n\terrors.deadletterqueue.group.enable\n\tfile.delete.delay.ms\n\tflush.messages\n\tflush.ms\n\tfollower.replication.throttled.replicas\n\tindex.interval.bytes\n\tleader.replication.throttled.replicas\n\tlocal.retention.bytes\n\tlocal.retention.ms\n\tmax.compaction.lag.ms\n\tmax.decompressed.message.bytes\n\tmax.message.bytes\n\tmessage.timestamp.after.max.ms\n\tmessage.timestamp.before.max.ms\n\tmessage.timestamp.type\n\tmin.cleanable.dirty.ratio\n\tmin.compaction.lag.ms\n\tmin.insync.replicas\n\tpreallocate\n\tremote.copy.lag.bytes\n\tremote.copy.lag.ms\n\tremote.log.copy.disable\n\tremote.log.delete.on.disable\n\tremote.storage.enable\n\tretention.bytes\n\tretention.ms\n\tsegment.bytes\n\tsegment.index.bytes\n\tsegment.jitter.ms\n\tsegment.ms\n\tunclean.leader.election.enable\nSee the Kafka documentation for full details on the topic configs. It is supported only in combination with --create. (To alter topic configurations, the kafka-configs tool can be used.)"},
       {"create", "", "Create a new topic."},
-      {"delete", "", "Delete a topic"},
-      {"delete-config", "String: name", "A topic configuration override to be removed for an existing topic (see the list of configurations under the --config option). Not supported with the --bootstrap-server option."},
+      {"delete", "", "Delete a topic."},
+      {"delete-config", "String: name", "This option is no longer supported and has been deprecated since 4.0"},
       {"describe", "", "List details for the given topics."},
-      {"exclude-internal", "", "exclude internal topics when running list or describe command. The internal topics will be listed by default"},
+      {"exclude-internal", "", "Exclude internal topics when listing or describing topics. By default, the internal topics are included."},
       {"help", "", "Print usage information."},
-      {"if-exists", "", "if set when altering or deleting or describing topics, the action will only execute if the topic exists."},
-      {"if-not-exists", "", "if set when creating topics, the action will only execute if the topic does not already exist."},
+      {"if-exists", "", "If set when altering or deleting or describing topics, the action will only execute if the topic exists."},
+      {"if-not-exists", "", "If set when creating topics, the create request will not fail if the topic already exists, but the request will still be sent."},
       {"list", "", "List all available topics."},
       {"output", "String: text|json", "(Moldau) Output format of --list and --describe: text (Kafka's, the default) or json (see docs/tools-json.md)."},
-      {"partitions", "Integer: # of partitions", "The number of partitions for the topic being created or altered (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected). If not supplied for create, defaults to the cluster default."},
+      {"partition-size-limit-per-response", "Integer: maximum number of partitions per response", "The maximum partition size to be included in one DescribeTopicPartitions response."},
+      {"partitions", "Integer: # of partitions", "The number of partitions for the topic being created or altered. If not supplied with --create, the topic uses the cluster default. (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected)."},
       {"replica-assignment", "String: broker_id_for_part1_replica1 : broker_id_for_part1_replica2 , broker_id_for_part2_replica1 : broker_id_for_part2_replica2 , ...", "A list of manual partition-to-broker assignments for the topic being created or altered."},
-      {"replication-factor", "Integer: replication factor", "The replication factor for each partition in the topic being created. If not supplied, defaults to the cluster default."},
-      {"topic", "String: topic", "The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option. Put topic name in double quotes and use the '\\' prefix to escape regular expression symbols; e.g. \"test\\.topic\"."},
-      {"topic-id", "String: topic-id", "The topic-id to describe.This is used only with --bootstrap-server option for describing topics."},
-      {"topics-with-overrides", "", "if set when describing topics, only show topics that have overridden configs"},
-      {"unavailable-partitions", "", "if set when describing topics, only show partitions whose leader is not available"},
-      {"under-min-isr-partitions", "", "if set when describing topics, only show partitions whose isr count is less than the configured minimum."},
-      {"under-replicated-partitions", "", "if set when describing topics, only show under replicated partitions"},
+      {"replication-factor", "Integer: replication factor", "The replication factor for each partition in the topic being created. If not supplied, the topic uses the cluster default."},
+      {"topic", "String: topic", "The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option."},
+      {"topic-id", "String: topic-id", "The topic-id to describe."},
+      {"topics-with-overrides", "", "If set when describing topics, only show topics that have overridden configs."},
+      {"unavailable-partitions", "", "If set when describing topics, only show partitions whose leader is not available."},
+      {"under-min-isr-partitions", "", "If set when describing topics, only show partitions whose isr count is less than the configured minimum."},
+      {"under-replicated-partitions", "", "If set when describing topics, only show under-replicated partitions."},
       {"version", "", "Display Kafka version."},
   };
   return kDocs;
@@ -58,8 +60,8 @@ struct Has {
     if (n == "delete") return o.del;
     if (n == "config") return !o.config.empty();
     if (n == "delete-config") return !o.delete_config.empty();
-    if (n == "partitions") return o.partitions.has_value();
-    if (n == "replication-factor") return o.replication_factor.has_value();
+    if (n == "partitions") return o.has_partitions;
+    if (n == "replication-factor") return o.has_replication_factor;
     if (n == "replica-assignment") return o.replica_assignment.has_value();
     if (n == "under-replicated-partitions") return o.under_replicated;
     if (n == "under-min-isr-partitions") return o.under_min_isr;
@@ -93,11 +95,13 @@ void check_args(const TopicsOptions& o) {
   if (o.no_args) usage("Create, delete, describe, or change a topic.");
   if (o.help) usage("This tool helps to create, delete, describe, or change a topic.");
   if (o.version) version_exit();
-  if (o.zookeeper) zookeeper_exit();
   int actions = o.create + o.list + o.alter + o.describe + o.del;
   if (actions != 1) usage("Command must include exactly one action: --list, --describe, --create, --alter or --delete");
+  if (!o.delete_config.empty())
+    std::fprintf(stderr, "delete-config option is no longer supported and deprecated since version 4.0. The config will "
+                         "be fully removed in future releases.\n");
   if (!o.bootstrap_server) {
-    std::fprintf(stderr, "--bootstrap-server must be specified\n");
+    std::fprintf(stderr, "--bootstrap-server must be specified\n\n");
     std::exit(1);
   }
   if (o.output != "text" && o.output != "json") usage("--output must be text or json, not '" + o.output + "'");
@@ -109,11 +113,11 @@ void check_args(const TopicsOptions& o) {
   if (!o.list && !o.describe && !o.topic) usage("Missing required argument \"[topic]\"");
   if (o.alter) {
     if (!o.config.empty())
-      usage("Option combination \"[bootstrap-server, config]\" can't be used with option \"[alter]\" (the kafka-configs CLI supports altering topic configs with a --bootstrap-server option)");
-    if (!o.partitions) usage("Missing required argument \"[partitions]\"");
+      usage("Option combination \"[[config], [bootstrap-server]]\" can't be used with option \"[alter]\" (To alter topic "
+            "configurations, the kafka-configs tool can be used.)");
+    if (!o.has_partitions) usage("Missing required argument \"[partitions]\"");
   }
   check_invalid(has, "config", levels_without({"alter", "create"}));
-  check_invalid(has, "delete-config", levels_without({"alter"}, {"bootstrap-server"}));
   check_invalid(has, "partitions", levels_without({"alter", "create"}));
   check_invalid(has, "replication-factor", levels_without({"create"}));
   check_invalid(has, "replica-assignment", levels_without({"alter", "create"}));
@@ -129,11 +133,33 @@ void check_args(const TopicsOptions& o) {
   check_invalid(has, "exclude-internal", levels_without({"list", "describe"}));
 }
 
-// Thrown-away-free error path: Kafka prints "Error while executing topic command : <msg>".
-int command_error(const std::string& msg) {
-  std::fprintf(stderr, "Error while executing topic command : %s\n", msg.c_str());
+// The exception Kafka's admin client raises for an error code (named in TopicCommand's log line).
+std::string exception_class(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kTopicAlreadyExists: return "org.apache.kafka.common.errors.TopicExistsException";
+    case ErrorCode::kInvalidReplicationFactor: return "org.apache.kafka.common.errors.InvalidReplicationFactorException";
+    case ErrorCode::kInvalidPartitions: return "org.apache.kafka.common.errors.InvalidPartitionsException";
+    case ErrorCode::kInvalidConfig: return "org.apache.kafka.common.errors.InvalidConfigurationException";
+    case ErrorCode::kInvalidTopicException: return "org.apache.kafka.common.errors.InvalidTopicException";
+    case ErrorCode::kInvalidReplicaAssignment: return "org.apache.kafka.common.errors.InvalidReplicaAssignmentException";
+    case ErrorCode::kUnknownTopicOrPartition: return "org.apache.kafka.common.errors.UnknownTopicOrPartitionException";
+    case ErrorCode::kPolicyViolation: return "org.apache.kafka.common.errors.PolicyViolationException";
+    case ErrorCode::kRequestTimedOut: return "org.apache.kafka.common.errors.TimeoutException";
+    default: return "java.lang.IllegalArgumentException";
+  }
+}
+
+// TopicCommand's error path: "Error while executing topic command : <msg>" on stdout, and its
+// log line (ERROR, the exception, the logger) on stderr.
+int command_error(const std::string& msg, const std::string& exception = "java.lang.IllegalArgumentException") {
+  std::printf("Error while executing topic command : %s\n", msg.c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "[%s] ERROR %s: %s\n (org.apache.kafka.tools.TopicCommand)\n", log_timestamp().c_str(),
+               exception.c_str(), msg.c_str());
   return 1;
 }
+
+int command_error(const Status& status) { return command_error(status.message(), exception_class(status.code())); }
 
 std::vector<std::string> select_topics(const client::ClusterMetadata& md, const std::optional<std::string>& pattern,
                                        bool exclude_internal) {
@@ -161,6 +187,29 @@ const std::vector<OptionDoc>& topics_help_table() { return topics_help(); }
 
 bool is_internal_topic(const std::string& topic) {
   return topic == "__consumer_offsets" || topic == "__transaction_state";
+}
+
+namespace {
+// Kafka's IncludeList: trim, ',' -> '|', drop spaces and surrounding quotes.
+std::string include_list_regex(const std::string& pattern) {
+  std::string p = pattern;
+  while (!p.empty() && std::isspace((unsigned char)p.front())) p.erase(p.begin());
+  while (!p.empty() && std::isspace((unsigned char)p.back())) p.pop_back();
+  std::replace(p.begin(), p.end(), ',', '|');
+  p.erase(std::remove(p.begin(), p.end(), ' '), p.end());
+  while (!p.empty() && (p.front() == '"' || p.front() == '\'')) p.erase(p.begin());
+  while (!p.empty() && (p.back() == '"' || p.back() == '\'')) p.pop_back();
+  return p;
+}
+}  // namespace
+
+bool valid_topic_regex(const std::string& pattern) {
+  try {
+    std::regex r(include_list_regex(pattern));
+    return true;
+  } catch (const std::regex_error&) {
+    return false;
+  }
 }
 
 bool topic_matches(const std::string& pattern, const std::string& topic) {
@@ -243,20 +292,48 @@ std::string format_topic_line(const TopicView& t) {
   return s;
 }
 
-std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p) {
+std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known) {
   return "\tTopic: " + topic + "\tPartition: " + std::to_string(p.partition) +
          "\tLeader: " + (p.leader >= 0 ? std::to_string(p.leader) : std::string("none")) +
-         "\tReplicas: " + ids(p.replicas) + "\tIsr: " + ids(p.isr) + "\n";
+         "\tReplicas: " + ids(p.replicas) + "\tIsr: " + ids(p.isr) +
+         // Eligible leader replicas (KIP-966): Kafka reads them with DescribeTopicPartitions,
+         // and prints N/A where the broker lacks it. Where it has it, the lists are empty here
+         // (librdkafka 2.0 cannot read them; they fill only while a partition is under min ISR).
+         (elr_known ? "\tElr: \tLastKnownElr: \n" : "\tElr: N/A\tLastKnownElr: N/A\n");
 }
 
 int run_topics(const TopicsOptions& o) {
   check_args(o);
   Properties props;
-  if (o.command_config) props = load_props_or_exit(*o.command_config);
+  if (o.command_config) {
+    auto loaded = Properties::load_file(*o.command_config);
+    if (!loaded.ok()) {
+      // Kafka's words: the JVM's NoSuchFileException (its message is the path).
+      std::fprintf(stderr, "%s\njava.nio.file.NoSuchFileException: %s\n\n", o.command_config->c_str(),
+                   o.command_config->c_str());
+      return 1;
+    }
+    props = std::move(loaded).value();
+  }
   props.set("bootstrap.servers", *o.bootstrap_server);
-  auto admin_r = client::Admin::create(props);
-  if (!admin_r.ok()) return command_error(admin_r.status().message());
+  if (auto bad = invalid_bootstrap_url(*o.bootstrap_server)) {
+    std::fprintf(stderr,
+                 "Failed to create new KafkaAdminClient\n"
+                 "Caused by: org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: %s\n\n",
+                 bad->c_str());
+    return 1;
+  }
+  // The admin client's default.api.timeout.ms (Kafka's default: 60 s) bounds every call.
+  int timeout_ms = 60000;
+  if (auto t = props.get("default.api.timeout.ms")) try {
+      timeout_ms = std::stoi(*t);
+    } catch (const std::exception&) {
+    }
+  auto admin_r = client::Admin::create(props, timeout_ms);
+  if (!admin_r.ok()) return command_error(admin_r.status());
   auto& admin = **admin_r;
+  // A number joptsimple could not convert fails when the command reads it, as in Kafka.
+  if (o.conversion_error) return command_error(*o.conversion_error, "joptsimple.OptionArgumentConversionException");
 
   if (o.create) {
     const std::string& name = *o.topic;
@@ -277,7 +354,7 @@ int run_topics(const TopicsOptions& o) {
     }
     if (o.replica_assignment && !o.replica_assignment->empty()) {
       auto ra = parse_replica_assignment(*o.replica_assignment);
-      if (!ra.ok()) return command_error(ra.status().message());
+      if (!ra.ok()) return command_error(ra.status());
       nt.assignment = *ra;
     }
     if (name.find('.') != std::string::npos || name.find('_') != std::string::npos)
@@ -289,22 +366,24 @@ int run_topics(const TopicsOptions& o) {
     nt.partitions = o.partitions.value_or(-1);
     nt.replication_factor = o.replication_factor.value_or(-1);
     auto r = admin.create_topics({nt});
-    if (!r.ok()) return command_error(r.status().message());
+    if (!r.ok()) return command_error(r.status());
     for (const auto& t : *r) {
       if (t.error == ErrorCode::kTopicAlreadyExists) {
         if (o.if_not_exists) return 0;
         std::string m = t.message;
         if (m.empty() || m.find("already exists") == std::string::npos) m = "Topic '" + name + "' already exists.";
-        return command_error(m);
+        return command_error(m, exception_class(t.error));
       }
-      if (t.error != ErrorCode::kNone) return command_error(t.message.empty() ? std::string(error_message(t.error)) : t.message);
+      if (t.error != ErrorCode::kNone)
+        return command_error(t.message.empty() ? std::string(error_message(t.error)) : t.message, exception_class(t.error));
     }
     std::printf("Created topic %s.\n", name.c_str());
     return 0;
   }
 
+  if (o.topic && !valid_topic_regex(*o.topic)) return command_error(*o.topic + " is an invalid regex.", "java.lang.RuntimeException");
   auto md_r = admin.metadata();
-  if (!md_r.ok()) return command_error(md_r.status().message());
+  if (!md_r.ok()) return command_error(md_r.status());
   auto& md = *md_r;
   std::vector<std::string> topics = select_topics(md, o.topic, o.exclude_internal);
 
@@ -335,9 +414,9 @@ int run_topics(const TopicsOptions& o) {
   if (o.del) {
     if (topics.empty()) return 0;
     auto r = admin.delete_topics(topics);
-    if (!r.ok()) return command_error(r.status().message());
+    if (!r.ok()) return command_error(r.status());
     for (const auto& t : *r)
-      if (t.error != ErrorCode::kNone) return command_error(t.message);
+      if (t.error != ErrorCode::kNone) return command_error(t.message, exception_class(t.error));
     return 0;
   }
 
@@ -346,7 +425,7 @@ int run_topics(const TopicsOptions& o) {
     std::vector<std::vector<int32_t>> assignment;
     if (o.replica_assignment && !o.replica_assignment->empty()) {
       auto ra = parse_replica_assignment(*o.replica_assignment);
-      if (!ra.ok()) return command_error(ra.status().message());
+      if (!ra.ok()) return command_error(ra.status());
       size_t existing = 0;
       for (const auto& t : md.topics)
         if (t.name == topics.front()) existing = t.partitions.size();
@@ -354,16 +433,17 @@ int run_topics(const TopicsOptions& o) {
         if (static_cast<size_t>(p) >= existing) assignment.push_back(reps);
     }
     auto r = admin.create_partitions(topics, *o.partitions, assignment);
-    if (!r.ok()) return command_error(r.status().message());
+    if (!r.ok()) return command_error(r.status());
     for (const auto& t : *r)
-      if (t.error != ErrorCode::kNone) return command_error(t.message);
+      if (t.error != ErrorCode::kNone) return command_error(t.message, exception_class(t.error));
     return 0;
   }
 
   // describe
-  auto ids_r = fetch_topic_ids(md.brokers, 5000);
+  bool elr_known = true;
+  auto ids_r = fetch_topic_ids(md.brokers, 5000, &elr_known);
   auto cfg_r = admin.describe_topic_configs(topics);
-  if (!cfg_r.ok()) return command_error(cfg_r.status().message());
+  if (!cfg_r.ok()) return command_error(cfg_r.status());
   std::set<int32_t> live;
   for (const auto& b : md.brokers) live.insert(b.id);
   const bool describe_configs = !o.unavailable && !o.under_replicated && !o.under_min_isr && !o.at_min_isr;
@@ -397,7 +477,7 @@ int run_topics(const TopicsOptions& o) {
                     (o.under_min_isr && (!has_leader || (misr && (int)p.isr.size() < *misr))) ||
                     (o.at_min_isr && misr && (int)p.isr.size() == *misr);
         if (!show) continue;
-        text += format_partition_line(name, p);
+        text += format_partition_line(name, p, elr_known);
         nlohmann::ordered_json jp;
         jp["partition"] = p.partition;
         jp["leader"] = has_leader ? nlohmann::ordered_json(p.leader) : nlohmann::ordered_json(nullptr);
@@ -427,6 +507,71 @@ int run_topics(const TopicsOptions& o) {
     std::fputs(text.c_str(), stdout);
   }
   return 0;
+}
+
+}  // namespace moldau::ops
+
+namespace moldau::ops {
+
+int topics_main(int argc, char** argv) {
+  const auto& docs = topics_help();
+  auto parsed = parse_args(argc, argv, docs);
+  if (!parsed.ok()) {
+    // TopicCommand lets joptsimple's exception through: its message (and a JVM stack trace).
+    if (parsed.status().message() == "zookeeper is not a recognized option") zookeeper_exit();
+    // (An empty line where Kafka prints the JVM's stack trace.)
+    std::fprintf(stderr, "%s\n\n", parsed.status().message().c_str());
+    return 1;
+  }
+  const ParsedArgs& a = *parsed;
+  TopicsOptions o;
+  o.no_args = argc <= 1;
+  o.help = a.has("help");
+  o.version = a.has("version");
+  o.list = a.has("list");
+  o.create = a.has("create");
+  o.del = a.has("delete");
+  o.alter = a.has("alter");
+  o.describe = a.has("describe");
+  o.under_replicated = a.has("under-replicated-partitions");
+  o.unavailable = a.has("unavailable-partitions");
+  o.under_min_isr = a.has("under-min-isr-partitions");
+  o.at_min_isr = a.has("at-min-isr-partitions");
+  o.topics_with_overrides = a.has("topics-with-overrides");
+  o.if_exists = a.has("if-exists");
+  o.if_not_exists = a.has("if-not-exists");
+  o.exclude_internal = a.has("exclude-internal");
+  if (const auto* v = a.values("config")) o.config = *v;
+  if (const auto* v = a.values("delete-config")) o.delete_config = *v;
+  // Single values and numbers are read when used, as joptsimple's valueOf does: a bad one
+  // fails the command (after the checks of the command line) with joptsimple's message.
+  for (auto [name, field] : {std::pair{"bootstrap-server", &o.bootstrap_server}, {"command-config", &o.command_config},
+                             {"topic", &o.topic}, {"topic-id", &o.topic_id}, {"replica-assignment", &o.replica_assignment},
+                             {"output", static_cast<std::optional<std::string>*>(nullptr)}}) {
+    auto v = single_value(a, name);
+    std::optional<std::string> value;
+    if (v.ok()) {
+      value = *v;
+    } else {
+      // joptsimple's "Found multiple arguments": the command fails when it reads the option.
+      if (!o.conversion_error) o.conversion_error = v.status().message();
+      value = a.values(name)->front();
+    }
+    if (field) *field = value;
+    else if (value) o.output = *value;
+  }
+  o.has_partitions = a.has("partitions");
+  o.has_replication_factor = a.has("replication-factor");
+  for (auto [name, field] : {std::pair{"partitions", &o.partitions}, {"replication-factor", &o.replication_factor},
+                             {"partition-size-limit-per-response", &o.partition_size_limit}}) {
+    auto v = int_value(a, name);
+    if (!v.ok()) {
+      if (!o.conversion_error) o.conversion_error = v.status().message();
+      continue;
+    }
+    *field = *v;
+  }
+  return run_topics(o);
 }
 
 }  // namespace moldau::ops

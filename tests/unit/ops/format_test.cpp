@@ -6,12 +6,13 @@
 #include "moldau/ops/console_consumer.h"
 #include "moldau/ops/console_producer.h"
 #include "moldau/ops/consumer_groups.h"
+#include "moldau/ops/deserializers.h"
 #include "moldau/ops/topics.h"
 
 using namespace moldau;
 using namespace moldau::ops;
 
-TEST_CASE("topics: describe lines are Kafka 3.7's, tab-separated") {
+TEST_CASE("topics: describe lines are Kafka 4.4's, tab-separated") {
   TopicView v;
   v.info.name = "orders";
   v.info.topic_id = "NPmZHyhbR9y00wMglMH2sg";
@@ -19,8 +20,8 @@ TEST_CASE("topics: describe lines are Kafka 3.7's, tab-separated") {
   v.configs = {{"cleanup.policy", "compact", false, false}, {"retention.ms", "1", true, false}};
   CHECK(format_topic_line(v) ==
         "Topic: orders\tTopicId: NPmZHyhbR9y00wMglMH2sg\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact\n");
-  CHECK(format_partition_line("orders", v.info.partitions[0]) == "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n");
-  CHECK(format_partition_line("orders", v.info.partitions[1]) == "\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 1,2\tIsr: \n");
+  CHECK(format_partition_line("orders", v.info.partitions[0]) == "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n");
+  CHECK(format_partition_line("orders", v.info.partitions[1]) == "\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 1,2\tIsr: \tElr: \tLastKnownElr: \n");
 }
 
 TEST_CASE("topics: --topic is a whole-name regex, commas mean or") {
@@ -44,14 +45,21 @@ TEST_CASE("consumer groups: describe table widths and '-'") {
   r.host = "-";
   r.client_id = "-";
   CHECK(format_offsets_table({r}) ==
-        "\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n"
-        "my-group        my-topic        0          2               4               2               -               -               -\n");
-  CHECK(format_reset_plan({{"g", {{{"t", 0}, 5}}}}) ==
-        "\nGROUP                          TOPIC                          PARTITION  NEW-OFFSET     \n"
-        "g                              t                              0          5              \n");
+        "\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID"
+        "\nmy-group        my-topic        0          2               4               2               -               -               -\n");
+  // Kafka's HashMap order: t-1 before t-0 (TopicPartition hash buckets), and widths from the names.
+  CHECK(format_reset_plan(reset_plan_order({{"g", {{{"t", 0}, 5}, {{"t", 1}, 7}}}})) ==
+        "\nGROUP           TOPIC           PARTITION  NEW-OFFSET"
+        "\ng               t               1          7"
+        "\ng               t               0          5\n");
   CHECK(parse_iso_duration("PT1H") == 3600000);
   CHECK(parse_iso_duration("P1DT1M") == 86460000);
-  CHECK(parse_datetime("1970-01-01T00:00:01.500Z") == 1500);
+  CHECK(*parse_datetime("1970-01-01T00:00:01.500Z") == 1500);
+  CHECK(*parse_datetime("1970-01-01T01:00:00.000+01:00") == 0);
+  CHECK(*parse_datetime("1970-01-01T00:00:02.000") == 2000);  // no zone: UTC
+  CHECK(!parse_datetime("1970-01-01").ok());
+  CHECK(re2_error("a(b") == "missing closing )");
+  CHECK(re2_error("a.*").empty());
 }
 
 TEST_CASE("console producer/consumer: line parsing and formatting") {
@@ -81,7 +89,7 @@ TEST_CASE("console producer/consumer: line parsing and formatting") {
   m.timestamp = 42;
   m.timestamp_type = client::TimestampType::kCreateTime;
   m.value = "v";
-  CHECK(fmt.format(m).value() == "CreateTime:42\tOffset:7\tnull\tv\n");
+  CHECK(fmt.format(m) == "CreateTime:42\tOffset:7\tnull\tv\n");
 
   // The deserializers of Kafka's quickstart (Kafka Streams' counts are 8-byte longs).
   Properties d;
@@ -89,20 +97,18 @@ TEST_CASE("console producer/consumer: line parsing and formatting") {
   d.set("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
   d.set("value.deserializer", "org.apache.kafka.common.serialization.LongDeserializer");
   MessageFormatter counts(d);
-  REQUIRE(counts.config_status().ok());
   client::Message c;
   c.key = "kafka";
   c.value = std::string("\0\0\0\0\0\0\0\3", 8);
-  CHECK(counts.format(c).value() == "kafka\t3\n");
+  CHECK(counts.format_checked(c).value() == "kafka\t3\n");
   c.value = std::string("\xff\xff\xff\xff\xff\xff\xff\xfe", 8);
-  CHECK(counts.format(c).value() == "kafka\t-2\n");
+  CHECK(counts.format_checked(c).value() == "kafka\t-2\n");
   c.value = "abc";
-  CHECK(counts.format(c).status().message() == "Size of data received by LongDeserializer is not 8");
+  CHECK(counts.format_checked(c).status().message() == "Size of data received by LongDeserializer is not 8");
   c.value.reset();
-  CHECK(counts.format(c).value() == "kafka\tnull\n");
-  Properties bad;
-  bad.set("value.deserializer", "com.example.Nope");
-  CHECK(MessageFormatter(bad).config_status().message() == "java.lang.ClassNotFoundException: com.example.Nope");
+  CHECK(counts.format_checked(c).value() == "kafka\tnull\n");
+  CHECK_FALSE(MessageFormatter::known_deserializer("com.example.Nope"));
+  CHECK(MessageFormatter::known_deserializer("org.apache.kafka.common.serialization.UUIDDeserializer"));
 }
 
 TEST_CASE("deserializers print what Java's toString prints") {

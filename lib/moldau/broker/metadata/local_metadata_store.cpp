@@ -1,6 +1,6 @@
 #include <nlohmann/json.hpp>
 
-#include "moldau/broker/metadata/metadata_store.h"
+#include "moldau/broker/metadata/local_metadata_store.h"
 #include "moldau/storage/file_util.h"
 
 namespace moldau::broker {
@@ -12,9 +12,9 @@ class LocalMetadataStore final : public MetadataStore {
  public:
   explicit LocalMetadataStore(std::string path) : path_(std::move(path)) {}
 
-  Status load() {
+  Status load(const std::optional<std::string>& formatted_cluster_id) {
     if (!storage::file_exists(path_)) {
-      cluster_id_ = Uuid::random().to_string();
+      cluster_id_ = formatted_cluster_id ? *formatted_cluster_id : Uuid::random().to_string();
       return save();
     }
     MOLDAU_ASSIGN_OR_RETURN(std::string text, storage::read_whole_file(path_));
@@ -38,6 +38,12 @@ class LocalMetadataStore final : public MetadataStore {
     } catch (const json::exception& e) {
       return Status(ErrorCode::kKafkaStorageError,
                     "metadata file " + path_ + " is malformed: " + e.what());
+    }
+    // Log dirs formatted for another cluster than the one this metadata belongs to.
+    if (formatted_cluster_id && *formatted_cluster_id != cluster_id_) {
+      std::string dir = path_.substr(0, path_.rfind('/'));
+      return Status(ErrorCode::kInconsistentClusterId, "Invalid cluster.id in: " + dir + "/meta.properties. Expected " +
+                                                           cluster_id_ + ", but read " + *formatted_cluster_id);
     }
     return Status();
   }
@@ -141,10 +147,15 @@ class LocalMetadataStore final : public MetadataStore {
 
 }  // namespace
 
-Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path) {
+Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path,
+                                                                 const std::optional<std::string>& cluster_id) {
   auto store = std::make_unique<LocalMetadataStore>(path);
-  MOLDAU_RETURN_IF_ERROR(store->load());
+  MOLDAU_RETURN_IF_ERROR(store->load(cluster_id));
   return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path) {
+  return open_local_metadata_store(path, std::nullopt);
 }
 
 }  // namespace moldau::broker

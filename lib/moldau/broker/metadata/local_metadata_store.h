@@ -1,0 +1,18 @@
+#pragma once
+// The single-node metadata store (see metadata_store.h), opened for log dirs that may have been
+// formatted for a cluster (kafka-storage format).
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "moldau/broker/metadata/metadata_store.h"
+
+namespace moldau::broker {
+
+// `cluster_id` is the id the log dirs were formatted with (meta.properties): a new file takes
+// it; an existing file of another cluster is refused with Kafka's "Invalid cluster.id in: ...".
+Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path,
+                                                                 const std::optional<std::string>& cluster_id);
+
+}  // namespace moldau::broker
