@@ -1,11 +1,11 @@
 """Limits, each with Kafka's behaviour: socket.request.max.bytes (connection closed),
 message.max.bytes and topic max.message.bytes (MESSAGE_TOO_LARGE), a batch larger than the
 topic's segment.bytes (RECORD_LIST_TOO_LARGE), max.connections and max.connections.per.ip
-(connection closed), queued.max.requests (answers written out in groups, in order).
+(connection closed), queued.max.requests (answers written out in groups, in order), and
+min.insync.replicas (acks=all refused with NOT_ENOUGH_REPLICAS when one node cannot satisfy it).
 
-The broker never decompresses a produced batch (it checks framing and CRC, then stores the
-bytes as sent), so there is no decompressed-size limit on produce to test: a decompression
-bomb costs its compressed size (hostile_input_test.py shows it).
+A compressed produced batch is read through a streaming window, never inflated whole, so a
+decompression bomb costs its compressed size plus the window (hostile_input_test.py shows it).
 """
 import socket
 import struct
@@ -15,7 +15,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 import raw_batches as rb
 from conftest import wait_until
 
-MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE = 10, 18
+MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, NOT_ENOUGH_REPLICAS = 10, 18, 19
 
 
 def create(broker, name, config=None):
@@ -154,3 +154,25 @@ def test_queued_max_requests_answers_pipelined_requests_in_order(broker_factory)
         for i in range(200):
             resp = rb.read_response(s)
             assert struct.unpack_from(">ih", resp) == (1000 + i, 0)
+
+
+def produce_with_acks(bootstrap, topic, acks):
+    """One Produce v7 with the given acks; -> (error_code, base_offset)."""
+    host, port = bootstrap.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(rb.frame(0, 7, 5, rb.produce_body_v7(topic, 0, rb.batch([b"x"]), acks=acks)))
+        corr, parts = rb.parse_produce_v7(rb.read_response(s))
+    assert corr == 5
+    return parts[0][2], parts[0][3]
+
+
+def test_min_insync_replicas_refuses_acks_all(broker_factory):
+    # Kafka's answer on one broker: acks=all needs min.insync.replicas in sync; acks=1 does not.
+    b = broker_factory({"min.insync.replicas": "2"})
+    create(b, "strict")                                     # the broker's default: 2
+    create(b, "relaxed", {"min.insync.replicas": "1"})      # the topic's override wins
+    assert produce_with_acks(b.bootstrap, "strict", -1) == (NOT_ENOUGH_REPLICAS, -1)
+    assert produce_with_acks(b.bootstrap, "strict", 1) == (0, 0)
+    assert produce_with_acks(b.bootstrap, "strict", -1) == (NOT_ENOUGH_REPLICAS, -1)
+    assert produce_with_acks(b.bootstrap, "strict", 1) == (0, 1)   # nothing refused was appended
+    assert produce_with_acks(b.bootstrap, "relaxed", -1) == (0, 0)

@@ -1,6 +1,7 @@
 // Produce: validates each partition's batch as Kafka does, appends it (offsets assigned by
 // rewriting the base offset), answers per partition. acks=0 gets no response at all.
-// Single node: acks=1 and acks=all are both satisfied once the leader (us) has appended.
+// Single node: acks=1 and acks=all are both satisfied once the leader (us) has appended;
+// acks=all is refused when min.insync.replicas asks for more than this one replica.
 // Produce v0-v2 may carry message formats v0/v1: those are converted to one v2 batch first
 // (Kafka's LogValidator), then go the same way as a v2 batch.
 #include "moldau/broker/broker.h"
@@ -29,6 +30,24 @@ protocol::UpConvertOptions up_convert_options(Broker& broker, const storage::Par
   o.compacted_topic = log.config().cleanup_compact;
   return o;
 }
+
+// The topic's min.insync.replicas, or the broker's default.
+int32_t min_insync_replicas(Broker& broker, const TopicMetadata* meta) {
+  if (meta) {
+    auto it = meta->configs.find("min.insync.replicas");
+    if (it != meta->configs.end()) {
+      try {
+        return std::stoi(it->second);
+      } catch (const std::exception&) {
+        // Validated when the topic was created or altered; a bad value cannot get here.
+      }
+    }
+  }
+  return broker.config().min_insync_replicas;
+}
+
+// A single node is its partitions' only replica, always in sync.
+constexpr int32_t in_sync_replicas = 1;
 
 }  // namespace
 
@@ -74,6 +93,12 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
         fail(ErrorCode::kUnknownTopicOrPartition);
       } else if (!records || records->empty()) {
         fail(ErrorCode::kInvalidRecord, "Produce request with no records");
+      } else if (acks == -1 && in_sync_replicas < min_insync_replicas(broker, meta)) {
+        // As Kafka's leader: acks=all needs min.insync.replicas in sync, and one node is
+        // all there is. Nothing is appended; like Kafka, the answer carries no message.
+        fail(ErrorCode::kNotEnoughReplicas);
+        logger("produce").debug("acks=all to {}-{} refused: {} in-sync replica, min.insync.replicas={}",
+                                topic.name, pd.index, in_sync_replicas, min_insync_replicas(broker, meta));
       } else if (!conversion.ok()) {
         fail(conversion.code(), conversion.message());
         logger("produce").debug("rejected message set for {}-{}: {}", topic.name, pd.index,
