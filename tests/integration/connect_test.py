@@ -14,14 +14,13 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
 import time
 import urllib.request
 
 import pytest
 
 import java_programs
-from conftest import BIN, SOURCE, Broker, free_port, tool, wait_until
+from conftest import BIN, SOURCE, free_port, tool, wait_until
 
 CONFIG = os.path.join(SOURCE, "config")
 CONNECT_FILE_JAR = os.path.join(java_programs.libs_dir(), f"connect-file-{java_programs.KAFKA_VERSION}.jar")
@@ -29,18 +28,7 @@ CONNECT_FILE_JAR = os.path.join(java_programs.libs_dir(), f"connect-file-{java_p
 
 @pytest.fixture(scope="module")
 def broker():
-    why = java_programs.missing()
-    assert why is None, why
-    with tempfile.TemporaryDirectory(prefix="moldau-connect-") as root:
-        log_dir = os.path.join(root, "data")
-        os.makedirs(log_dir)
-        b = Broker(log_dir).start()
-        try:
-            yield b
-        finally:
-            running = b.proc is not None and b.proc.poll() is None
-            code = b.stop()
-            assert not running or code == 0, f"broker exited with {code}: {b.log()[-1500:]}"
+    yield from java_programs.module_broker("moldau-connect-")
 
 
 def worker_properties(path, base, broker, rest_port, **overrides):

@@ -12,30 +12,18 @@ itself, except where a comment says why ours differ.
 import json
 import os
 import subprocess
-import tempfile
 
 import pytest
 
 import java_programs
-from conftest import BIN, Broker
+from conftest import BIN
 
 DUMP_LOG = os.path.join(BIN, "kafka-dump-log")
 
 
 @pytest.fixture(scope="module")
 def broker():
-    why = java_programs.missing()
-    assert why is None, why
-    with tempfile.TemporaryDirectory(prefix="moldau-java-client-") as root:
-        log_dir = os.path.join(root, "data")
-        os.makedirs(log_dir)
-        b = Broker(log_dir).start()
-        try:
-            yield b
-        finally:
-            running = b.proc is not None and b.proc.poll() is None
-            code = b.stop()
-            assert not running or code == 0, f"broker exited with {code}: {b.log()[-1500:]}"
+    yield from java_programs.module_broker("moldau-java-client-")
 
 
 @pytest.fixture(scope="module")

@@ -101,3 +101,21 @@ def run(main_class, *args, timeout=600, **kwargs):
 
 def popen(main_class, *args, **kwargs):
     return subprocess.Popen(java_command(main_class, *args), **kwargs)
+
+
+def module_broker(prefix):
+    """Yields one of our brokers for a whole test module of Java programs (fails first when the
+    jars or Java are missing); at the end it must stop cleanly, exit code 0."""
+    from conftest import Broker  # conftest is importable in every test module's process
+    why = missing()
+    assert why is None, why
+    with tempfile.TemporaryDirectory(prefix=prefix) as root:
+        log_dir = os.path.join(root, "data")
+        os.makedirs(log_dir)
+        b = Broker(log_dir).start()
+        try:
+            yield b
+        finally:
+            running = b.proc is not None and b.proc.poll() is None
+            code = b.stop()
+            assert not running or code == 0, f"broker exited with {code}: {b.log()[-1500:]}"

@@ -12,7 +12,6 @@ import os
 import signal
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -21,7 +20,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 import java_programs
-from conftest import Broker, tool, wait_until
+from conftest import tool, wait_until
 
 QUICKSTART_LINES = ["all streams lead to kafka", "hello kafka streams", "join kafka summit"]
 # What the quickstart says the console consumer prints, one update per word in input order.
@@ -31,18 +30,7 @@ QUICKSTART_COUNTS = ["all\t1", "streams\t1", "lead\t1", "to\t1", "kafka\t1", "he
 
 @pytest.fixture(scope="module")
 def broker():
-    why = java_programs.missing()
-    assert why is None, why
-    with tempfile.TemporaryDirectory(prefix="moldau-streams-") as root:
-        log_dir = os.path.join(root, "data")
-        os.makedirs(log_dir)
-        b = Broker(log_dir).start()
-        try:
-            yield b
-        finally:
-            running = b.proc is not None and b.proc.poll() is None
-            code = b.stop()
-            assert not running or code == 0, f"broker exited with {code}: {b.log()[-1500:]}"
+    yield from java_programs.module_broker("moldau-streams-")
 
 
 class JavaApp:
