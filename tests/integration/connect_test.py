@@ -231,7 +231,7 @@ def test_distributed_keeps_its_state_on_the_broker(broker, tmp_path):
             return states == {"dist-source": ("RUNNING", ["RUNNING"]), "dist-sink": ("RUNNING", ["RUNNING"])}
         wait_until(running, 60, interval=0.5, message="both connectors RUNNING")
         # The source's offset reaches the offset topic before the restart.
-        wait_until(lambda: len(read_topic(broker.bootstrap, "dist-offsets", 1, "--property", "print.key=true")) == 1,
+        wait_until(lambda: len(read_topic(broker.bootstrap, "dist-offsets", 1, "--formatter-property", "print.key=true")) == 1,
                    60, interval=0.5, message="a source offset in dist-offsets")
     finally:
         first_code = w.stop()
@@ -241,10 +241,10 @@ def test_distributed_keeps_its_state_on_the_broker(broker, tmp_path):
     assert topic_facts(broker.bootstrap, "dist-offsets") == (25, "compact")
     assert topic_facts(broker.bootstrap, "dist-status") == (5, "compact")
     config_keys = [line.split("\t")[0] for line in
-                   read_topic(broker.bootstrap, "dist-configs", 6, "--property", "print.key=true")]
+                   read_topic(broker.bootstrap, "dist-configs", 6, "--formatter-property", "print.key=true")]
     assert {"connector-dist-source", "connector-dist-sink", "task-dist-source-0", "task-dist-sink-0"} <= \
         set(config_keys), config_keys
-    offsets = read_topic(broker.bootstrap, "dist-offsets", 1, "--property", "print.key=true")
+    offsets = read_topic(broker.bootstrap, "dist-offsets", 1, "--formatter-property", "print.key=true")
     key, value = offsets[0].split("\t")
     assert json.loads(key) == ["dist-source", {"filename": str(source_file)}]
     assert json.loads(value) == {"position": len(file_text(source_file))}
@@ -264,5 +264,5 @@ def test_distributed_keeps_its_state_on_the_broker(broker, tmp_path):
         second_code = w.stop()
     # SIGTERM: Connect's shutdown hook stops the worker; the JVM exits 143 (128 + SIGTERM).
     assert (first_code, second_code) == (143, 143)
-    assert read_topic(broker.bootstrap, "dist-lines", 6, "--property", "print.value=true")[5] == \
+    assert read_topic(broker.bootstrap, "dist-lines", 6, "--formatter-property", "print.value=true")[5] == \
         '{"schema":{"type":"string","optional":false},"payload":"line 5"}'

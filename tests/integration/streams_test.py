@@ -89,9 +89,9 @@ def test_quickstart_word_count(broker, tmp_path):
         r = tool("kafka-console-consumer", *bs, "--topic", "streams-wordcount-output", "--from-beginning",
                  "--max-messages", str(len(QUICKSTART_COUNTS)), "--timeout-ms", "120000",
                  "--formatter", "kafka.tools.DefaultMessageFormatter",
-                 "--property", "print.key=true", "--property", "print.value=true",
-                 "--property", "key.deserializer=org.apache.kafka.common.serialization.StringDeserializer",
-                 "--property", "value.deserializer=org.apache.kafka.common.serialization.LongDeserializer",
+                 "--formatter-property", "print.key=true", "--formatter-property", "print.value=true",
+                 "--formatter-property", "key.deserializer=org.apache.kafka.common.serialization.StringDeserializer",
+                 "--formatter-property", "value.deserializer=org.apache.kafka.common.serialization.LongDeserializer",
                  timeout=180)
         assert r.returncode == 0, r.stderr + app.output()
         assert r.stdout.splitlines() == QUICKSTART_COUNTS
