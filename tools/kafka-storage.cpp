@@ -16,6 +16,7 @@
 
 #include "moldau/common/properties.h"
 #include "moldau/common/uuid.h"
+#include "moldau/ops/java_order.h"
 #include "moldau/storage/meta_properties.h"
 
 namespace {
@@ -172,20 +173,20 @@ int format(const std::vector<std::string>& args) {
   }
   const bool ignore_formatted = f.values.count("--ignore-formatted/-g") > 0;
   std::vector<std::string> dirs = log_dirs_of(*props);
-  std::vector<std::string> todo;
+  std::vector<std::string> todo, formatted;
   for (const auto& d : dirs) {
     auto meta = storage::read_meta_properties(d);
-    if (meta.ok() && *meta) {
-      if (!ignore_formatted) {
-        std::fprintf(stderr,
-                     "Log directory %s is already formatted. Use --ignore-formatted to ignore this directory and "
-                     "format the others.\n",
-                     d.c_str());
-        return 1;
-      }
-      continue;
-    }
-    todo.push_back(d);
+    (meta.ok() && *meta ? formatted : todo).push_back(d);
+  }
+  if (!formatted.empty() && !ignore_formatted) {
+    // Kafka keeps the formatted dirs in a HashMap and names the first one it iterates.
+    std::vector<int32_t> hashes;
+    for (const auto& d : formatted) hashes.push_back(moldau::ops::java_string_hash(d));
+    std::fprintf(stderr,
+                 "Log directory %s is already formatted. Use --ignore-formatted to ignore this directory and "
+                 "format the others.\n",
+                 formatted[moldau::ops::java_hashmap_order(hashes).front()].c_str());
+    return 1;
   }
   if (todo.empty()) {
     std::printf("All of the log directories are already formatted.\n");

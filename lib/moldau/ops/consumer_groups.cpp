@@ -215,7 +215,7 @@ void check_args(const ParsedArgs& a) {
     if (a.has("topic")) usage("The consumer does not support topic-specific offset deletion from a consumer group.");
   }
   if (a.has("delete-offsets") && (!a.has("group") || !a.has("topic")))
-    usage("Option [delete-offsets] takes the following options: [group], [topic]");
+    usage("Option [delete-offsets] takes the following options: [topic], [group]");  // Java HashSet order
   if (a.has("reset-offsets")) {
     if (a.has("dry-run") && a.has("execute")) usage("Option [reset-offsets] only accepts one of [execute] and [dry-run]");
     if (!a.has("dry-run") && !a.has("execute"))
