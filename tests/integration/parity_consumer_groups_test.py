@@ -22,12 +22,12 @@ PLANS = tempfile.mkdtemp(prefix="parity-plans-")
 # Kafka names the members of a Set.of (option sets, valid states and types), whose order the
 # JVM varies from run to run: such lists are compared sorted.
 def _sorted_list(m):
-    items = m.group(2).split(", ")
+    items = [i.strip("[]") for i in m.group(2).split(", ")]  # "[a], [b]" as well as "a, b"
     return m.group(1) + ", ".join(sorted(items))
 
 
 NORMALIZE["set_order"] = lambda t: re.sub(
-    r"((?:takes one of these options|Valid states are|Valid types are|requires one of the following scenarios): \[?)"
+    r"((?:takes one of these options|takes the following options|Valid states are|Valid types are|requires one of the following scenarios): \[?)"
     r"([^\n\]]*(?:\], \[[^\n\]]*)*)", _sorted_list, t)
 
 # The consumers that `live` setups start; closed after each scenario.

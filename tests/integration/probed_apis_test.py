@@ -7,12 +7,13 @@ kafka-python's admin client (the installed confluent-kafka has no ACL admin API)
 import struct
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from broker_clients import Buf, Wire
 
 SECURITY_DISABLED, ILLEGAL_SASL_STATE, TOKEN_NOT_ALLOWED = 54, 34, 64
-UNSUPPORTED_VERSION, INVALID_REQUEST, UNKNOWN_TOPIC_OR_PARTITION = 35, 42, 3
+UNSUPPORTED_VERSION, INVALID_REQUEST, UNKNOWN_TOPIC_OR_PARTITION, GROUP_ID_NOT_FOUND = 35, 42, 3, 69
 ELECTION_NOT_NEEDED, NO_REASSIGNMENT, INVALID_REPLICA_ASSIGNMENT = 84, 85, 39
 RESOURCE_NOT_FOUND, DUPLICATE_RESOURCE, UNSUPPORTED_SASL_MECHANISM = 91, 92, 33
 LOG_DIR_NOT_FOUND, REPLICA_NOT_AVAILABLE, INVALID_UPDATE_VERSION = 57, 9, 95
@@ -278,17 +279,25 @@ def test_consumer_group_protocol_not_enabled(broker):
         r = w.request(68, 0, b, flexible=True)
         r.i32()
         assert r.i16() == UNSUPPORTED_VERSION
+        # As Kafka 4 answers for groups that are not consumer-protocol groups: an unknown one
+        # is not found, a classic one (g2 has committed offsets) is not a consumer group.
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        admin.create_topics([NewTopic("cgd", 1, 1)])["cgd"].result(30)
+        c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "g2", "enable.auto.commit": False})
+        c.commit(offsets=[TopicPartition("cgd", 0, 0)], asynchronous=False)
+        c.close()
         r = w.request(69, 0, Buf().carray(2).cstring("g1").cstring("g2").boolean(False).tags(), flexible=True)
         r.i32()
         groups = []
         for _ in range(r.carray()):
-            err, _msg, gid = r.i16(), r.cstring(), r.cstring()
-            groups.append((gid, err))
+            err, msg, gid = r.i16(), r.cstring(), r.cstring()
+            groups.append((gid, err, msg))
             r.cstring(); r.i32(); r.i32(); r.cstring()
             assert r.carray() == 0
             r.i32()
             r.tags()
-        assert groups == [("g1", UNSUPPORTED_VERSION), ("g2", UNSUPPORTED_VERSION)]
+        assert groups == [("g1", GROUP_ID_NOT_FOUND, "Group g1 not found."),
+                          ("g2", GROUP_ID_NOT_FOUND, "Group g2 is not a consumer group.")]
         r = w.request(74, 0, Buf().tags(), flexible=True)
         r.i32()
         assert (r.i16(), r.carray()) == (0, 0)

@@ -215,7 +215,7 @@ void check_args(const ParsedArgs& a) {
     if (a.has("topic")) usage("The consumer does not support topic-specific offset deletion from a consumer group.");
   }
   if (a.has("delete-offsets") && (!a.has("group") || !a.has("topic")))
-    usage("Option [delete-offsets] takes the following options: [topic], [group]");  // Java HashSet order
+    usage("Option [delete-offsets] takes the following options: [group], [topic]");
   if (a.has("reset-offsets")) {
     if (a.has("dry-run") && a.has("execute")) usage("Option [reset-offsets] only accepts one of [execute] and [dry-run]");
     if (!a.has("dry-run") && !a.has("execute"))
@@ -402,7 +402,7 @@ class Service {
     auto r = admin_.describe_groups(ids);
     if (!r.ok()) throw Failure{describe_failure(r.status())};
     for (auto& d : *r) {
-      if (d.error == ErrorCode::kNone && d.state == "Dead" && serves_consumer_group_describe())
+      if (d.error == ErrorCode::kNone && d.state == "Dead" && describe_groups_says_not_found())
         d.error = ErrorCode::kGroupIdNotFound;
       if (d.error != ErrorCode::kNone) throw Failure{group_error(d)};
       out[d.group_id] = d;
@@ -410,12 +410,13 @@ class Service {
     return out;
   }
 
-  // Kafka's admin client describes groups with ConsumerGroupDescribe (KIP-848) where the broker
-  // serves it, and that API says a group it does not know is not found, where DescribeGroups
-  // (librdkafka's, and Kafka's on older brokers) calls it Dead.
-  bool serves_consumer_group_describe() {
-    constexpr int16_t kConsumerGroupDescribe = 69;
-    return api_versions().count(kConsumerGroupDescribe) > 0;
+  // DescribeGroups v6 (Kafka 4.0's, KIP-1043) answers GROUP_ID_NOT_FOUND for a group it does not
+  // know, and Kafka's admin client passes that on; older versions (librdkafka's, and Kafka's
+  // admin against a broker without v6) describe it as Dead.
+  bool describe_groups_says_not_found() {
+    constexpr int16_t kDescribeGroups = 15;
+    auto it = api_versions().find(kDescribeGroups);
+    return it != api_versions().end() && it->second >= 6;
   }
 
   // The highest ListGroups version of the broker (-1 when unknown): group types need v5.
