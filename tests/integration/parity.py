@@ -128,6 +128,25 @@ class Scenario:
         return f"{self.tool}:{self.name}"
 
 
+def files(**contents):
+    """A Scenario's prepare: each named file written in the run's own dir; {name} is its path
+    (name_ext for name.ext), {dir} the dir."""
+    def prepare(d):
+        paths = {}
+        for name, text in contents.items():
+            path = os.path.join(d, name.replace("_", "."))
+            with open(path, "w") as f:
+                f.write(text)
+            paths["{" + name + "}"] = path
+        paths["{dir}"] = d
+        return paths
+    return prepare
+
+
+# A config file that does not exist, for the tools' missing-file scenarios.
+MISSING = "/nonexistent-moldau-parity/missing.properties"
+
+
 DEFAULT_NORMS = ("log_time", "java_stack_trace", "java_exception_class", "jvm_warning")
 
 

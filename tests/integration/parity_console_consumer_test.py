@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from conftest import wait_until
+from conftest import java_partition, wait_until
 
-from parity import NORMALIZE, Scenario, check, drop_help_rows
+from parity import MISSING, NORMALIZE, Scenario, check, drop_help_rows, files
 
 T = "kafka-console-consumer"
 BS = ["--bootstrap-server", "{bootstrap}"]
@@ -20,6 +20,8 @@ BS = ["--bootstrap-server", "{bootstrap}"]
 NORMALIZE["record_time"] = lambda t: re.sub(r"CreateTime:\d+", "CreateTime:<ts>", t)
 # Kafka 4.4's Java consumer advertises its new group protocol (KIP-848), which the tool's
 # client, librdkafka 2.0, does not have: a line about the Java client, not about the tool.
+# A byte[] prints as its class and identity hash code ([B@1d7acb34), which differs per run.
+NORMALIZE["java_identity_hash"] = lambda t: re.sub(r"\[B@[0-9a-f]+", "[B@<hash>", t)
 NORMALIZE["kip848_notice"] = lambda t: re.sub(r"(?m)^The consumer rebalance protocol \(KIP-848\) is production-ready!.*\n", "", t)
 
 
@@ -29,6 +31,32 @@ def records(partitions=1, values=("one", "two", "three"), keys=None):
         side.produce(name, [v.encode() for v in values],
                      keys=[k.encode() if k is not None else None for k in keys] if keys else None, partition=0)
     return setup
+
+
+def long_values_and_a_tombstone(side, name):
+    """Two 8-byte big-endian longs and a record with a null value."""
+    import struct
+    from confluent_kafka import Producer
+    side.create_topic(name, 1)
+    p = Producer({"bootstrap.servers": side.bootstrap, "linger.ms": 0})
+    for key, value in ((b"a", struct.pack(">q", 7)), (b"b", struct.pack(">q", -1)), (b"c", None)):
+        p.produce(name, value, key=key, partition=0)
+    assert p.flush(60) == 0
+
+
+def text_and_a_tombstone(side, name):
+    from confluent_kafka import Producer
+    side.create_topic(name, 1)
+    p = Producer({"bootstrap.servers": side.bootstrap, "linger.ms": 0})
+    for key, value in ((b"a", b"one"), (b"b", None), (b"c", b"three")):
+        p.produce(name, value, key=key, partition=0)
+    assert p.flush(60) == 0
+
+
+def binary_values(side, name):
+    """A text value and one with a NUL, a byte that is not UTF-8, a backslash and DEL."""
+    side.create_topic(name, 1)
+    side.produce(name, [b"one", b"t\x00\xffw\"o\\z~\x7f", b"a\xe2\x82z\xe2\x82\xac"], partition=0)
 
 
 def group_offsets(side, topic):
@@ -41,15 +69,6 @@ def group_offsets(side, topic):
         return "".join(f"{tp.topic}-{tp.partition}: {tp.offset}\n" for tp in res)
     finally:
         c.close()
-
-
-def java_partition(key, partitions):
-    """Kafka's Utils.abs(key.hashCode()) % partitions: where a group or transaction lives."""
-    h = 0
-    for c in key:
-        h = (31 * h + ord(c)) & 0xFFFFFFFF
-    h = h - (1 << 32) if h >= 1 << 31 else h
-    return (0 if h == -(1 << 31) else abs(h)) % partitions
 
 
 FMT_GROUP, FMT_TXN = "formatter-group", "formatter-txn"
@@ -98,6 +117,10 @@ def coordinator_records(side, topic):
             time.sleep(0.2)
     finally:
         probe.close()
+
+
+FROM_START = ["--from-beginning", "--max-messages", "3"]
+STRING_DESERIALIZER = "org.apache.kafka.common.serialization.StringDeserializer"
 
 
 def internal(topic_name, partition, formatter):
@@ -150,6 +173,135 @@ SCENARIOS = [
                                                      "GroupMetadataMessageFormatter"), setup=coordinator_records),
     Scenario("transaction log formatter", T, internal("__transaction_state", java_partition(FMT_TXN, 50),
                                                       "TransactionLogMessageFormatter"), setup=coordinator_records),
+    # Config files and properties of the consumer and the formatter, the value deserializer,
+    # and the system tests' events.
+    Scenario("command-config", T, [*BS, "--topic", "{topic}", *FROM_START, "--command-config", "{consumer_properties}"],
+             setup=records(), prepare=files(consumer_properties="max.poll.records=1\nclient.id=parity-client\n")),
+    Scenario("command-property", T, [*BS, "--topic", "{topic}", *FROM_START, "--command-property", "max.poll.records=1",
+                                     "--command-property", "client.id=parity-client"], setup=records()),
+    # A property the consumer does not know is passed over.
+    Scenario("command-property unknown property", T, [*BS, "--topic", "{topic}", *FROM_START, "--command-property",
+                                                      "no.such.property=1"], setup=records()),
+    # Java names the assignors by class.
+    Scenario("command-property assignment strategy", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--command-property",
+              "partition.assignment.strategy=org.apache.kafka.clients.consumer.RoundRobinAssignor,"
+              "org.apache.kafka.clients.consumer.RangeAssignor"], setup=records()),
+    Scenario("command-property over command-config", T,
+             [*BS, "--topic", "{topic}", "--max-messages", "3", "--command-config", "{consumer_properties}",
+              "--command-property", "auto.offset.reset=earliest"],
+             setup=records(), prepare=files(consumer_properties="auto.offset.reset=latest\n")),
+    Scenario("consumer-property", T, [*BS, "--topic", "{topic}", *FROM_START, "--consumer-property",
+                                      "max.poll.records=1"], setup=records()),
+    Scenario("consumer.config", T, [*BS, "--topic", "{topic}", *FROM_START, "--consumer.config",
+                                    "{consumer_properties}"],
+             setup=records(), prepare=files(consumer_properties="max.poll.records=1\n")),
+    Scenario("formatter-config", T, [*BS, "--topic", "{topic}", *FROM_START, "--formatter-config",
+                                     "{formatter_properties}"], setup=records(keys=["a", None, "c"]),
+             prepare=files(formatter_properties="print.key=true\nkey.separator=|\nnull.literal=NULL\n")),
+    # java.util.Properties' syntax: ":" and blanks as separators, \\u escapes, "!" comments,
+    # a continued line.
+    Scenario("formatter-config in Java's syntax", T, [*BS, "--topic", "{topic}", *FROM_START, "--formatter-config",
+                                                     "{formatter_properties}"],
+             setup=records(keys=["a", None, "c"]),
+             prepare=files(formatter_properties="print.key: true\nkey.separator =\\u007c\n# a comment\n"
+                                                "! another\nprint.partition  true\nnull.literal=\\\n  NIL\n")),
+    Scenario("formatter-property over formatter-config", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--formatter-config", "{formatter_properties}",
+              "--formatter-property", "key.separator=::"], setup=records(keys=["a", None, "c"]),
+             prepare=files(formatter_properties="print.key=true\nkey.separator=|\n")),
+    Scenario("value deserializer", T, [*BS, "--topic", "{topic}", *FROM_START, "--value-deserializer",
+                                       STRING_DESERIALIZER], setup=records()),
+    Scenario("value deserializer in formatter-config", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--formatter-config", "{formatter_properties}"],
+             setup=records(), prepare=files(formatter_properties=f"value.deserializer={STRING_DESERIALIZER}\n")),
+    # LongDeserializer refuses a value that is not 8 bytes.
+    Scenario("value deserializer refuses", T, [*BS, "--topic", "{topic}", *FROM_START, "--value-deserializer",
+                                               "org.apache.kafka.common.serialization.LongDeserializer"],
+             setup=records()),
+    Scenario("value deserializer refuses skipped", T,
+             [*BS, "--topic", "{topic}", "--from-beginning", "--timeout-ms", "3000", "--skip-message-on-error",
+              "--value-deserializer", "org.apache.kafka.common.serialization.LongDeserializer"], setup=records()),
+    Scenario("value deserializer Long", T, [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "2",
+                                            "--value-deserializer",
+                                            "org.apache.kafka.common.serialization.LongDeserializer"],
+             setup=long_values_and_a_tombstone),
+    # Kafka's formatter deserializes a null value as the null literal's bytes.
+    Scenario("value deserializer on a tombstone", T,
+             [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3", "--value-deserializer",
+              "org.apache.kafka.common.serialization.LongDeserializer"], setup=long_values_and_a_tombstone),
+    Scenario("string deserializer on a tombstone", T,
+             [*BS, "--topic", "{topic}", "--from-beginning", "--max-messages", "3", "--value-deserializer",
+              STRING_DESERIALIZER, "--formatter-property", "null.literal=<none>"], setup=text_and_a_tombstone),
+    # Kafka's byte deserializers print what Java's toString() of their object prints.
+    Scenario("value deserializer ByteArray", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--value-deserializer",
+              "org.apache.kafka.common.serialization.ByteArrayDeserializer"], setup=binary_values,
+             norms=("java_identity_hash",)),
+    Scenario("value deserializer Bytes", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--value-deserializer",
+              "org.apache.kafka.common.serialization.BytesDeserializer"], setup=binary_values),
+    Scenario("value deserializer ByteBuffer", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--value-deserializer",
+              "org.apache.kafka.common.serialization.ByteBufferDeserializer"], setup=binary_values),
+    # StringDeserializer replaces what is not UTF-8.
+    Scenario("value deserializer String on bytes", T,
+             [*BS, "--topic", "{topic}", *FROM_START, "--value-deserializer", STRING_DESERIALIZER],
+             setup=binary_values),
+    Scenario("enable-systest-events", T, [*BS, "--topic", "{topic}", *FROM_START, "--enable-systest-events"],
+             setup=records()),
+    Scenario("enable-systest-events with timeout", T, [*BS, "--topic", "{topic}", "--from-beginning",
+                                                       "--timeout-ms", "3000", "--enable-systest-events"],
+             setup=records()),
+    # Their mistakes.
+    Scenario("command-config missing", T, [*BS, "--topic", "t", "--command-config", MISSING], brokers=False),
+    Scenario("consumer.config missing", T, [*BS, "--topic", "t", "--consumer.config", MISSING], brokers=False),
+    Scenario("command-config is a directory", T, [*BS, "--topic", "t", "--command-config", "{dir}"], brokers=False,
+             prepare=files()),
+    Scenario("formatter-config missing", T, [*BS, "--topic", "t", "--formatter-config", MISSING], brokers=False),
+    Scenario("formatter-config is a directory", T, [*BS, "--topic", "t", "--formatter-config", "{dir}"],
+             brokers=False, prepare=files()),
+    Scenario("consumer-property and command-property", T,
+             [*BS, "--topic", "t", "--consumer-property", "a=b", "--command-property", "a=b"], brokers=False),
+    Scenario("consumer.config and command-config", T,
+             [*BS, "--topic", "t", "--consumer.config", "{a_properties}", "--command-config", "{b_properties}"],
+             brokers=False, prepare=files(a_properties="", b_properties="")),
+    Scenario("property and formatter-property", T,
+             [*BS, "--topic", "t", "--property", "print.key=true", "--formatter-property", "print.key=true"],
+             brokers=False),
+    Scenario("group and command-config group", T, [*BS, "--topic", "t", "--group", "g", "--command-config",
+                                                   "{consumer_properties}"],
+             brokers=False, prepare=files(consumer_properties="group.id=cfg-group\n")),
+    Scenario("group and command-property group", T, [*BS, "--topic", "t", "--group", "g", "--command-property",
+                                                     "group.id=other"], brokers=False),
+    Scenario("three group ids", T, [*BS, "--topic", "t", "--group", "alpha", "--consumer-property",
+                                    "group.id=beta", "--consumer.config", "{consumer_properties}"],
+             brokers=False, prepare=files(consumer_properties="group.id=gamma\n")),
+    Scenario("command-property bad auto.offset.reset", T,
+             [*BS, "--topic", "{topic}", "--timeout-ms", "2000", "--command-property", "auto.offset.reset=soon"],
+             setup=records()),
+    # A property without "=" has an empty value.
+    Scenario("command-property without a value", T,
+             [*BS, "--topic", "{topic}", "--timeout-ms", "2000", "--command-property", "max.poll.records"],
+             setup=records()),
+    Scenario("command-config bad number", T,
+             [*BS, "--topic", "{topic}", "--timeout-ms", "2000", "--command-config", "{consumer_properties}"],
+             setup=records(), prepare=files(consumer_properties="session.timeout.ms=soon\n")),
+    Scenario("command-property bad boolean", T,
+             [*BS, "--topic", "{topic}", "--timeout-ms", "2000", "--command-property", "enable.auto.commit=yes"],
+             setup=records()),
+    Scenario("command-property auto.offset.reset and from-beginning", T,
+             [*BS, "--topic", "t", "--from-beginning", "--command-property", "auto.offset.reset=latest"], brokers=False),
+    Scenario("value deserializer unknown class", T,
+             [*BS, "--topic", "{topic}", "--from-beginning", "--timeout-ms", "3000", "--value-deserializer",
+              "com.example.NoSuchDeserializer"], setup=records()),
+    Scenario("key deserializer unknown in formatter-config", T,
+             [*BS, "--topic", "{topic}", "--from-beginning", "--timeout-ms", "3000", "--formatter-config",
+              "{formatter_properties}"], setup=records(keys=["a", "b", "c"]),
+             prepare=files(formatter_properties="print.key=true\nkey.deserializer=com.example.Nope\n"
+                                                "value.deserializer=com.example.AlsoNope\n")),
+    Scenario("formatter unknown class", T, [*BS, "--topic", "t", "--formatter", "com.example.NoSuchFormatter"],
+             brokers=False),
     Scenario("help", T, ["--help"], brokers=False),
     Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
     # Mistakes.

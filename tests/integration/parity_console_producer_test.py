@@ -2,13 +2,14 @@
 quickstart's command lines, the reader properties, the producer options of --help, and the
 usual mistakes. After each run the topic's records are read back and compared too."""
 import hashlib
+import os
 import re
 import signal
 
 import pytest
 
 import parity
-from parity import NORMALIZE, Scenario, check, drop_help_rows
+from parity import MISSING, NORMALIZE, Scenario, check, drop_help_rows, files
 
 T = "kafka-console-producer"
 BS = ["--bootstrap-server", "{bootstrap}"]
@@ -76,6 +77,84 @@ SCENARIOS = [
                                        "--max-block-ms", "10000"],
              stdin=LINES, setup=topic(), fresh=True, after=records),
     Scenario("empty stdin", T, [*BS, "--topic", "{topic}"], stdin="", setup=topic(), fresh=True, after=records),
+    # Config files and the reader class (--command-config, --producer.config, --reader-config,
+    # --line-reader) and --max-partition-memory-bytes.
+    Scenario("command-config", T, [*BS, "--topic", "{topic}", "--command-config", "{producer_properties}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records,
+             prepare=files(producer_properties="acks=1\nlinger.ms=0\n")),
+    Scenario("command-config and command-property", T,
+             [*BS, "--topic", "{topic}", "--command-config", "{producer_properties}", "--command-property", "acks=all"],
+             stdin=LINES, setup=topic(), fresh=True, after=records,
+             prepare=files(producer_properties="acks=2\n")),
+    # A property the producer does not know is passed over.
+    Scenario("command-config unknown property", T,
+             [*BS, "--topic", "{topic}", "--command-config", "{producer_properties}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records,
+             prepare=files(producer_properties="no.such.property=1\nlinger.ms=0\n")),
+    Scenario("producer.config", T, [*BS, "--topic", "{topic}", "--producer.config", "{producer_properties}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records,
+             prepare=files(producer_properties="acks=1\nlinger.ms=0\n")),
+    Scenario("producer.config and command-config", T,
+             [*BS, "--topic", "{topic}", "--producer.config", "{a_properties}", "--command-config", "{b_properties}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records, kept=broker_list_row,
+             prepare=files(a_properties="acks=1\n", b_properties="linger.ms=0\n")),
+    Scenario("producer-property and command-property", T,
+             [*BS, "--topic", "{topic}", "--producer-property", "acks=1", "--command-property", "linger.ms=0"],
+             stdin=LINES, setup=topic(), fresh=True, after=records, kept=broker_list_row),
+    Scenario("reader-config", T, [*BS, "--topic", "{topic}", "--reader-config", "{reader_properties}"],
+             stdin="k1:v1\nk2:v2\n", setup=topic(), fresh=True, after=records,
+             prepare=files(reader_properties="parse.key=true\nkey.separator=:\n")),
+    Scenario("reader-property over reader-config", T,
+             [*BS, "--topic", "{topic}", "--reader-config", "{reader_properties}", "--reader-property",
+              "key.separator=="], stdin="k1=v1\nk2:x=v2\n", setup=topic(), fresh=True, after=records,
+             prepare=files(reader_properties="parse.key=true\nkey.separator=:\n")),
+    Scenario("line-reader", T, [*BS, "--topic", "{topic}", "--line-reader", "org.apache.kafka.tools.LineMessageReader"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("max-partition-memory-bytes", T, [*BS, "--topic", "{topic}", "--max-partition-memory-bytes", "100"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("max-partition-memory-bytes and batch-size", T,
+             [*BS, "--topic", "{topic}", "--batch-size", "200", "--max-partition-memory-bytes", "100"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    # Their mistakes.
+    Scenario("command-config missing", T, [*BS, "--topic", "{topic}", "--command-config", MISSING],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("producer.config missing", T, [*BS, "--topic", "{topic}", "--producer.config", MISSING],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("reader-config missing", T, [*BS, "--topic", "{topic}", "--reader-config", MISSING],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("reader-config is a directory", T, [*BS, "--topic", "{topic}", "--reader-config", "{dir}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records, prepare=files()),
+    Scenario("command-config bad acks", T, [*BS, "--topic", "{topic}", "--command-config", "{producer_properties}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records, prepare=files(producer_properties="acks=2\n")),
+    Scenario("reader-config bad separators", T, [*BS, "--topic", "{topic}", "--reader-config", "{reader_properties}"],
+             stdin=LINES, setup=topic(), fresh=True, after=records,
+             prepare=files(reader_properties="headers.delimiter=,\n")),
+    Scenario("line-reader unknown class", T, [*BS, "--topic", "{topic}", "--line-reader", "com.example.NoSuchReader"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    # Kafka 3's reader class, which Kafka 4 removed.
+    Scenario("line-reader Kafka 3 class", T,
+             [*BS, "--topic", "{topic}", "--line-reader", "kafka.tools.ConsoleProducer$LineMessageReader"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    # An option and its deprecated name together.
+    Scenario("property and reader-property", T,
+             [*BS, "--topic", "t", "--property", "parse.key=true", "--reader-property", "parse.key=true"],
+             brokers=False, kept=broker_list_row),
+    # Kafka prints its deprecation warnings in its own order.
+    Scenario("every deprecation warning", T,
+             [*BS, "--topic", "{topic}", "--max-partition-memory-bytes", "16384", "--producer.config",
+              "{producer_properties}", "--producer-property", "acks=1", "--property", "parse.key=true"],
+             stdin="k\tv\n", setup=topic(), fresh=True, after=records, prepare=files(producer_properties="linger.ms=0\n")),
+    Scenario("batch-size not a number", T, [*BS, "--topic", "t", "--batch-size", "big"], brokers=False,
+             kept=broker_list_row),
+    Scenario("max-partition-memory-bytes not a number", T,
+             [*BS, "--topic", "t", "--max-partition-memory-bytes", "lots"], brokers=False, kept=broker_list_row),
+    Scenario("max-partition-memory-bytes too large", T,
+             [*BS, "--topic", "t", "--max-partition-memory-bytes", "3000000000"], brokers=False, kept=broker_list_row),
+    Scenario("max-partition-memory-bytes zero", T, [*BS, "--topic", "{topic}", "--max-partition-memory-bytes", "0"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("max-partition-memory-bytes negative", T,
+             [*BS, "--topic", "{topic}", "--max-partition-memory-bytes", "-1"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
     Scenario("help", T, ["--help"], brokers=False, kept=broker_list_row),
     Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
     # Mistakes.

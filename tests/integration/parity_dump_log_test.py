@@ -11,21 +11,13 @@ import struct
 
 import pytest
 
+from conftest import java_partition
 from parity import Scenario, check
 
 T = "kafka-dump-log"
 SEG = "{logdir}/{topic}-0/00000000000000000000"
 LOG, INDEX, TIMEINDEX = SEG + ".log", SEG + ".index", SEG + ".timeindex"
 TXN_ID = "parity-txn"
-
-
-def java_partition(key, partitions):
-    """Kafka's Utils.abs(key.hashCode()) % partitions: where a group or transaction lives."""
-    h = 0
-    for c in key:
-        h = (31 * h + ord(c)) & 0xFFFFFFFF
-    h = h - (1 << 32) if h >= 1 << 31 else h
-    return (0 if h == -(1 << 31) else abs(h)) % partitions
 
 
 TXN_LOG = f"{{logdir}}/__transaction_state-{java_partition(TXN_ID, 50)}/00000000000000000000.log"

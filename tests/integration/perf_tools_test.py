@@ -1,4 +1,5 @@
-"""The perf tools against our broker: each runs briefly; its output must have Kafka 3.7's format.
+"""The perf tools against our broker: each runs briefly; its output must have Kafka 4.4's format
+(parity_perf_tools_test.py compares them with Kafka's own tools).
 
 Formats only: how fast anything runs is for scripts/bench, never asserted here.
 """
@@ -25,7 +26,7 @@ def create(bs, topic, partitions=1):
 def test_producer_perf_summary(broker):
     create(broker.bootstrap, "perf", 2)
     r = tool("kafka-producer-perf-test", "--topic", "perf", "--num-records", "2000", "--record-size", "100",
-             "--throughput", "-1", "--producer-props", f"bootstrap.servers={broker.bootstrap}", "acks=all",
+             "--throughput", "-1", "--command-property", f"bootstrap.servers={broker.bootstrap}", "acks=all",
              "linger.ms=5")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
@@ -41,11 +42,11 @@ def test_producer_perf_payload_file_and_metrics(broker, tmp_path):
     config = tmp_path / "producer.properties"
     config.write_text(f"bootstrap.servers={broker.bootstrap}\n")
     r = tool("kafka-producer-perf-test", "--topic", "perf-file", "--num-records", "30", "--payload-file",
-             str(payloads), "--throughput", "1000", "--producer.config", str(config), "--print-metrics")
+             str(payloads), "--throughput", "1000", "--command-config", str(config), "--print-metrics")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == f"Reading payloads from: {payloads}"
-    assert lines[1] == "Number of messages read: 3"
+    assert lines[1] == "Number of records read: 3"
     assert SUMMARY.match(lines[2]) and SUMMARY.match(lines[2]).group(1) == "30", r.stdout
     assert lines[3] == ""
     assert re.match(r"^Metric Name +Value$", lines[4])
@@ -57,9 +58,11 @@ def test_producer_perf_usage_errors():
     r = tool("kafka-producer-perf-test", "--topic", "t", "--num-records", "10", "--record-size", "10",
              "--throughput", "-1")
     assert r.returncode == 1
-    assert "producer-performance: error: Either --producer-props or --producer.config must be specified." in r.stderr
+    assert ("kafka-producer-perf-test: error: At  least  one  of  --bootstrap-server, --\n"
+            "command-property, --producer-props,  --producer.config  or --command-config\n"
+            "must be specified.") in r.stderr
     r = tool("kafka-producer-perf-test")
-    assert r.returncode == 0 and r.stdout.startswith("usage: producer-performance")
+    assert r.returncode == 0 and r.stdout.startswith("usage: kafka-producer-perf-test")
     r = tool("kafka-producer-perf-test", "--version")
     assert r.returncode == 0 and r.stdout.startswith("4.4.0")
 
@@ -73,18 +76,19 @@ def test_consumer_perf_summary(broker):
              "--messages", "3000", "--timeout", "30000")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == HEADER
-    m = CSV.match(lines[1])
+    assert lines[0] == "Warning: --messages is deprecated. Use --num-records instead."
+    assert lines[1] == HEADER
+    m = CSV.match(lines[2])
     assert m, r.stdout
     assert m.group(1) == "3000"
-    assert len(lines) == 2
+    assert len(lines) == 3
 
     # Fewer records than asked: Kafka's warning, then the summary of what came.
     r = tool("kafka-consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf",
-             "--messages", "5000", "--timeout", "1500", "--hide-header", "--date-format", "yyyy-MM-dd HH:mm:ss:SSS")
+             "--num-records", "5000", "--timeout", "1500", "--hide-header", "--date-format", "yyyy-MM-dd HH:mm:ss:SSS")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == ("WARNING: Exiting before consuming the expected number of messages: timeout (1500 ms) "
+    assert lines[0] == ("WARNING: Exiting before consuming the expected number of records: timeout (1500 ms) "
                         "exceeded. You can use the --timeout option to increase the timeout.")
     assert CSV.match(lines[1]) and CSV.match(lines[1]).group(1) == "3000", r.stdout
 
@@ -92,11 +96,13 @@ def test_consumer_perf_summary(broker):
 def test_consumer_perf_usage():
     r = tool("kafka-consumer-perf-test", "--topic", "x", "--bootstrap-server", "127.0.0.1:1")
     assert r.returncode == 1
-    assert r.stderr.startswith('Missing required argument "[messages]"')
+    assert r.stderr.startswith("Exactly one of the following arguments is required: [messages], [num-records]")
 
 
 def test_e2e_latency(broker):
-    r = tool("kafka-e2e-latency", broker.bootstrap, "latency", "1200", "1", "100")
+    r = tool("kafka-e2e-latency", "--bootstrap-server", broker.bootstrap, "--topic", "latency", "--num-records", "1200",
+             "--producer-acks", "1", "--record-size", "100", "--record-key-size", "4", "--num-headers", "2",
+             "--record-header-key-size", "3", "--record-header-size", "5")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == 'Topic "latency" does not exist. Will create topic with 1 partition(s) and replication factor = 1'
@@ -107,8 +113,13 @@ def test_e2e_latency(broker):
     assert len(lines) == 5
     assert re.search(r"Percentiles \(us\): 50th = \d+, 99th = \d+, 99\.9th = \d+; \d+ records/s", r.stderr)
 
+    # The positional form of Kafka 3, with Kafka 4.4's deprecation warning.
+    r = tool("kafka-e2e-latency", broker.bootstrap, "latency", "10", "1", "100")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("WARNING: Positional argument usage is deprecated")
     r = tool("kafka-e2e-latency", broker.bootstrap, "latency", "10", "0", "100")
     assert r.returncode == 1
-    assert "Latency testing requires synchronous acknowledgement. Please use 1 or all" in r.stderr
+    assert r.stderr.startswith("Invalid value for --producer-acks. Latency testing requires synchronous "
+                               "acknowledgement. Please use '1' or 'all'.")
     r = tool("kafka-e2e-latency", broker.bootstrap)
-    assert r.returncode == 1 and r.stderr.startswith("USAGE: java org.apache.kafka.tools.EndToEndLatency")
+    assert r.returncode == 1 and r.stderr.startswith("Invalid number of arguments. Expected 5 or 6 positional")

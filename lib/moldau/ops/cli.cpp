@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -90,6 +91,8 @@ std::vector<std::string> pieces_of(const std::string& raw, size_t width) {
   return pieces;
 }
 }  // namespace
+
+std::vector<std::string> java_line_pieces(const std::string& line) { return break_words(line); }
 
 std::optional<std::string> invalid_bootstrap_url(const std::string& list) {
   size_t start = 0;
@@ -183,6 +186,47 @@ const std::vector<std::string>* ParsedArgs::values(const std::string& name) cons
   return nullptr;
 }
 
+namespace {
+
+// joptsimple converts an argument with the type's valueOf; Java's integer types take an optional
+// sign and decimal digits within their range, Double a decimal number.
+bool converts_to(const std::string& type, const std::string& token) {
+  const char* begin = token.c_str();
+  char* end = nullptr;
+  errno = 0;
+  if (type.rfind("Integer", 0) == 0 || type.rfind("Long", 0) == 0 || type.rfind("Short", 0) == 0) {
+    if (token.empty() || std::isspace(static_cast<unsigned char>(token[0]))) return false;
+    long long v = std::strtoll(begin, &end, 10);
+    if (errno != 0 || *end != '\0' || end == begin) return false;
+    if (type.rfind("Integer", 0) == 0) return v >= INT32_MIN && v <= INT32_MAX;
+    if (type.rfind("Short", 0) == 0) return v >= INT16_MIN && v <= INT16_MAX;
+    return true;
+  }
+  if (type.rfind("Double", 0) == 0 || type.rfind("Float", 0) == 0) {
+    if (token.empty() || std::isspace(static_cast<unsigned char>(token[0]))) return false;
+    std::strtod(begin, &end);
+    return errno == 0 && *end == '\0' && end != begin;
+  }
+  return true;  // strings convert
+}
+
+bool is_number_type(const std::string& type) {
+  for (const char* t : {"Integer", "Long", "Short", "Double", "Float"})
+    if (type.rfind(t, 0) == 0) return true;
+  return false;
+}
+
+// joptsimple's rule for an optional argument: the next token is taken when it does not look like
+// an option ("-x", "--x"; a lone "-" does not) and converts, or, for a number type, whenever it
+// converts, so that "--record-header-size -1" reads -1 rather than an option named "1".
+bool takes_optional_argument(const OptionDoc& spec, const std::string& next) {
+  bool looks_like_option = next.size() >= 2 && next[0] == '-';
+  if (!converts_to(spec.arg, next)) return false;
+  return !looks_like_option || is_number_type(spec.arg);
+}
+
+}  // namespace
+
 Result<ParsedArgs> parse_args(int argc, char** argv, const std::vector<OptionDoc>& specs) {
   ParsedArgs out;
   auto find = [&](const std::string& n) -> const OptionDoc* {
@@ -229,7 +273,7 @@ Result<ParsedArgs> parse_args(int argc, char** argv, const std::vector<OptionDoc
     if (attached) {
       values.push_back(*attached);
     } else if (spec->optional_arg) {
-      if (i + 1 < argc && argv[i + 1][0] != '-') values.emplace_back(argv[++i]);
+      if (i + 1 < argc && takes_optional_argument(*spec, argv[i + 1])) values.emplace_back(argv[++i]);
     } else {
       if (i + 1 >= argc) return Status(ErrorCode::kInvalidRequest, "Option " + body + " requires an argument");
       values.emplace_back(argv[++i]);

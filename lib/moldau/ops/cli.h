@@ -85,6 +85,10 @@ std::optional<std::string> invalid_bootstrap_url(const std::string& list);
 // The time as Kafka's log4j pattern prints it ("2026-11-30 19:38:47,583", local time).
 std::string log_timestamp();
 
+// The pieces Java's line BreakIterator cuts `line` into (each keeps its trailing blanks), as
+// joptsimple's and argparse4j's help formatters wrap texts.
+std::vector<std::string> java_line_pieces(const std::string& line);
+
 // Joins strings.
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 // Java's String.format("%-Ns", s).

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "moldau/ops/console_producer.h"
 #include "moldau/ops/coordinator_records.h"
 
 namespace moldau::ops {
@@ -86,6 +87,77 @@ void store_idle_positions(client::Consumer& consumer, const std::set<std::pair<s
   rd_kafka_topic_partition_list_destroy(idle);
   rd_kafka_topic_partition_list_destroy(assigned);
 }
+
+// The order Java's HashSet<String> (16 buckets, as for a few entries) iterates `values` in:
+// by bucket of the spread String.hashCode, then in the order they were added.
+std::vector<std::string> java_hash_set_order(const std::vector<std::string>& values) {
+  auto bucket = [](const std::string& s) {
+    uint32_t h = 0;
+    for (unsigned char c : s) h = 31 * h + c;  // UTF-16 units: the same for ASCII
+    return (h ^ (h >> 16)) & 15u;
+  };
+  std::vector<std::string> out = values;
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const std::string& a, const std::string& b) { return bucket(a) < bucket(b); });
+  return out;
+}
+
+// The consumer's settings Java's ConsumerConfig checks before it connects, with its messages.
+std::optional<std::string> invalid_consumer_config(const Properties& props) {
+  // The types of the consumer settings people set by hand (ConfigDef's INT, LONG, BOOLEAN).
+  enum class Type { kInt, kLong, kBoolean };
+  static const std::vector<std::pair<const char*, Type>> kTyped = {
+      {"max.poll.records", Type::kInt},          {"session.timeout.ms", Type::kInt},
+      {"heartbeat.interval.ms", Type::kInt},     {"max.poll.interval.ms", Type::kInt},
+      {"fetch.min.bytes", Type::kInt},           {"fetch.max.bytes", Type::kInt},
+      {"max.partition.fetch.bytes", Type::kInt}, {"fetch.max.wait.ms", Type::kInt},
+      {"request.timeout.ms", Type::kInt},        {"auto.commit.interval.ms", Type::kInt},
+      {"receive.buffer.bytes", Type::kInt},      {"send.buffer.bytes", Type::kInt},
+      {"default.api.timeout.ms", Type::kInt},    {"retry.backoff.ms", Type::kLong},
+      {"reconnect.backoff.ms", Type::kLong},     {"metadata.max.age.ms", Type::kLong},
+      {"connections.max.idle.ms", Type::kLong},  {"enable.auto.commit", Type::kBoolean},
+      {"allow.auto.create.topics", Type::kBoolean}, {"check.crcs", Type::kBoolean},
+      {"exclude.internal.topics", Type::kBoolean},
+  };
+  for (const auto& [key, type] : kTyped) {
+    auto v = props.get(key);
+    if (!v) continue;
+    std::string t = *v;
+    t.erase(0, t.find_first_not_of(" \t"));
+    t.erase(t.find_last_not_of(" \t") + 1);
+    if (type == Type::kBoolean) {
+      std::string lower = t;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower != "true" && lower != "false")
+        return "Invalid value " + *v + " for configuration " + key + ": Expected value to be either true or false";
+      continue;
+    }
+    bool ok = false;
+    try {
+      size_t used = 0;
+      long long n = std::stoll(t, &used);
+      ok = used == t.size() && (type == Type::kLong || (n >= INT32_MIN && n <= INT32_MAX));
+    } catch (const std::exception&) {
+    }
+    if (!ok)
+      return "Invalid value " + *v + " for configuration " + key + ": Not a number of type " +
+             (type == Type::kInt ? "INT" : "LONG");
+  }
+  if (auto v = props.get("auto.offset.reset")) {
+    if (*v != "earliest" && *v != "latest" && *v != "none" && v->rfind("by_duration:", 0) != 0)
+      return "Invalid value " + *v + " for configuration auto.offset.reset: Invalid value `" + *v +
+             "` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of "
+             "the format 'by_duration:<PnDTnHnMn.nS.>'.";
+  }
+  return std::nullopt;
+}
+
+// What ends Kafka's tool before its consumer runs (a consumer it could not create) is logged.
+void log_unknown_error(const std::string& exception) {
+  std::fprintf(stderr,
+               "[%s] ERROR Unknown error when running consumer:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\n%s\n",
+               log_timestamp().c_str(), exception.c_str());
+}
 }  // namespace
 
 const std::vector<OptionDoc>& console_consumer_help_table() {
@@ -137,27 +209,27 @@ MessageFormatter::MessageFormatter(const Properties& p) {
 namespace {
 
 // Kafka's deserializers, as DefaultMessageFormatter prints what they return (toString()).
-// Unknown classes never get here: the tool refuses them before it reads a record.
-Result<std::optional<std::string>> deserialize(const std::string& cls, const std::optional<std::string>& data) {
-  if (!data || cls.empty()) return data;
+// Unknown classes never get here: the tool drops them (with Kafka's log line) before it reads
+// a record. Like Kafka's
+// formatter, a null key or value is deserialized as the bytes of the null literal (a
+// LongDeserializer refuses a tombstone's "null": 4 bytes, not 8).
+Result<std::optional<std::string>> deserialize(const std::string& cls, const std::optional<std::string>& data,
+                                               const std::string& null_literal) {
+  if (cls.empty()) return data;
   auto d = deserializer_for(cls);
   if (!d.ok()) return data;
+  const std::string& input = data ? *data : null_literal;
   if (*d == Deserializer::kVoid) {
-    if (!data->empty()) return Status(ErrorCode::kInvalidRecord, "Data should be null for a VoidDeserializer.");
+    if (!input.empty()) return Status(ErrorCode::kInvalidRecord, "Data should be null for a VoidDeserializer.");
     return std::optional<std::string>{};
   }
-  MOLDAU_ASSIGN_OR_RETURN(auto text, deserialize_to_text(*d, *data));
+  MOLDAU_ASSIGN_OR_RETURN(auto text, deserialize_to_text(*d, input));
   return std::optional<std::string>{std::move(text)};
 }
 
 }  // namespace
 
 bool MessageFormatter::known_deserializer(const std::string& cls) { return deserializer_for(cls).ok(); }
-
-void MessageFormatter::set_deserializers(const std::optional<std::string>& key, const std::optional<std::string>& value) {
-  if (key) key_deserializer_ = *key;
-  if (value) value_deserializer_ = *value;
-}
 
 std::string MessageFormatter::format(const client::Message& m) const {
   auto r = format_checked(m);
@@ -167,10 +239,10 @@ std::string MessageFormatter::format(const client::Message& m) const {
 Result<std::string> MessageFormatter::format_checked(const client::Message& raw) const {
   client::Message m = raw;
   if (print_key_) {
-    MOLDAU_ASSIGN_OR_RETURN(m.key, deserialize(key_deserializer_, raw.key));
+    MOLDAU_ASSIGN_OR_RETURN(m.key, deserialize(key_deserializer_, raw.key, null_literal_));
   }
   if (print_value_) {
-    MOLDAU_ASSIGN_OR_RETURN(m.value, deserialize(value_deserializer_, raw.value));
+    MOLDAU_ASSIGN_OR_RETURN(m.value, deserialize(value_deserializer_, raw.value, null_literal_));
   }
   std::string out;
   auto sep = [&](bool column) { out += column ? key_sep_ : line_sep_; };
@@ -219,52 +291,17 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   if (!o.bootstrap_server) usage_exit("Missing required argument \"[bootstrap-server]\"", docs);
   if ((o.topic ? 1 : 0) + (o.include ? 1 : 0) != 1)
     usage_exit("Exactly one of the following arguments is required: [topic], [include]", docs);
-  // Kafka 4 warns about its deprecated options on standard output.
-  if (!o.property.empty())
-    std::printf("Option --property is deprecated and will be removed in a future version. Use --formatter-property instead.\n");
+  if (!o.consumer_property.empty() && !o.command_property.empty())
+    usage_exit("Options --consumer-property and --command-property cannot be specified together.", docs);
+  if (o.consumer_config && o.command_config)
+    usage_exit("Options --consumer.config and --command-config cannot be specified together.", docs);
+  // Kafka 4 warns about its deprecated options on standard output (of --property with the
+  // formatter, below).
   if (!o.consumer_property.empty())
     std::printf("Option --consumer-property is deprecated and will be removed in a future version. Use --command-property instead.\n");
   if (o.consumer_config)
     std::printf("Option --consumer.config is deprecated and will be removed in a future version. Use --command-config instead.\n");
   std::fflush(stdout);
-  // Kafka 4.4's formatters of its coordinators' records: each record as JSON (no separator
-  // between records, as Kafka writes them), records of other types skipped.
-  std::optional<CoordinatorLog> coordinator_log;
-  std::set<int16_t> coordinator_types;  // empty: all
-  if (o.formatter == "org.apache.kafka.tools.consumer.OffsetsMessageFormatter") {
-    coordinator_log = CoordinatorLog::kGroups;
-    coordinator_types = {0, 1};
-  } else if (o.formatter == "org.apache.kafka.tools.consumer.GroupMetadataMessageFormatter") {
-    coordinator_log = CoordinatorLog::kGroups;
-    coordinator_types = {2};
-  } else if (o.formatter == "org.apache.kafka.tools.consumer.TransactionLogMessageFormatter") {
-    coordinator_log = CoordinatorLog::kTransactions;
-  }
-  if (o.formatter && !coordinator_log && *o.formatter != "kafka.tools.DefaultMessageFormatter" &&
-      *o.formatter != "org.apache.kafka.tools.consumer.NoOpMessageFormatter" &&
-      *o.formatter != "org.apache.kafka.tools.consumer.DefaultMessageFormatter") {
-    if (*o.formatter == "kafka.tools.NoOpMessageFormatter" || *o.formatter == "kafka.tools.LoggingMessageFormatter") {
-      // supported below
-    } else {
-      std::fprintf(stderr, "Exception in thread \"main\" java.lang.ClassNotFoundException: %s\n", o.formatter->c_str());
-      return 1;
-    }
-  }
-  Properties fprops;
-  if (o.formatter_config) fprops = load_props_or_exit(*o.formatter_config);
-  merge_props(fprops, parse_key_values(o.property));
-  merge_props(fprops, parse_key_values(o.formatter_property));
-  MessageFormatter formatter(fprops);
-  formatter.set_deserializers(o.key_deserializer, o.value_deserializer);
-  for (const auto& d : {o.key_deserializer, o.value_deserializer, fprops.get("key.deserializer"),
-                        fprops.get("value.deserializer")}) {
-    if (d && !MessageFormatter::known_deserializer(*d)) {
-      std::fprintf(stderr, "Exception in thread \"main\" java.lang.ClassNotFoundException: %s\n", d->c_str());
-      return 1;
-    }
-  }
-  const bool noop = o.formatter && (*o.formatter == "kafka.tools.NoOpMessageFormatter" ||
-                                    *o.formatter == "org.apache.kafka.tools.consumer.NoOpMessageFormatter");
   std::optional<std::string> include = o.include;
   if (o.partition) {
     if (!o.topic) usage_exit("The topic is required when partition is specified.", docs);
@@ -298,8 +335,16 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   }
 
   Properties file_props;
-  if (o.consumer_config) file_props = load_props_or_exit(*o.consumer_config);
-  if (o.command_config) merge_props(file_props, load_props_or_exit(*o.command_config));
+  if (auto path = o.consumer_config ? o.consumer_config : o.command_config) {
+    std::string cls;
+    auto loaded = load_props_as_java(*path, &cls);
+    if (!loaded.ok()) {
+      // Uncaught in Kafka's tool: the JVM reports it.
+      std::fprintf(stderr, "Exception in thread \"main\" %s: %s\n", cls.c_str(), loaded.status().message().c_str());
+      return 1;
+    }
+    file_props = std::move(loaded).value();
+  }
   Properties extra = parse_key_values(o.consumer_property);
   merge_props(extra, parse_key_values(o.command_property));
   std::vector<std::string> groups;
@@ -309,6 +354,7 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   add_group(o.group);
   add_group(file_props.get("group.id"));
   add_group(extra.get("group.id"));
+  groups = java_hash_set_order(groups);
   if (groups.size() > 1)
     usage_exit("The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: '" +
                    join(groups, "', '") + "'",
@@ -344,12 +390,105 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   // offsets only for records we have printed.
   props.set("enable.auto.offset.store", "false");
 
+  // Kafka 4.4's formatters of its coordinators' records: each record as JSON (no separator
+  // between records, as Kafka writes them), records of other types skipped.
+  std::optional<CoordinatorLog> coordinator_log;
+  std::set<int16_t> coordinator_types;  // empty: all
+  if (o.formatter == "org.apache.kafka.tools.consumer.OffsetsMessageFormatter") {
+    coordinator_log = CoordinatorLog::kGroups;
+    coordinator_types = {0, 1};
+  } else if (o.formatter == "org.apache.kafka.tools.consumer.GroupMetadataMessageFormatter") {
+    coordinator_log = CoordinatorLog::kGroups;
+    coordinator_types = {2};
+  } else if (o.formatter == "org.apache.kafka.tools.consumer.TransactionLogMessageFormatter") {
+    coordinator_log = CoordinatorLog::kTransactions;
+  }
+  if (o.formatter && !coordinator_log && *o.formatter != "kafka.tools.DefaultMessageFormatter" &&
+      *o.formatter != "org.apache.kafka.tools.consumer.NoOpMessageFormatter" &&
+      *o.formatter != "org.apache.kafka.tools.consumer.DefaultMessageFormatter") {
+    if (*o.formatter == "kafka.tools.NoOpMessageFormatter" || *o.formatter == "kafka.tools.LoggingMessageFormatter") {
+      // supported below
+    } else {
+      // Kafka's tool catches the ClassNotFoundException: its message (the class) before the usage.
+      usage_exit(*o.formatter, docs);
+    }
+  }
+  if (!o.property.empty() && !o.formatter_property.empty())
+    usage_exit("Options --property and --formatter-property cannot be specified together.", docs);
+  if (!o.property.empty()) {
+    std::printf("Option --property is deprecated and will be removed in a future version. Use --formatter-property instead.\n");
+    std::fflush(stdout);
+  }
+  // The formatter's properties: --formatter-config, the deserializer options, then
+  // --formatter-property (or --property). A file it cannot read ends the tool with its usage.
+  Properties fprops;
+  if (o.formatter_config) {
+    std::string cls;
+    auto loaded = load_props_as_java(*o.formatter_config, &cls);
+    if (!loaded.ok()) usage_exit(loaded.status().message(), docs);
+    fprops = std::move(loaded).value();
+  }
+  if (o.key_deserializer && !o.key_deserializer->empty()) fprops.set("key.deserializer", *o.key_deserializer);
+  if (o.value_deserializer && !o.value_deserializer->empty())
+    fprops.set("value.deserializer", *o.value_deserializer);
+  merge_props(fprops, parse_key_values(o.property));
+  merge_props(fprops, parse_key_values(o.formatter_property));
+  // DefaultMessageFormatter logs a deserializer class it cannot load and goes on without it.
+  for (const char* name : {"key.deserializer", "value.deserializer"}) {
+    auto d = fprops.get(name);
+    if (d && !MessageFormatter::known_deserializer(*d)) {
+      if (!coordinator_log)
+        std::fprintf(stderr,
+                     "[%s] ERROR Unable to instantiate a deserializer from %s "
+                     "(org.apache.kafka.tools.consumer.DefaultMessageFormatter)\njava.lang.ClassNotFoundException: %s\n",
+                     log_timestamp().c_str(), d->c_str(), d->c_str());
+      fprops.erase(name);
+    }
+  }
+  MessageFormatter formatter(fprops);
+  const bool noop = o.formatter && (*o.formatter == "kafka.tools.NoOpMessageFormatter" ||
+                                    *o.formatter == "org.apache.kafka.tools.consumer.NoOpMessageFormatter");
+  if (auto bad = invalid_consumer_config(props)) {
+    log_unknown_error("org.apache.kafka.common.config.ConfigException: " + *bad);
+    return 1;
+  }
+  // Java names its assignors by class; librdkafka by protocol name.
+  if (auto strategies = props.get("partition.assignment.strategy")) {
+    static const std::map<std::string, std::string> kAssignors = {
+        {"org.apache.kafka.clients.consumer.RangeAssignor", "range"},
+        {"org.apache.kafka.clients.consumer.RoundRobinAssignor", "roundrobin"},
+        {"org.apache.kafka.clients.consumer.CooperativeStickyAssignor", "cooperative-sticky"},
+    };
+    std::vector<std::string> names;
+    size_t start = 0;
+    while (start <= strategies->size()) {
+      size_t comma = strategies->find(',', start);
+      std::string name = strategies->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      auto it = kAssignors.find(name);
+      if (!name.empty()) names.push_back(it != kAssignors.end() ? it->second : name);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    props.set("partition.assignment.strategy", join(names, ","));
+  }
+  drop_unknown_client_properties(props);
   auto cons_r = client::Consumer::create(props);
   if (!cons_r.ok()) {
-    std::fprintf(stderr, "%s\n", cons_r.status().message().c_str());
+    log_unknown_error("org.apache.kafka.common.KafkaException: " + cons_r.status().message());
     return 1;
   }
   auto& consumer = **cons_r;
+  // --enable-systest-events: once the consumer exists, Kafka's shutdown hook reports the end on
+  // standard output, whatever ended the tool.
+  auto done = [&](int code) {
+    if (o.enable_systest_events) {
+      std::printf("shutdown_complete\n");
+      std::fflush(stdout);
+    }
+    return code;
+  };
   if (o.max_messages_error) {
     // Kafka reads --max-messages once the consumer runs: it fails there, after its summary.
     consumer.close();
@@ -357,7 +496,7 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
                  "Processed a total of 0 messages\n[%s] ERROR Unknown error when running consumer:  "
                  "(org.apache.kafka.tools.consumer.ConsoleConsumer)\njoptsimple.OptionArgumentConversionException: %s\n",
                  log_timestamp().c_str(), o.max_messages_error->c_str());
-    return 1;
+    return done(1);
   }
   std::set<std::string> included;
   if (o.topic && props.get_or("allow.auto.create.topics", "true") == "true") {
@@ -379,7 +518,7 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     st = subscribe_include(consumer, *include, included);
   if (!st.ok()) {
     std::fprintf(stderr, "ERROR Unknown error when running consumer: %s\n", st.message().c_str());
-    return 1;
+    return done(1);
   }
 
   struct sigaction sa {};
@@ -396,6 +535,7 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
   const int64_t timeout = o.timeout_ms && *o.timeout_ms >= 0 ? *o.timeout_ms : -1;
   auto last = std::chrono::steady_clock::now();
   int rc = 0;
+  std::optional<std::string> fatal;  // what ends the tool as an uncaught exception
   while (!g_stop && (max < 0 || count < max)) {
     if (include && !o.topic && std::chrono::steady_clock::now() - last_include_check > std::chrono::seconds(3)) {
       // New topics that match --include join the subscription, as Java's pattern subscription does.
@@ -465,14 +605,17 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
       auto formatted = formatter.format_checked(m);
       if (!formatted.ok()) {
         // Kafka's ConsoleConsumer: a record its deserializer refuses is skipped with
-        // --skip-message-on-error, and ends the consumer otherwise.
-        std::fprintf(stderr, "[%s] ERROR Error processing message, %s:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\n"
-                             "org.apache.kafka.common.errors.SerializationException: %s\n",
-                     log_timestamp().c_str(),
-                     o.skip_message_on_error ? "skipping this message" : "terminating consumer process",
-                     formatted.status().message().c_str());
-        if (o.skip_message_on_error) continue;
-        count--;
+        // --skip-message-on-error; otherwise the exception ends the tool, counted, and is
+        // logged after the summary.
+        std::string exception = "org.apache.kafka.common.errors.SerializationException: " + formatted.status().message();
+        if (o.skip_message_on_error) {
+          std::fprintf(stderr,
+                       "[%s] ERROR Error processing message, skipping this message:  "
+                       "(org.apache.kafka.tools.consumer.ConsoleConsumer)\n%s\n",
+                       log_timestamp().c_str(), exception.c_str());
+          continue;
+        }
+        fatal = exception;
         rc = 1;
         break;
       }
@@ -493,9 +636,10 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     store_idle_positions(consumer, stored, props.get_or("auto.offset.reset", "latest") == "earliest");
   consumer.close();
   std::fprintf(stderr, "Processed a total of %lld messages\n", (long long)count);
+  if (fatal) log_unknown_error(*fatal);
   // Stopped by a signal, the JVM exits with 128 + its number once the shutdown hook is done.
-  if (g_signal != 0) return 128 + g_signal;
-  return rc;
+  if (g_signal != 0) return done(128 + g_signal);
+  return done(rc);
 }
 
 }  // namespace moldau::ops

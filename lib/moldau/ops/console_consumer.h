@@ -40,8 +40,6 @@ class MessageFormatter {
   // The same, or the deserializer's error (Kafka's SerializationException message, e.g. "Size
   // of data received by IntegerDeserializer is not 4").
   Result<std::string> format_checked(const client::Message& m) const;
-  // key.deserializer / value.deserializer (also --key-deserializer, --value-deserializer).
-  void set_deserializers(const std::optional<std::string>& key, const std::optional<std::string>& value);
   // Whether Kafka's serialization package has this deserializer (the ones the tool decodes).
   static bool known_deserializer(const std::string& cls);
 

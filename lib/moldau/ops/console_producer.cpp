@@ -1,15 +1,20 @@
 #include "moldau/ops/console_producer.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <limits>
 #include <regex>
+
+#include "moldau/client/config.h"
 
 namespace moldau::ops {
 
@@ -45,6 +50,39 @@ const std::vector<OptionDoc>& console_producer_help_table() {
       {"version", "", "Display Kafka version."},
   };
   return kDocs;
+}
+
+Result<Properties> load_props_as_java(const std::string& path, std::string* exception_class) {
+  auto fail = [&](const char* cls, const std::string& message) {
+    *exception_class = cls;
+    return Status(ErrorCode::kInvalidConfig, message);
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return fail("java.nio.file.NoSuchFileException", path);
+    if (errno == EACCES) return fail("java.nio.file.AccessDeniedException", path);
+    return fail("java.nio.file.FileSystemException", path + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return fail("java.io.IOException", "Is a directory");
+  if (::access(path.c_str(), R_OK) != 0) return fail("java.nio.file.AccessDeniedException", path);
+  auto r = Properties::load_file(path);
+  if (!r.ok()) return fail("java.io.IOException", r.status().message());
+  return r;
+}
+
+void drop_unknown_client_properties(Properties& props) {
+  rd_kafka_conf_t* scratch = rd_kafka_conf_new();
+  std::vector<std::string> unknown;
+  for (const auto& [k, v] : props.entries()) {
+    std::string key = client::translate_java_property(k);
+    // Names the client's Config maps itself.
+    if (key.empty() || key == "buffer.memory" || key == "sasl.jaas.config") continue;
+    char err[512];
+    if (rd_kafka_conf_set(scratch, key.c_str(), v.c_str(), err, sizeof err) == RD_KAFKA_CONF_UNKNOWN)
+      unknown.push_back(k);
+  }
+  rd_kafka_conf_destroy(scratch);
+  for (const auto& k : unknown) props.erase(k);
 }
 
 Result<LineReader> LineReader::create(const Properties& p) {
@@ -187,7 +225,29 @@ std::optional<std::string> invalid_producer_config(const Properties& props) {
     if (*c != "none" && *c != "gzip" && *c != "snappy" && *c != "lz4" && *c != "zstd")
       return "Invalid value " + *c + " for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd";
   }
+  // ConfigDef.Range.atLeast(0) of batch.size (0 turns batching off).
+  if (auto b = props.get("batch.size")) {
+    try {
+      size_t used = 0;
+      long long n = std::stoll(*b, &used);
+      if (used == b->size() && n < 0)
+        return "Invalid value " + *b + " for configuration batch.size: Value must be at least 0";
+    } catch (const std::exception&) {
+    }
+  }
   return std::nullopt;
+}
+
+// A config file read as Kafka's tool reads it: one it cannot read ends the tool with the JVM's
+// exception (printed by the tool's catch-all, exit status 1).
+Properties load_props_or_java_exit(const std::string& path) {
+  std::string cls;
+  auto r = load_props_as_java(path, &cls);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s: %s\n", cls.c_str(), r.status().message().c_str());
+    std::exit(1);
+  }
+  return std::move(r).value();
 }
 
 const char* kProducerUsage = "This tool helps to read data from standard input and publish it to Kafka.";
@@ -209,23 +269,37 @@ int run_console_producer(const ConsoleProducerOptions& o) {
     usage_exit("Error while validating the bootstrap address\n", docs);
   if (invalid_bootstrap_url(*servers) || servers->find(':') == std::string::npos)
     usage_exit("Please provide valid host:port like host1:9091,host2:9092\n", docs);
-  // Kafka 4 warns about its deprecated options on standard output.
-  if (!o.property.empty())
-    std::printf("Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n");
+  // An option and its deprecated name may not be given together.
+  if (!o.producer_property.empty() && !o.command_property.empty())
+    usage_exit("Options --command-property and --producer-property cannot be specified together.", docs);
+  if (o.producer_config && o.command_config)
+    usage_exit("Options --command-config and --producer.config cannot be specified together.", docs);
+  if (!o.property.empty() && !o.reader_property.empty())
+    usage_exit("Options --reader-property and --property cannot be specified together.", docs);
+  // Kafka 4 warns about its deprecated options on standard output, in this order.
   if (!o.producer_property.empty())
     std::printf("Warning: --producer-property is deprecated and will be removed in a future version. Use --command-property instead.\n");
   if (o.producer_config)
     std::printf("Warning: --producer.config is deprecated and will be removed in a future version. Use --command-config instead.\n");
+  if (!o.property.empty())
+    std::printf("Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n");
+  if (o.max_partition_memory_bytes_given)
+    std::printf("Warning: --max-partition-memory-bytes is deprecated and will be removed in Apache Kafka 5.0. Use --batch-size instead.\n");
   std::fflush(stdout);
-  if (o.line_reader && *o.line_reader != "kafka.tools.ConsoleProducer$LineMessageReader" &&
-      *o.line_reader != "org.apache.kafka.tools.LineMessageReader") {
+  if (o.number_error) {
+    // joptsimple's conversion error, caught by the tool and printed alone (no usage).
+    std::fprintf(stderr, "%s\n", o.number_error->c_str());
+    return 1;
+  }
+  // Kafka 4's only reader (Kafka 3's kafka.tools.ConsoleProducer$LineMessageReader is gone).
+  if (o.line_reader && *o.line_reader != "org.apache.kafka.tools.LineMessageReader") {
     std::fprintf(stderr, "java.lang.ClassNotFoundException: %s\n", o.line_reader->c_str());
     return 1;
   }
 
   // Reader properties: --reader-config, then --property and --reader-property.
   Properties reader_props;
-  if (o.reader_config) reader_props = load_props_or_exit(*o.reader_config);
+  if (o.reader_config) reader_props = load_props_or_java_exit(*o.reader_config);
   merge_props(reader_props, parse_key_values(o.property));
   merge_props(reader_props, parse_key_values(o.reader_property));
   auto reader_r = LineReader::create(reader_props);
@@ -236,8 +310,8 @@ int run_console_producer(const ConsoleProducerOptions& o) {
 
   // Producer properties: the config files, the property options, then the options.
   Properties props;
-  if (o.producer_config) props = load_props_or_exit(*o.producer_config);
-  if (o.command_config) merge_props(props, load_props_or_exit(*o.command_config));
+  if (o.producer_config) props = load_props_or_java_exit(*o.producer_config);
+  if (o.command_config) props = load_props_or_java_exit(*o.command_config);
   merge_props(props, parse_key_values(o.producer_property));
   merge_props(props, parse_key_values(o.command_property));
   props.set("bootstrap.servers", *servers);
@@ -288,6 +362,9 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   // Java's names that librdkafka does not know: applied above.
   props.erase("max.block.ms");
   props.erase("max.request.size");
+  // Java's batch.size 0 sends each record on its own; librdkafka's least is 1.
+  if (props.get("batch.size") == std::optional<std::string>("0")) props.set("batch.size", "1");
+  drop_unknown_client_properties(props);
   auto prod_r = client::Producer::create(props);
   if (!prod_r.ok()) {
     std::fprintf(stderr, "org.apache.kafka.common.KafkaException: %s\n", prod_r.status().message().c_str());
@@ -386,7 +463,8 @@ int console_producer_main(int argc, char** argv) {
       if (used == v->size()) return n;
     } catch (const std::exception&) {
     }
-    usage_exit("Cannot parse argument '" + *v + "' of option " + name, docs);
+    if (!o.number_error) o.number_error = "Cannot parse argument '" + *v + "' of option " + name;
+    return std::nullopt;
   };
   o.topic = one("topic");
   o.bootstrap_server = one("bootstrap-server");
@@ -398,11 +476,16 @@ int console_producer_main(int argc, char** argv) {
   auto i32 = [&](const char* name) -> std::optional<int32_t> {
     auto v = number(name);
     if (!v) return std::nullopt;
+    if (*v < INT32_MIN || *v > INT32_MAX) {  // joptsimple's Integer
+      if (!o.number_error) o.number_error = "Cannot parse argument '" + *one(name) + "' of option " + name;
+      return std::nullopt;
+    }
     return static_cast<int32_t>(*v);
   };
   o.batch_size = i32("batch-size");
   o.message_send_max_retries = i32("message-send-max-retries");
   o.max_partition_memory_bytes = i32("max-partition-memory-bytes");
+  o.max_partition_memory_bytes_given = a.has("max-partition-memory-bytes");
   o.socket_buffer_size = i32("socket-buffer-size");
   o.retry_backoff_ms = number("retry-backoff-ms");
   o.timeout = number("timeout");

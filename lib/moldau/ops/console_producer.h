@@ -26,12 +26,25 @@ struct ConsoleProducerOptions {
   bool acks_given = false;
   std::optional<std::string> line_reader, reader_config, producer_config, command_config;
   std::vector<std::string> property, producer_property, reader_property, command_property;
+  // Kafka converts a number option's value when it builds the producer's properties, after its
+  // warnings: the first value that is not a number ("Cannot parse argument ...").
+  std::optional<std::string> number_error;
+  bool max_partition_memory_bytes_given = false;
 };
 
 int run_console_producer(const ConsoleProducerOptions& opts);
 // Parses the command line as Kafka's ConsoleProducer does (joptsimple), then runs it.
 int console_producer_main(int argc, char** argv);
 const std::vector<OptionDoc>& console_producer_help_table();
+
+// Utils.loadProps as the console tools meet it: a file that cannot be read fails as the JVM
+// does, with the exception's message (the path for a missing file, "Is a directory") and its
+// class in `exception_class` (java.nio.file.NoSuchFileException, java.io.IOException, ...).
+Result<Properties> load_props_as_java(const std::string& path, std::string* exception_class);
+
+// Removes the properties the client library does not know: Kafka's clients pass over a
+// property they do not use without a word at the tools' log level (WARN).
+void drop_unknown_client_properties(Properties& props);
 
 // Kafka's LineMessageReader: turns one input line into a record.
 class LineReader {

@@ -2,9 +2,12 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <random>
 #include <regex>
+#include <utility>
 
 #include "moldau/client/consumer.h"
 #include "moldau/ops/perf_common.h"
@@ -12,28 +15,107 @@
 namespace moldau::ops {
 
 const std::vector<OptionDoc>& consumer_perf_help_table() {
+  // Kafka 4.4's ConsumerPerformance options, in its words (they are the tool's output). The
+  // default group is drawn per run, as Kafka draws it.
+  static const std::string kGroup = "perf-consumer-" + std::to_string(std::random_device{}() % 100000);
   static const std::vector<OptionDoc> kDocs = {
-      {"bootstrap-server", "String: server to connect to", "REQUIRED unless --broker-list(deprecated) is specified. The server(s) to connect to."},
-      {"broker-list", "String: broker-list", "DEPRECATED, use --bootstrap-server instead; ignored if --bootstrap-server is specified.  The broker list string in the form HOST1:PORT1,HOST2:PORT2."},
-      {"consumer.config", "String: config file", "Consumer config properties file."},
-      {"date-format", "String: date format", "The date format to use for formatting the time field. See java.text.SimpleDateFormat for options. (default: yyyy-MM-dd HH:mm:ss:SSS)"},
-      {"fetch-size", "Integer: size", "The amount of data to fetch in a single request. (default: 1048576)"},
-      {"from-latest", "", "If the consumer does not already have an established offset to consume from, start with the latest message present in the log rather than the earliest message."},
-      {"group", "String: gid", "The group id to consume on. (default: perf-consumer-<random>)"},
-      {"help", "", "Print usage information."},
-      {"hide-header", "", "If set, skips printing the header for the stats"},
-      {"messages", "Long: count", "REQUIRED: The number of messages to send or consume"},
-      {"num-fetch-threads", "Integer: count", "DEPRECATED AND IGNORED: Number of fetcher threads. (default: 1)"},
+      {"bootstrap-server", "String: server to connect to", "REQUIRED: The server(s) to connect to."},
+      {"topic", "String: topic", "The topic to consume from."},
+      {"include", "String: Java regex (String)",
+       "Regular expression specifying list of topics to include for consumption."},
+      {"group", "String: gid", "The group id to consume on.", false, kGroup},
+      {"fetch-size", "Integer: size", "The maximum amount of data to fetch from a single partition per request.",
+       false, "1048576"},
+      {"command-property", "String: prop1=val1",
+       "Kafka consumer related configuration properties like client.id. These configs take precedence over those "
+       "passed via --command-config or --consumer.config."},
+      {"from-latest", "",
+       "If the consumer does not already have an established offset to consume from, start with the latest record "
+       "present in the log rather than the earliest record."},
+      {"socket-buffer-size", "Integer: size", "The size of the tcp RECV size.", false, "2097152"},
+      {"consumer.config", "String: config file",
+       "(DEPRECATED) Consumer config properties file. This option will be removed in a future version. Use "
+       "--command-config instead."},
+      {"command-config", "String: config file", "Config properties file."},
       {"print-metrics", "", "Print out the metrics."},
-      {"reporting-interval", "Long: interval_ms", "Interval in milliseconds at which to print progress info. (default: 5000)"},
-      {"show-detailed-stats", "", "If set, stats are reported for each reporting interval as configured by reporting-interval"},
-      {"socket-buffer-size", "Integer: size", "The size of the tcp RECV size. (default: 2097152)"},
-      {"threads", "Integer: count", "DEPRECATED AND IGNORED: Number of processing threads. (default: 10)"},
-      {"timeout", "Long: milliseconds", "The maximum allowed time in milliseconds between returned records. (default: 10000)"},
-      {"topic", "String: topic", "REQUIRED: The topic to consume from."},
+      {"show-detailed-stats", "",
+       "If set, stats are reported for each reporting interval as configured by reporting-interval."},
+      {"timeout", "Long: milliseconds", "The maximum allowed time in milliseconds between returned records.", true,
+       "10000"},
+      {"messages", "Long: count",
+       "(DEPRECATED) The number of records to consume. This option will be removed in a future version. Use "
+       "--num-records instead."},
+      {"num-records", "Long: count", "REQUIRED: The number of records to consume."},
+      {"reporting-interval", "Long: interval_ms", "Interval in milliseconds at which to print progress info.", false,
+       "5000"},
+      {"date-format", "String: date format",
+       "The date format to use for formatting the time field. See java.text.SimpleDateFormat for options.", false,
+       "yyyy-MM-dd HH:mm:ss:SSS"},
+      {"hide-header", "", "If set, skips printing the header for the stats."},
+      {"help", "", "Print usage information."},
       {"version", "", "Display Kafka version."},
   };
   return kDocs;
+}
+
+int consumer_perf_main(int argc, char** argv) {
+  const auto& docs = consumer_perf_help_table();
+  static const char* kDescription = "This tool is used to verify the consumer performance.";
+  auto parsed = parse_args(argc, argv, docs);
+  if (!parsed.ok()) usage_exit(parsed.status().message(), docs);
+  const ParsedArgs& a = *parsed;
+  // ConsumerPerfOptions' checks, in Kafka's order.
+  if (argc <= 1 || a.has("help")) usage_exit(kDescription, docs);
+  if (a.has("version")) version_exit();
+  if (!a.has("bootstrap-server")) usage_exit("Missing required argument \"[bootstrap-server]\"", docs);
+  if (a.has("topic") == a.has("include"))
+    usage_exit("Exactly one of the following arguments is required: [topic], [include]", docs);
+  if (a.has("messages") == a.has("num-records"))
+    usage_exit("Exactly one of the following arguments is required: [messages], [num-records]", docs);
+  if (a.has("consumer.config") && a.has("command-config"))
+    usage_exit("Option \"[consumer.config]\" can't be used with option \"[command-config]\"", docs);
+  if (a.has("messages")) std::printf("Warning: --messages is deprecated. Use --num-records instead.\n");
+  if (a.has("consumer.config")) std::printf("Warning: --consumer.config is deprecated. Use --command-config instead.\n");
+
+  // Values are converted where Kafka's tool first asks for them: a bad one fails the run there
+  // (after the header), with the exception's message.
+  auto str = [&](const char* name) -> std::optional<std::string> {
+    auto v = single_value(a, name);
+    if (!v.ok()) perf_failure_exit(v.status().message());
+    return *v;
+  };
+  auto number = [&](const char* name, int64_t dflt, bool is_int) -> int64_t {
+    auto v = str(name);
+    if (!v) return dflt;
+    auto n = is_int ? std::optional<int64_t>(java_int(*v)) : java_long(*v);
+    if (is_int && !java_int(*v)) n.reset();
+    if (!n) perf_failure_exit("Cannot parse argument '" + *v + "' of option " + name);
+    return *n;
+  };
+  ConsumerPerfOptions o;
+  o.hide_header = a.has("hide-header");
+  o.show_detailed_stats = a.has("show-detailed-stats");
+  if (!o.hide_header) std::fputs(consumer_perf_header(o.show_detailed_stats).c_str(), stdout);
+  // props(): the config file, the command properties over it, then the options.
+  if (const auto* v = a.values("command-property")) o.command_properties = *v;
+  o.config_file = a.has("consumer.config") ? str("consumer.config") : str("command-config");
+  o.bootstrap_server = *str("bootstrap-server");
+  o.group = str("group");
+  if (!o.group) o.group = docs[3].default_value;
+  o.socket_buffer_size = static_cast<int32_t>(number("socket-buffer-size", 2 * 1024 * 1024, true));
+  o.fetch_size = static_cast<int32_t>(number("fetch-size", 1024 * 1024, true));
+  o.from_latest = a.has("from-latest");
+  o.topic = str("topic");
+  o.include = str("include");
+  o.print_metrics = a.has("print-metrics");
+  // consume(): the record count, the timeout, the reporting interval, the date format.
+  o.num_records = a.has("messages") ? number("messages", 0, false) : number("num-records", 0, false);
+  o.timeout = number("timeout", 10000, false);
+  o.reporting_interval = number("reporting-interval", 5000, false);
+  if (o.reporting_interval <= 0) perf_failure_exit("Reporting interval must be greater than 0.");
+  if (auto v = str("date-format")) o.date_format = *v;
+  if (auto err = java_date_pattern_error(o.date_format)) perf_failure_exit(*err);
+  return run_consumer_perf(o);
 }
 
 std::string consumer_perf_header(bool detailed) {
@@ -61,32 +143,41 @@ void print_progress(int64_t bytes, int64_t last_bytes, int64_t msgs, int64_t las
 }  // namespace
 
 int run_consumer_perf(const ConsumerPerfOptions& o) {
-  const auto& docs = consumer_perf_help_table();
-  if (o.no_args || o.help) usage_exit("This tool is used to verify the consumer performance.", docs);
-  if (o.version) version_exit();
-  if (!o.messages) usage_exit("Missing required argument \"[messages]\"", docs);
-  if (!o.topic && !o.include) usage_exit("Exactly one of the following arguments is required: [topic], [include]", docs);
-  if (!o.bootstrap_server && !o.broker_list) usage_exit("Missing required argument \"[bootstrap-server]\"", docs);
-  if (!std::regex_match(o.reporting_interval, std::regex("^\\d+$")))
-    usage_exit("Cannot parse argument '" + o.reporting_interval + "' of option reporting-interval", docs);
-  int64_t reporting_ms = std::stoll(o.reporting_interval);
-  if (reporting_ms <= 0) {
-    std::fprintf(stderr, "Reporting interval must be greater than 0.\n");
-    return 1;
-  }
-
   Properties props;
-  if (o.consumer_config) props = load_props_or_exit(*o.consumer_config);
-  props.set("bootstrap.servers", o.bootstrap_server ? *o.bootstrap_server : *o.broker_list);
-  std::string group = o.group ? *o.group : "perf-consumer-" + std::to_string(std::random_device{}() % 100000);
-  props.set("group.id", group);
-  props.set("receive.buffer.bytes", std::to_string(o.socket_buffer_size));
-  props.set("max.partition.fetch.bytes", std::to_string(o.fetch_size));
+  if (o.config_file) {
+    auto r = java_load_props(*o.config_file);
+    if (!r.ok()) perf_failure_exit(r.status().message());
+    props = std::move(r).value();
+  }
+  merge_props(props, parse_key_values(o.command_properties));
+  props.set("bootstrap.servers", o.bootstrap_server);
+  props.set("group.id", *o.group);
+  // The Java consumer's checks of the two sizes the options set: -1 is the OS's receive buffer
+  // (librdkafka's 0), 0 is refused when the socket is made; a fetch of 0 bytes still returns
+  // the first batch (librdkafka's least, 1, does the same).
+  if (o.socket_buffer_size < -1)
+    perf_failure_exit("Invalid value " + std::to_string(o.socket_buffer_size) +
+                      " for configuration receive.buffer.bytes: Value must be at least -1");
+  if (o.fetch_size < 0)
+    perf_failure_exit("Invalid value " + std::to_string(o.fetch_size) +
+                      " for configuration max.partition.fetch.bytes: Value must be at least 0");
+  if (o.socket_buffer_size == 0) perf_failure_exit("Invalid receive size");
+  props.set("receive.buffer.bytes", std::to_string(o.socket_buffer_size == -1 ? 0 : o.socket_buffer_size));
+  props.set("max.partition.fetch.bytes", std::to_string(o.fetch_size == 0 ? 1 : o.fetch_size));
   props.set("auto.offset.reset", o.from_latest ? "latest" : "earliest");
   props.set("check.crcs", "false");
   if (!props.contains("client.id")) props.set("client.id", "perf-consumer-client");
-
-  if (!o.hide_header) std::fputs(consumer_perf_header(o.show_detailed_stats).c_str(), stdout);
+  // Kafka's consumer refuses a bootstrap address without a port when it is constructed.
+  if (auto bad = invalid_bootstrap_url(o.bootstrap_server))
+    perf_failure_exit("Failed to construct kafka consumer",
+                      "org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: " + *bad);
+  // The Java consumer refuses a group id that trims to nothing (Java's trim: every character up
+  // to the space) when it is constructed.
+  if (std::all_of(o.group->begin(), o.group->end(), [](char c) { return (unsigned char)c <= ' '; }))
+    perf_failure_exit("Failed to construct kafka consumer",
+                      "org.apache.kafka.common.errors.InvalidGroupIdException: The configured group.id should not be "
+                      "an empty string or whitespace.");
+  const int64_t reporting_ms = o.reporting_interval;
   auto cons_r = client::Consumer::create(props);
   if (!cons_r.ok()) {
     std::fprintf(stderr, "%s\n", cons_r.status().message().c_str());
@@ -102,13 +193,29 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   }
   // Messages are read in batches straight from librdkafka's queue, without copies.
   rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
-  const int64_t want = *o.messages;
+  const int64_t want = o.num_records;
   int64_t msgs = 0, bytes = 0, last_msgs = 0, last_bytes = 0, join_ms = 0, join_round_ms = 0;
   bool assigned = false;
   int64_t now = now_ms(), last_report = now, last_consumed = now;
-  rd_kafka_message_t* batch[1024];
+  // Kafka's tool counts every record a poll returns, up to max.poll.records (500), even past
+  // --num-records: a batch here is as big, and counted whole.
+  size_t poll_records = 500;
+  if (auto v = java_int(props.get_or("max.poll.records", "500")); v && *v > 0) poll_records = (size_t)*v;
+  std::vector<rd_kafka_message_t*> batch(poll_records);
+  std::map<std::string, std::pair<int64_t, int64_t>> per_topic;  // records, bytes
+  rd_kafka_topic_t* last_rkt = nullptr;
+  std::pair<int64_t, int64_t>* topic_counts = nullptr;
   while (msgs < want && now - last_consumed <= o.timeout) {
-    ssize_t n = rd_kafka_consume_batch_queue(q, 100, batch, (size_t)std::min<int64_t>(1024, want - msgs + 0));
+    // As the Java consumer's poll(100 ms): waits for the first record only, then takes what has
+    // arrived (a batch call would wait the whole timeout for a full batch).
+    ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch.data(), batch.size());
+    if (n == 0) {
+      if (rd_kafka_message_t* first = rd_kafka_consume_queue(q, 100)) {
+        batch[0] = first;
+        ssize_t more = batch.size() > 1 ? rd_kafka_consume_batch_queue(q, 0, batch.data() + 1, batch.size() - 1) : 0;
+        n = 1 + std::max<ssize_t>(more, 0);
+      }
+    }
     now = now_ms();
     if (!assigned) {
       rd_kafka_topic_partition_list_t* a = nullptr;
@@ -126,7 +233,14 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
       rd_kafka_message_t* m = batch[i];
       if (!m->err) {
         msgs++;
-        bytes += (int64_t)m->key_len + (int64_t)m->len;
+        int64_t size = (int64_t)m->key_len + (int64_t)m->len;
+        bytes += size;
+        if (m->rkt != last_rkt) {  // the per-topic counts of --print-metrics
+          last_rkt = m->rkt;
+          topic_counts = &per_topic[rd_kafka_topic_name(m->rkt)];
+        }
+        topic_counts->first++;
+        topic_counts->second += size;
         if (now - last_report >= reporting_ms) {
           if (o.show_detailed_stats)
             print_progress(bytes, last_bytes, msgs, last_msgs, last_report, now, o.date_format, join_round_ms);
@@ -142,7 +256,7 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
     }
   }
   if (msgs < want)
-    std::printf("WARNING: Exiting before consuming the expected number of messages: timeout (%lld ms) exceeded. "
+    std::printf("WARNING: Exiting before consuming the expected number of records: timeout (%lld ms) exceeded. "
                 "You can use the --timeout option to increase the timeout.\n",
                 (long long)o.timeout);
   int64_t end = now_ms();
@@ -161,13 +275,24 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   if (o.print_metrics) {
     std::string tags = "{client-id=" + props.get_or("client.id", "") + "}";
     double secs = (double)fetch_ms / 1000.0;
-    print_metrics({
+    std::vector<std::pair<std::string, double>> metrics = {
         {"consumer-fetch-manager-metrics:records-consumed-total:" + tags, (double)msgs},
         {"consumer-fetch-manager-metrics:bytes-consumed-total:" + tags, (double)bytes},
         {"consumer-fetch-manager-metrics:records-consumed-rate:" + tags, secs > 0 ? (double)msgs / secs : 0.0},
         {"consumer-fetch-manager-metrics:bytes-consumed-rate:" + tags, secs > 0 ? (double)bytes / secs : 0.0},
         {"consumer-coordinator-metrics:rebalance-latency-total:" + tags, (double)join_ms},
-    });
+    };
+    // The same four per topic, tagged as Kafka's fetch manager tags them.
+    for (const auto& [topic, counts] : per_topic) {
+      std::string t = "{client-id=" + props.get_or("client.id", "") + ", topic=" + topic + "}";
+      metrics.push_back({"consumer-fetch-manager-metrics:records-consumed-total:" + t, (double)counts.first});
+      metrics.push_back({"consumer-fetch-manager-metrics:bytes-consumed-total:" + t, (double)counts.second});
+      metrics.push_back(
+          {"consumer-fetch-manager-metrics:records-consumed-rate:" + t, secs > 0 ? (double)counts.first / secs : 0.0});
+      metrics.push_back(
+          {"consumer-fetch-manager-metrics:bytes-consumed-rate:" + t, secs > 0 ? (double)counts.second / secs : 0.0});
+    }
+    print_metrics(std::move(metrics));
   }
   return 0;
 }

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <cstdio>
 #include <map>
+#include <random>
 
 namespace moldau::ops {
 namespace {
@@ -77,10 +79,55 @@ bool is_uuid(std::string_view s) {
 
 }  // namespace
 
+std::string java_utf8(std::string_view bytes) {
+  static const std::string kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  size_t i = 0, n = bytes.size();
+  auto at = [&](size_t k) { return static_cast<unsigned char>(bytes[k]); };
+  while (i < n) {
+    unsigned char b = at(i);
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(b));
+      i++;
+      continue;
+    }
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    }
+    if (len == 0) {
+      out += kReplacement;
+      i++;
+      continue;
+    }
+    size_t k = 1;
+    for (; k < len && i + k < n; k++) {
+      unsigned char c = at(i + k);
+      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) break;
+    }
+    if (k == len) {
+      out.append(bytes.substr(i, len));
+    } else {
+      out += kReplacement;
+    }
+    i += k;
+  }
+  return out;
+}
+
 Result<Deserializer> deserializer_for(const std::string& class_name) {
   static const std::map<std::string, Deserializer> kKnown = {
-      {"ByteArrayDeserializer", Deserializer::kBytes}, {"BytesDeserializer", Deserializer::kBytes},
-      {"ByteBufferDeserializer", Deserializer::kBytes}, {"StringDeserializer", Deserializer::kString},
+      {"ByteArrayDeserializer", Deserializer::kByteArray}, {"BytesDeserializer", Deserializer::kBytes},
+      {"ByteBufferDeserializer", Deserializer::kByteBuffer}, {"StringDeserializer", Deserializer::kString},
       {"LongDeserializer", Deserializer::kLong},       {"IntegerDeserializer", Deserializer::kInteger},
       {"ShortDeserializer", Deserializer::kShort},     {"DoubleDeserializer", Deserializer::kDouble},
       {"FloatDeserializer", Deserializer::kFloat},     {"BooleanDeserializer", Deserializer::kBoolean},
@@ -102,9 +149,34 @@ Result<std::string> deserialize_to_text(Deserializer d, std::string_view bytes) 
     return Status();
   };
   switch (d) {
-    case Deserializer::kBytes:
-    case Deserializer::kString:
+    case Deserializer::kRaw:
       return std::string(bytes);
+    case Deserializer::kString:
+      return java_utf8(bytes);
+    case Deserializer::kByteArray: {
+      // byte[].toString(): its class and identity hash code, which differs per object and run.
+      static std::mt19937 rng(std::random_device{}());
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%x", static_cast<unsigned>(rng() & 0x7fffffff) | 1u);
+      return std::string("[B@") + buf;
+    }
+    case Deserializer::kBytes: {
+      // Bytes.toString(): printable ASCII but the backslash as it is, the rest as \xNN.
+      std::string out;
+      for (unsigned char c : bytes) {
+        if (c >= ' ' && c <= '~' && c != '\\') {
+          out.push_back(static_cast<char>(c));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02X", c);
+          out += buf;
+        }
+      }
+      return out;
+    }
+    case Deserializer::kByteBuffer:
+      return "java.nio.HeapByteBuffer[pos=0 lim=" + std::to_string(bytes.size()) + " cap=" +
+             std::to_string(bytes.size()) + "]";
     case Deserializer::kLong:
       if (auto s = sized("LongDeserializer", 8); !s.ok()) return s;
       return std::to_string(big_endian<int64_t>(bytes));

@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -115,6 +117,17 @@ std::string java_date_format(const std::string& p, int64_t ms) {
         else num(t.tm_mon + 1, n);
         break;
       case 'd': num(t.tm_mday, n); break;
+      case 'D': num(t.tm_yday + 1, n); break;
+      case 'G': out += "AD"; break;
+      case 'Y': n == 2 ? num((t.tm_year + 1900) % 100, 2) : num(t.tm_year + 1900, n); break;
+      case 'L':
+        if (n >= 4) out += kMonths[t.tm_mon];
+        else if (n == 3) out += std::string(kMonths[t.tm_mon]).substr(0, 3);
+        else num(t.tm_mon + 1, n);
+        break;
+      case 'k': num(t.tm_hour == 0 ? 24 : t.tm_hour, n); break;
+      case 'K': num(t.tm_hour % 12, n); break;
+      case 'u': num(t.tm_wday == 0 ? 7 : t.tm_wday, n); break;
       case 'H': num(t.tm_hour, n); break;
       case 'h': num(t.tm_hour % 12 == 0 ? 12 : t.tm_hour % 12, n); break;
       case 'm': num(t.tm_min, n); break;
@@ -149,6 +162,20 @@ std::string java_date_format(const std::string& p, int64_t ms) {
   return out;
 }
 
+std::optional<std::string> java_date_pattern_error(const std::string& p) {
+  static const std::string kFields = "GyMdkHmsSEDFwWahKzZYuXL";
+  bool quoted = false;
+  for (char c : p) {
+    if (c == '\'') {
+      quoted = !quoted;
+    } else if (!quoted && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && kFields.find(c) == std::string::npos) {
+      return std::string("Illegal pattern character '") + c + "'";
+    }
+  }
+  if (quoted) return std::string("Unterminated quote");
+  return std::nullopt;
+}
+
 void print_metrics(std::vector<std::pair<std::string, double>> metrics) {
   if (metrics.empty()) return;
   std::sort(metrics.begin(), metrics.end());
@@ -156,6 +183,79 @@ void print_metrics(std::vector<std::pair<std::string, double>> metrics) {
   for (const auto& m : metrics) w = std::max(w, m.first.size());
   std::printf("\n%-*s   %s\n", (int)w, "Metric Name", "Value");
   for (const auto& [name, value] : metrics) std::printf("%-*s : %s\n", (int)w, name.c_str(), java_fixed(value, 3).c_str());
+}
+
+}  // namespace moldau::ops
+
+namespace moldau::ops {
+
+void perf_failure_exit(const std::string& message, const std::string& cause) {
+  std::fflush(stdout);
+  std::string out = message + "\n";
+  if (!cause.empty()) out += "Caused by: " + cause + "\n";
+  out += "\n";
+  std::fputs(out.c_str(), stderr);
+  std::exit(1);
+}
+
+std::optional<int64_t> java_long(const std::string& s) {
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i >= s.size()) return std::nullopt;
+  for (size_t j = i; j < s.size(); j++)
+    if (s[j] < '0' || s[j] > '9') return std::nullopt;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), nullptr, 10);
+  if (errno == ERANGE) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+std::optional<int32_t> java_int(const std::string& s) {
+  auto v = java_long(s);
+  if (!v || *v < INT32_MIN || *v > INT32_MAX) return std::nullopt;
+  return static_cast<int32_t>(*v);
+}
+
+Result<Properties> java_load_props(const std::string& path) {
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    std::fclose(f);
+  } else {
+    return Status(ErrorCode::kInvalidConfig, path);
+  }
+  return Properties::load_file(path);
+}
+
+int32_t JavaRandom::next(int bits) {
+  seed_ = (seed_ * 0x5DEECE66DULL + 0xBULL) & ((1ULL << 48) - 1);
+  return static_cast<int32_t>(static_cast<int64_t>(seed_) >> (48 - bits));
+}
+
+int32_t JavaRandom::next_int(int32_t bound) {
+  int32_t r = next(31);
+  int32_t m = bound - 1;
+  if ((bound & m) == 0) return static_cast<int32_t>((static_cast<int64_t>(bound) * r) >> 31);
+  for (int32_t u = r; static_cast<int32_t>(static_cast<uint32_t>(u) - static_cast<uint32_t>(r = u % bound) + static_cast<uint32_t>(m)) < 0;
+       u = next(31)) {
+  }
+  return r;
+}
+
+int32_t SplittableRandom::next_int() {
+  seed_ += 0x9e3779b97f4a7c15ULL;  // the golden gamma
+  uint64_t z = seed_;
+  z = (z ^ (z >> 33)) * 0x62a9d9ed799705f5ULL;
+  return static_cast<int32_t>(((z ^ (z >> 28)) * 0xcb24d0a5c88c35b3ULL) >> 32);
+}
+
+int32_t SplittableRandom::next_int(int32_t bound) {
+  int32_t r = next_int();
+  int32_t m = bound - 1;
+  if ((bound & m) == 0) return r & m;
+  // Rejects the top of the range that would bias the modulus (Java's signed overflow test).
+  for (uint32_t u = static_cast<uint32_t>(r) >> 1;
+       static_cast<int32_t>(u + static_cast<uint32_t>(m) - static_cast<uint32_t>(r = static_cast<int32_t>(u % static_cast<uint32_t>(bound)))) < 0;
+       u = static_cast<uint32_t>(next_int()) >> 1) {
+  }
+  return r;
 }
 
 }  // namespace moldau::ops

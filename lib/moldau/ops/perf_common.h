@@ -2,6 +2,7 @@
 // What the perf tools share: clocks, Java's number and date formatting, Kafka's metrics table.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,8 +21,54 @@ std::string random_uuid();
 // java.text.SimpleDateFormat for the letters the tools use (y M d H h m s S a Z z X E and
 // quoted literals), in local time.
 std::string java_date_format(const std::string& pattern, int64_t epoch_ms);
+// What `new SimpleDateFormat(pattern)` throws for a pattern it refuses (an unquoted letter that
+// is no field, an unterminated quote): its message; nothing for a good pattern.
+std::optional<std::string> java_date_pattern_error(const std::string& pattern);
 // Kafka's ToolsUtils.printMetrics: a blank line, "Metric Name   Value" and one
 // "<group>:<name>:{tags} : <value>" line per metric, sorted, values with three decimals.
 void print_metrics(std::vector<std::pair<std::string, double>> metrics);
+
+}  // namespace moldau::ops
+
+#include "moldau/common/properties.h"
+#include "moldau/common/result.h"
+
+namespace moldau::ops {
+
+// What Kafka's perf tools do with an exception they catch (or the JVM with one nobody catches
+// in EndToEndLatency and ConsumerPerformance): its message on stderr, then its stack trace,
+// which ends in an empty line. Ours prints the message, `cause` (a "Caused by: ..." line, as
+// the JVM names the cause) when given, and the empty line; exits 1.
+[[noreturn]] void perf_failure_exit(const std::string& message, const std::string& cause = "");
+// Java's Long.valueOf / Integer.valueOf: an optional sign and decimal digits in range.
+std::optional<int64_t> java_long(const std::string& s);
+std::optional<int32_t> java_int(const std::string& s);
+// Kafka's Utils.loadProps: the file's properties, or the message of the exception Java throws
+// (a missing file: NoSuchFileException, whose message is the path).
+Result<Properties> java_load_props(const std::string& path);
+
+// java.util.Random: the same sequence for the same seed.
+class JavaRandom {
+ public:
+  explicit JavaRandom(int64_t seed) : seed_((static_cast<uint64_t>(seed) ^ 0x5DEECE66DULL) & ((1ULL << 48) - 1)) {}
+  int32_t next_int(int32_t bound);
+
+ private:
+  int32_t next(int bits);
+  uint64_t seed_;
+};
+
+// java.util.SplittableRandom (ProducerPerformance's generator): the same sequence for the same
+// seed, so a seeded run writes the records Kafka's tool writes.
+class SplittableRandom {
+ public:
+  explicit SplittableRandom(int64_t seed) : seed_(static_cast<uint64_t>(seed)) {}
+  int32_t next_int();
+  // In [0, bound), bound > 0, as RandomSupport.boundedNextInt draws it.
+  int32_t next_int(int32_t bound);
+
+ private:
+  uint64_t seed_;
+};
 
 }  // namespace moldau::ops

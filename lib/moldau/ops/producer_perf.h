@@ -1,6 +1,7 @@
 #pragma once
-// kafka-producer-perf-test: Kafka's ProducerPerformance on librdkafka. Prints Kafka 3.7's
-// progress line every 5 s and its summary line, byte for byte in layout.
+// kafka-producer-perf-test: Kafka 4.4's ProducerPerformance on librdkafka: its arguments
+// (argparse4j's parsing, help and errors), its progress line every --reporting-interval and its
+// summary lines (with --warmup-records, a steady-state one), byte for byte in layout.
 
 #include <cstdint>
 #include <optional>
@@ -10,24 +11,31 @@
 namespace moldau::ops {
 
 struct ProducerPerfOptions {
-  bool help = false, version = false;
+  std::optional<std::string> bootstrap_server;
   std::optional<std::string> topic;
   std::optional<int64_t> num_records;
   std::optional<int32_t> record_size;
   std::optional<std::string> payload_file;
   std::string payload_delimiter = "\\n";
   std::optional<double> throughput;
-  std::vector<std::string> producer_props;  // k=v
-  bool producer_props_given = false;
-  std::optional<std::string> producer_config;
+  std::vector<std::string> producer_props;  // k=v (--command-property, or the deprecated --producer-props)
+  std::optional<std::string> producer_config;  // --command-config, or the deprecated --producer.config
+  bool producer_props_deprecated = false, producer_config_deprecated = false;
+  bool payload_monotonic = false;
+  int64_t warmup_records = 0;
+  int64_t reporting_interval_ms = 5000;
+  std::optional<int32_t> record_key_range;
+  std::string key_distribution = "none";  // none, range, random
+  int64_t random_seed = 0;
   bool print_metrics = false;
   std::optional<std::string> transactional_id;
   std::optional<int64_t> transaction_duration_ms;
 };
 
-// Kafka's argparse4j help text for producer-performance.
-std::string producer_perf_help();
-// Prints argparse4j's "usage: ..." and "producer-performance: error: <message>" to stderr; exits 1.
+// Parses the command line as Kafka 4.4's ProducerPerformance does (argparse4j), runs it;
+// returns the exit code.
+int producer_perf_main(int argc, char** argv);
+// Prints argparse4j's usage and "kafka-producer-perf-test: error: <message>" to stderr; exits 1.
 [[noreturn]] void producer_perf_usage_error(const std::string& message);
 int run_producer_perf(const ProducerPerfOptions& opts);
 
@@ -36,7 +44,10 @@ int run_producer_perf(const ProducerPerfOptions& opts);
 // when a record completes 5 s or more after the window started. Visible for tests.
 class ProducerPerfStats {
  public:
-  ProducerPerfStats(int64_t num_records, int64_t start_ms);
+  ProducerPerfStats(int64_t num_records, int64_t start_ms, int64_t reporting_interval_ms = 5000,
+                    bool steady_state = false);
+  // After the warmup: the whole-run stats stop printing windows (Kafka's suppressPrinting).
+  void suppress_printing() { suppress_ = true; }
   // `latency_ms` of one acknowledged record of `bytes`, completed at `now_ms`.
   void record(int32_t latency_ms, int32_t bytes, int64_t now_ms);
   // The window line ("N records sent, X records/sec (Y MB/sec), ...") for `now_ms`.
@@ -50,6 +61,8 @@ class ProducerPerfStats {
 
  private:
   int64_t start_, window_start_, sampling_, iteration_ = 0, count_ = 0, bytes_ = 0, total_latency_ = 0;
+  int64_t reporting_interval_ms_;
+  bool steady_state_, suppress_ = false;
   int64_t window_count_ = 0, window_total_latency_ = 0, window_bytes_ = 0;
   int32_t max_latency_ = 0, window_max_latency_ = 0;
   std::vector<int32_t> latencies_;
