@@ -119,8 +119,8 @@ def prepare_class_sharing(bootstrap, version=KAFKA_VERSION):
             ("kafka-consumer-groups", ["--bootstrap-server", bootstrap, "--describe", "--all-groups"], None),
             ("kafka-get-offsets", ["--bootstrap-server", bootstrap, "--topic", topic], None),
             ("kafka-producer-perf-test", ["--topic", topic, "--num-records", "10", "--record-size", "10",
-                                          "--throughput", "-1", "--producer-props", f"bootstrap.servers={bootstrap}"], None),
-            ("kafka-consumer-perf-test", ["--bootstrap-server", bootstrap, "--topic", topic, "--messages", "1"], None),
+                                          "--throughput", "-1", "--command-property", f"bootstrap.servers={bootstrap}"], None),
+            ("kafka-consumer-perf-test", ["--bootstrap-server", bootstrap, "--topic", topic, "--num-records", "1"], None),
             ("kafka-storage", ["random-uuid"], None),
             ("kafka-dump-log", ["--files", os.path.join(work, "none.log")], None),
         ]
@@ -202,10 +202,13 @@ class KafkaBroker:
     """One Apache Kafka broker (KRaft, combined mode) in a temp dir of its own."""
 
     def __init__(self, overrides=None, port=None, heap="-Xmx768M", jvm_flags=None, version=KAFKA_VERSION,
-                 node_id=1):
+                 node_id=1, controller=None):
+        """With `controller` (a started KafkaBroker), this node is a broker only, in that node's
+        cluster and quorum: how a three-broker cluster is made (scripts/bench)."""
         self.overrides = dict(overrides or {})
         self.port = port or free_port()
-        self.controller_port = free_port()
+        self.controller = controller
+        self.controller_port = controller.controller_port if controller else free_port()
         self.heap = heap
         self.jvm_flags = LIGHT_JVM if jvm_flags is None else jvm_flags
         self.version = version
@@ -231,11 +234,13 @@ class KafkaBroker:
         return os.path.join(self.dir, "server.log")
 
     def _properties(self):
+        own_controller = self.controller is None
         props = {
-            "process.roles": "broker,controller",
+            "process.roles": "broker,controller" if own_controller else "broker",
             "node.id": str(self.node_id),
             "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}" +
+                         (f",CONTROLLER://127.0.0.1:{self.controller_port}" if own_controller else ""),
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
@@ -259,9 +264,15 @@ class KafkaBroker:
             with open(self.config_path, "w") as f:
                 for k, v in self._properties().items():
                     f.write(f"{k}={v}\n")
-            self.cluster_id = run_tool("kafka-storage", "random-uuid", version=self.version).stdout.strip()
-            fmt = run_tool("kafka-storage", "format", "-t", self.cluster_id, "-c", self.config_path,
-                           "--standalone", version=self.version)
+            if self.controller:
+                # A broker-only node joins the controller's cluster; only controllers name voters.
+                self.cluster_id = self.controller.cluster_id
+                fmt = run_tool("kafka-storage", "format", "-t", self.cluster_id, "-c", self.config_path,
+                               version=self.version)
+            else:
+                self.cluster_id = run_tool("kafka-storage", "random-uuid", version=self.version).stdout.strip()
+                fmt = run_tool("kafka-storage", "format", "-t", self.cluster_id, "-c", self.config_path,
+                               "--standalone", version=self.version)
             if fmt.returncode != 0:
                 raise RuntimeError(f"kafka-storage format failed: {fmt.stdout}{fmt.stderr}")
             cmd = ["java", self.heap, *self.jvm_flags, f"-Dlog4j2.configurationFile={LOG4J2_BROKER}",

@@ -39,6 +39,21 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
                          (f" (last error: {last_error!r})" if last_error else ""))
 
 
+def java_string_hash(s):
+    """Java's String.hashCode as an unsigned 32-bit value (BMP characters: one UTF-16 unit each)."""
+    h = 0
+    for ch in s:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    return h
+
+
+def java_partition(key, partitions):
+    """Kafka's Utils.abs(key.hashCode()) % partitions: where a group or transaction lives."""
+    h = java_string_hash(key)
+    h = h - (1 << 32) if h >= 1 << 31 else h
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
+
+
 class Broker:
     """One broker process. start() waits until it accepts connections."""
 

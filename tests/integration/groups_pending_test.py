@@ -10,12 +10,13 @@ completes. Asserts error codes, generations, leaders and assignments, never timi
 """
 import socket
 import struct
+import time
 
 import pytest
 
 from raw_batches import frame, read_response
 
-JOIN_GROUP, SYNC_GROUP = 11, 14
+FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP = 10, 11, 14
 NONE, REBALANCE_IN_PROGRESS, UNKNOWN_MEMBER_ID, MEMBER_ID_REQUIRED = 0, 27, 25, 79
 COORDINATOR_RETRIABLE = {14, 15, 16}  # loading, not available, not coordinator
 
@@ -106,14 +107,29 @@ class Member:
         return {"error": error, "generation": generation, "protocol": protocol, "leader": leader,
                 "members": sorted(members)}
 
+    def find_coordinator(self):
+        """FindCoordinator v1, as every client sends before joining: it is what creates the
+        offsets topic (Kafka's broker does not create it for a JoinGroup). Returns the error."""
+        self.correlation += 1
+        self.sock.sendall(frame(FIND_COORDINATOR, 1, self.correlation, string(self.group) + b"\x00",
+                                client_id=self.name))
+        r = Reader(read_response(self.sock))
+        assert r.take(">i") == self.correlation
+        r.take(">i")  # throttle time
+        return r.take(">h")
+
     def join(self):
         """A JoinGroup answered at once or after its join phase; retries while the coordinator
         is still coming up."""
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.find_coordinator() != NONE:
+            time.sleep(0.05)
+        while time.monotonic() < deadline:
             self.send_join()
             res = self.read_join()
             if res["error"] not in COORDINATOR_RETRIABLE:
                 return res
+            time.sleep(0.05)  # the offsets topic's partition is still being created or loaded
         raise AssertionError(f"{self.name}: coordinator never became available")
 
     def sync(self, generation, assignments=None):

@@ -9,7 +9,6 @@ offsets in the transaction). Each check prints what it found as JSON; the tests 
 exact values. The expected values are what the same program finds against Apache Kafka 4.4.0
 itself, except where a comment says why ours differ.
 """
-import json
 import os
 import subprocess
 
@@ -28,23 +27,12 @@ def broker():
 
 @pytest.fixture(scope="module")
 def facts(broker):
-    """Every check of ClientChecks, in one JVM: {check: facts}; a check that threw is kept as
-    its stack trace, for the test of that check to show."""
-    p = java_programs.run("ClientChecks", broker.bootstrap, timeout=900)
-    found = {}
-    for line in p.stdout.splitlines():
-        if line.startswith("{"):
-            d = json.loads(line)
-            found[d["check"]] = d
-    assert found, f"ClientChecks printed nothing (exit {p.returncode}):\n{p.stderr[-3000:]}"
-    return found
+    """Every check of ClientChecks, in one JVM: {check: facts line}."""
+    return java_programs.run_checks("ClientChecks", broker.bootstrap, timeout=900)
 
 
 def check(facts, name):
-    d = facts.get(name)
-    assert d is not None, f"check {name} did not run"
-    assert "error" not in d, f"check {name} failed in Java:\n{d['error']}"
-    return d["facts"]
+    return java_programs.check_facts(facts, name)
 
 
 def test_acks_0_1_all(facts):

@@ -7,6 +7,7 @@ the sources and the pom), so several test modules share one compilation.
 """
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -97,6 +98,27 @@ def java_command(main_class, *args, heap="-Xmx512M", jvm_extra=()):
 def run(main_class, *args, timeout=600, **kwargs):
     return subprocess.run(java_command(main_class, *args), capture_output=True, text=True, timeout=timeout,
                           **kwargs)
+
+
+def run_checks(main_class, *args, timeout=600):
+    """Runs a program of Facts checks (one JSON line per check); returns {check: line}. A check
+    that threw keeps its stack trace under "error", for the test of that check to show."""
+    p = run(main_class, *args, timeout=timeout)
+    found = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("{"):
+            d = json.loads(line)
+            found[d["check"]] = d
+    assert found, f"{main_class} printed nothing (exit {p.returncode}):\n{p.stderr[-3000:]}"
+    return found
+
+
+def check_facts(found, name):
+    """The facts of one check, failing the test if it did not run or threw."""
+    d = found.get(name)
+    assert d is not None, f"check {name} did not run"
+    assert "error" not in d, f"check {name} failed in Java:\n{d['error']}"
+    return d["facts"]
 
 
 def popen(main_class, *args, **kwargs):

@@ -6,7 +6,7 @@ import subprocess
 
 from confluent_kafka.admin import AdminClient
 
-from conftest import BIN, SOURCE, Broker, tool
+from conftest import BIN, SOURCE, Broker, java_string_hash, tool
 
 
 def write_config(path, dirs):
@@ -27,9 +27,7 @@ def first_in_java_hashmap(paths):
     """The path a java.util.HashMap keyed by these strings (16 buckets) iterates first: the dir
     Kafka's format names when several are formatted already."""
     def bucket(s):
-        h = 0
-        for ch in s:
-            h = (31 * h + ord(ch)) & 0xFFFFFFFF
+        h = java_string_hash(s)
         return (h ^ (h >> 16)) & 15
     return min(paths, key=bucket)
 

@@ -1,11 +1,19 @@
 #include "moldau/broker/broker.h"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 #include <algorithm>
 #include <filesystem>
 
+#include "moldau/broker/cluster/controller.h"
+#include "moldau/broker/cluster/membership.h"
+#include "moldau/broker/metadata/etcd_metadata_store.h"
 #include "moldau/broker/metadata/local_metadata_store.h"
 #include "moldau/broker/server.h"
 #include "moldau/broker/group/coordinator.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/broker/txn/coordinator.h"
 #include "moldau/common/log.h"
 #include "moldau/common/uuid.h"
@@ -22,6 +30,19 @@ spdlog::logger& broker_log() { return logger("broker"); }
 Broker::Broker(BrokerConfig config)
     : config_(std::move(config)),
       fetch_sessions_(config_.max_incremental_fetch_session_cache_slots) {}
+
+bool Broker::fenced() const { return etcd_ != nullptr && etcd_->broker_epoch() == 0; }
+
+int32_t Broker::controller_for_clients() { return config_.node_id; }
+
+BrokerRegistration Broker::self_registration() const {
+  BrokerRegistration r;
+  r.id = config_.node_id;
+  r.rack = config_.broker_rack;
+  for (const auto& l : config_.advertised_listeners)
+    r.endpoints.push_back({l.name, l.host.empty() ? "localhost" : l.host, l.port});
+  return r;
+}
 
 Broker::~Broker() { shutdown(); }
 
@@ -42,9 +63,22 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   // cluster or node stops start-up, as in Kafka.
   MOLDAU_ASSIGN_OR_RETURN(std::optional<std::string> formatted,
                           storage::check_meta_properties(b->config_.log_dirs, b->config_.node_id));
-  MOLDAU_ASSIGN_OR_RETURN(
-      b->metadata_,
-      open_local_metadata_store(b->config_.log_dirs.front() + "/__cluster_metadata.json", formatted));
+  if (b->config_.metadata_store == "local") {
+    MOLDAU_ASSIGN_OR_RETURN(b->metadata_,
+                            open_local_metadata_store(b->config_.log_dirs.front() + "/__cluster_metadata.json",
+                                                      b->self_registration(), formatted));
+  } else {
+    MOLDAU_ASSIGN_OR_RETURN(EtcdLocation where, parse_etcd_location(b->config_.metadata_store));
+    MOLDAU_ASSIGN_OR_RETURN(auto store, EtcdMetadataStore::open(b->io_, where, std::chrono::seconds(5)));
+    b->etcd_ = store.get();
+    b->metadata_ = std::move(store);
+    broker_log().info("Cluster metadata in etcd at {} (prefix {}), cluster id {}", b->config_.metadata_store,
+                      where.prefix, b->metadata_->cluster_id());
+    // Dirs formatted for another cluster must not join this one with their data.
+    if (formatted && *formatted != b->metadata_->cluster_id())
+      return Status(ErrorCode::kInvalidConfig, "Invalid cluster.id in the log dirs' meta.properties. Expected " +
+                                                   b->metadata_->cluster_id() + ", but read " + *formatted);
+  }
   // Dirs not formatted yet are formatted now (Kafka 4 would refuse to start: Moldau needs no
   // separate format step), so that every dir names its cluster from here on.
   for (const auto& dir : b->config_.log_dirs) {
@@ -67,32 +101,31 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
     auto c = storage::LogConfig::build(self->config_.log_defaults(), t->configs);
     return c.ok() ? *c : defaults;
   };
-  MOLDAU_ASSIGN_OR_RETURN(b->logs_,
-                          storage::LogManager::open(b->config_.log_dirs, defaults, config_for));
+  MOLDAU_ASSIGN_OR_RETURN(b->logs_, storage::LogManager::open(b->config_.log_dirs, defaults, config_for,
+                                                              b->metadata_->clustered()));
   b->topics_ = std::make_unique<Topics>(b->config_, *b->metadata_, *b->logs_);
-  // Logs whose topic is gone (deleted while down) are removed; missing logs are created.
-  for (auto* log : b->logs_->all()) {
-    if (!b->metadata_->find_topic(log->topic()) ||
-        log->partition() >= b->metadata_->find_topic(log->topic())->partition_count()) {
-      std::string topic = log->topic();
-      int32_t partition = log->partition();
-      broker_log().info("Removing log {}-{} of a topic that no longer exists", topic, partition);
-      MOLDAU_RETURN_IF_ERROR(b->logs_->delete_partition(topic, partition));
-    }
+  b->replicas_ = std::make_unique<replica::ReplicaManager>(*b);
+  // The coordinators load a partition of their internal topic when this broker becomes its
+  // leader (on a single node: every partition, at start-up).
+  b->groups_ = std::make_unique<group::GroupCoordinator>(*b);
+  b->txn_ = std::make_unique<txn::TransactionCoordinator>(*b);
+  b->replicas_->add_leadership_listener(b->groups_.get());
+  b->replicas_->add_leadership_listener(b->txn_.get());
+  b->metadata_->add_listener(b->replicas_.get());
+  if (b->etcd_) {
+    // Registered once the logs are recovered: from now on the controller may elect this broker.
+    b->membership_ = std::make_unique<cluster::Membership>(*b, *b->etcd_);
+    MOLDAU_RETURN_IF_ERROR(b->membership_->register_at_start());
+    b->controller_ = std::make_unique<cluster::Controller>(*b, *b->etcd_, *b->membership_);
+    b->metadata_->add_listener(b->controller_.get());
   }
-  MOLDAU_RETURN_IF_ERROR(b->topics_->ensure_logs());
+  MOLDAU_RETURN_IF_ERROR(b->replicas_->start());
   size_t segments = 0;
   for (auto* log : b->logs_->all()) segments += log->segment_count();
   broker_log().info("Loaded {} partitions ({} segments); {} file descriptors open of a limit of {}, at most {} "
                     "for segment files",
                     b->logs_->all().size(), segments, storage::open_descriptor_count(), fd_limit,
                     storage::OpenFiles::instance().capacity());
-  // Groups and committed offsets, replayed from __consumer_offsets.
-  b->groups_ = std::make_unique<group::GroupCoordinator>(*b);
-  MOLDAU_RETURN_IF_ERROR(b->groups_->load());
-  // Transactions, replayed from __transaction_state (prepared ones are completed).
-  b->txn_ = std::make_unique<txn::TransactionCoordinator>(*b);
-  MOLDAU_RETURN_IF_ERROR(b->txn_->load());
   b->server_ = std::make_unique<Server>(*b);
   return b;
 }
@@ -145,6 +178,8 @@ int Broker::run() {
   schedule(checkpoint_timer_, 60000, &Broker::run_checkpoint);
   groups_->start();
   txn_->start();
+  if (membership_) membership_->start();
+  if (controller_) controller_->start();
   broker_log().info("[KafkaServer id={}] started", config_.node_id);
   io_.run();
   shutdown();
@@ -154,23 +189,36 @@ int Broker::run() {
 
 void Broker::stop() {
   asio::post(io_, [this] {
-    if (stopping_.exchange(true)) return;
-    broker_log().info("[KafkaServer id={}] shutting down", config_.node_id);
-    server_->stop_accepting();
-    purgatory_.cancel_all();
-    groups_->shutdown();
-    txn_->shutdown();
-    retention_timer_.cancel();
-    compaction_timer_.cancel();
-    flush_timer_.cancel();
-    checkpoint_timer_.cancel();
-    // Let in-flight requests finish, then close what is left.
-    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(200));
-    timer->async_wait([this, timer](asio::error_code) {
-      server_->close_all();
-      io_.stop();
-    });
+    if (stop_requested_) return;
+    stop_requested_ = true;
+    asio::co_spawn(io_, stop_gracefully(), asio::detached);
   });
+}
+
+asio::awaitable<void> Broker::stop_gracefully() {
+  if (membership_ && config_.controlled_shutdown_enable) {
+    // Hand every leadership that can move to another in-sync replica first, so that clients
+    // see only retriable errors while this broker goes.
+    co_await membership_->controlled_shutdown(std::chrono::milliseconds(config_.controlled_shutdown_timeout_ms));
+  }
+  stopping_ = true;
+  broker_log().info("[KafkaServer id={}] shutting down", config_.node_id);
+  server_->stop_accepting();
+  purgatory_.cancel_all();
+  if (controller_) controller_->shutdown();
+  replicas_->shutdown();
+  groups_->shutdown();
+  txn_->shutdown();
+  retention_timer_.cancel();
+  compaction_timer_.cancel();
+  flush_timer_.cancel();
+  checkpoint_timer_.cancel();
+  // Let in-flight requests finish, then close what is left.
+  asio::steady_timer timer(io_, std::chrono::milliseconds(200));
+  asio::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  server_->close_all();
+  io_.stop();
 }
 
 void Broker::shutdown() {
@@ -178,6 +226,8 @@ void Broker::shutdown() {
   shut_down_ = true;
   Status s = logs_->close(true);
   if (!s.ok()) broker_log().error("closing logs: {}", s.to_string());
+  // Deregistered last: the cluster sees this broker gone at once instead of after a session.
+  if (membership_) membership_->leave();
 }
 
 }  // namespace moldau::broker

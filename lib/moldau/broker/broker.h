@@ -1,8 +1,10 @@
 #pragma once
-// One broker process: configuration, metadata, logs, the network server and the periodic
-// work (retention, compaction, flushes, checkpoints). Everything runs on one event loop
-// thread; handlers reach the parts through this object.
+// One broker process: configuration, metadata, logs and the replicas on them, the coordinators,
+// the network server, cluster membership (with an etcd store) and the periodic work
+// (retention, compaction, flushes, checkpoints). Everything runs on one event loop thread;
+// handlers reach the parts through this object.
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <atomic>
@@ -26,6 +28,14 @@ class GroupCoordinator;
 namespace txn {
 class TransactionCoordinator;
 }
+namespace replica {
+class ReplicaManager;
+}
+namespace cluster {
+class Controller;
+class Membership;
+}
+class EtcdMetadataStore;
 
 class Broker {
  public:
@@ -50,14 +60,25 @@ class Broker {
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   group::GroupCoordinator& groups() { return *groups_; }
   txn::TransactionCoordinator& txn() { return *txn_; }
+  replica::ReplicaManager& replicas() { return *replicas_; }
+  // Cluster mode only (metadata.store=etcd://...): null on a single node.
+  cluster::Controller* controller() { return controller_.get(); }
+  // This broker as the metadata lists it: id, rack, advertised endpoints.
+  BrokerRegistration self_registration() const;
   const std::vector<uint16_t>& bound_ports() const { return bound_ports_; }
   bool stopping() const { return stopping_; }
-
-  // Single node: every partition's leader is this broker with epoch 0.
-  int32_t leader_epoch() const { return 0; }
+  // Cluster mode, and this broker holds no registration in etcd (its lease lapsed and it has not
+  // registered again): its image of the cluster may be stale.
+  bool fenced() const;
+  // The controller id Metadata and DescribeCluster give clients: this broker, which forwards
+  // admin requests to whichever broker etcd elected, as a KRaft broker names a live broker
+  // rather than the controller. An admin client (librdkafka sends DescribeConfigs and
+  // CreateTopics to "the controller") then never waits for one that died.
+  int32_t controller_for_clients();
 
  private:
   explicit Broker(BrokerConfig config);
+  asio::awaitable<void> stop_gracefully();
   void schedule(asio::steady_timer& timer, int64_t interval_ms, void (Broker::*work)());
   void run_retention();
   void run_compaction();
@@ -74,6 +95,10 @@ class Broker {
   FetchSessionCache fetch_sessions_;
   std::unique_ptr<group::GroupCoordinator> groups_;
   std::unique_ptr<txn::TransactionCoordinator> txn_;
+  std::unique_ptr<replica::ReplicaManager> replicas_;
+  EtcdMetadataStore* etcd_ = nullptr;  // metadata_, when it is the etcd store
+  std::unique_ptr<cluster::Membership> membership_;
+  std::unique_ptr<cluster::Controller> controller_;
   std::unique_ptr<Server> server_;
   std::vector<uint16_t> bound_ports_;
   asio::steady_timer retention_timer_{io_};
@@ -81,6 +106,7 @@ class Broker {
   asio::steady_timer flush_timer_{io_};
   asio::steady_timer checkpoint_timer_{io_};
   std::atomic<bool> stopping_{false};
+  bool stop_requested_ = false;
   bool shut_down_ = false;
 };
 

@@ -13,10 +13,15 @@ using T = ConfigType;
 const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"advertised.listeners", T::kString, nullptr},
     {"auto.create.topics.enable", T::kBoolean, "true"},
+    {"auto.leader.rebalance.enable", T::kBoolean, "true"},
     {"broker.id", T::kInt, "-1"},
+    {"broker.rack", T::kString, nullptr},
+    {"broker.session.timeout.ms", T::kInt, "9000"},
     {"compression.type", T::kString, "producer", true},
     {"connections.max.idle.ms", T::kLong, "600000"},
     {"controller.listener.names", T::kString, nullptr},
+    {"controlled.shutdown.enable", T::kBoolean, "true"},
+    {"controlled.shutdown.timeout.ms", T::kLong, "30000"},
     {"controller.quorum.voters", T::kList, ""},
     {"default.replication.factor", T::kInt, "1"},
     {"delete.topic.enable", T::kBoolean, "true"},
@@ -27,6 +32,8 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"inter.broker.listener.name", T::kString, nullptr},
     {"listener.security.protocol.map", T::kString,
      "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"},
+    {"leader.imbalance.check.interval.seconds", T::kLong, "300"},
+    {"leader.imbalance.per.broker.percentage", T::kInt, "10"},
     {"listeners", T::kString, "PLAINTEXT://:9092"},
     {"log.cleaner.backoff.ms", T::kLong, "15000"},
     {"log.cleaner.delete.retention.ms", T::kLong, "86400000", true},
@@ -67,6 +74,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"num.network.threads", T::kInt, "3", true},
     {"num.partitions", T::kInt, "1"},
     {"num.recovery.threads.per.data.dir", T::kInt, "1", true},
+    {"offsets.commit.timeout.ms", T::kInt, "5000"},
     {"offsets.retention.check.interval.ms", T::kLong, "600000"},
     {"offsets.retention.minutes", T::kInt, "10080"},
     {"offsets.topic.num.partitions", T::kInt, "50"},
@@ -75,6 +83,13 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"process.roles", T::kList, ""},
     {"producer.id.expiration.ms", T::kInt, "86400000", true},
     {"queued.max.requests", T::kInt, "500"},
+    {"replica.fetch.backoff.ms", T::kInt, "1000"},
+    {"replica.fetch.max.bytes", T::kInt, "1048576"},
+    {"replica.fetch.min.bytes", T::kInt, "1"},
+    {"replica.fetch.response.max.bytes", T::kInt, "10485760"},
+    {"replica.fetch.wait.max.ms", T::kInt, "500"},
+    {"replica.lag.time.max.ms", T::kLong, "30000"},
+    {"replica.socket.timeout.ms", T::kInt, "30000"},
     {"socket.receive.buffer.bytes", T::kInt, "102400"},
     {"socket.request.max.bytes", T::kInt, "104857600"},
     {"socket.send.buffer.bytes", T::kInt, "102400"},
@@ -405,6 +420,31 @@ Result<BrokerConfig> BrokerConfig::from_properties(const Properties& props,
       c.transaction_abort_timed_out_transaction_cleanup_interval_ms,
       get_int("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000));
   MOLDAU_ASSIGN_OR_RETURN(c.producer_id_expiration_ms, get_int("producer.id.expiration.ms", 86400000));
+  c.metadata_store = trim(props.get_or("metadata.store", "local"));
+  if (auto rack = props.get("broker.rack")) c.broker_rack = trim(*rack);
+  MOLDAU_ASSIGN_OR_RETURN(c.broker_session_timeout_ms, get_int("broker.session.timeout.ms", 9000));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_lag_time_max_ms, props.get_long("replica.lag.time.max.ms", 30000));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_fetch_wait_max_ms, get_int("replica.fetch.wait.max.ms", 500));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_fetch_min_bytes, get_int("replica.fetch.min.bytes", 1));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_fetch_max_bytes, get_int("replica.fetch.max.bytes", 1048576));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_fetch_response_max_bytes, get_int("replica.fetch.response.max.bytes", 10485760));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_fetch_backoff_ms, get_int("replica.fetch.backoff.ms", 1000));
+  MOLDAU_ASSIGN_OR_RETURN(c.replica_socket_timeout_ms, get_int("replica.socket.timeout.ms", 30000));
+  MOLDAU_ASSIGN_OR_RETURN(c.unclean_leader_election_enable, props.get_bool("unclean.leader.election.enable", false));
+  MOLDAU_ASSIGN_OR_RETURN(c.auto_leader_rebalance_enable, props.get_bool("auto.leader.rebalance.enable", true));
+  MOLDAU_ASSIGN_OR_RETURN(c.leader_imbalance_check_interval_seconds,
+                          props.get_long("leader.imbalance.check.interval.seconds", 300));
+  MOLDAU_ASSIGN_OR_RETURN(c.leader_imbalance_per_broker_percentage,
+                          get_int("leader.imbalance.per.broker.percentage", 10));
+  MOLDAU_ASSIGN_OR_RETURN(c.controlled_shutdown_enable, props.get_bool("controlled.shutdown.enable", true));
+  MOLDAU_ASSIGN_OR_RETURN(c.controlled_shutdown_timeout_ms, props.get_long("controlled.shutdown.timeout.ms", 30000));
+  MOLDAU_ASSIGN_OR_RETURN(c.offset_commit_timeout_ms, get_int("offsets.commit.timeout.ms", 5000));
+  MOLDAU_ASSIGN_OR_RETURN(int32_t offsets_rf, get_int("offsets.topic.replication.factor", 3));
+  c.offsets_topic_replication_factor = static_cast<int16_t>(offsets_rf);
+  MOLDAU_ASSIGN_OR_RETURN(int32_t txn_rf, get_int("transaction.state.log.replication.factor", 3));
+  c.transaction_state_log_replication_factor = static_cast<int16_t>(txn_rf);
+  MOLDAU_ASSIGN_OR_RETURN(c.transaction_state_log_min_isr, get_int("transaction.state.log.min.isr", 2));
+  c.inter_broker_listener_name = props.get_or("inter.broker.listener.name", c.listeners.front().name);
   c.compression_type = trim(props.get_or("compression.type", "producer"));
   c.log_level = props.get_or("log4j.root.loglevel", "INFO");
   std::transform(c.log_level.begin(), c.log_level.end(), c.log_level.begin(), ::tolower);

@@ -86,6 +86,28 @@ class BrokerConfig {
   int32_t transactional_id_expiration_ms = 604800000;
   int32_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
   int32_t producer_id_expiration_ms = 86400000;
+  // Cluster ("etcd://host:port[,host:port...]") or single node ("local").
+  std::string metadata_store = "local";
+  std::optional<std::string> broker_rack;
+  int32_t broker_session_timeout_ms = 9000;
+  std::string inter_broker_listener_name;  // default: the first listener's name
+  int64_t replica_lag_time_max_ms = 30000;
+  int32_t replica_fetch_wait_max_ms = 500;
+  int32_t replica_fetch_min_bytes = 1;
+  int32_t replica_fetch_max_bytes = 1048576;
+  int32_t replica_fetch_response_max_bytes = 10485760;
+  int32_t replica_fetch_backoff_ms = 1000;
+  int32_t replica_socket_timeout_ms = 30000;
+  bool unclean_leader_election_enable = false;
+  bool auto_leader_rebalance_enable = true;
+  int64_t leader_imbalance_check_interval_seconds = 300;
+  int32_t leader_imbalance_per_broker_percentage = 10;
+  bool controlled_shutdown_enable = true;
+  int64_t controlled_shutdown_timeout_ms = 30000;
+  int16_t offsets_topic_replication_factor = 3;
+  int32_t offset_commit_timeout_ms = 5000;  // offsets.commit.timeout.ms: how long a commit waits to be replicated
+  int16_t transaction_state_log_replication_factor = 3;
+  int32_t transaction_state_log_min_isr = 2;
   std::string compression_type = "producer";
   std::string log_level = "info";
 

@@ -33,18 +33,28 @@ Status check_topic_resource(const std::string& name, bool exists);
 // INVALID_REQUEST's message for a resource type other than TOPIC and BROKER.
 std::string unknown_resource_type_message(int8_t type);
 
-// The response of AlterConfigs or IncrementalAlterConfigs: one entry per resource, in request
-// order; a resource named twice fails with INVALID_REQUEST, any other gets the Status of
-// `alter_one(resource)`.
-template <class Response, class Resources, class AlterOne>
-Response alter_each_resource(const Resources& resources, AlterOne&& alter_one) {
+// Whether each resource of a request appears more than once (each such one fails with
+// INVALID_REQUEST "Each resource must appear at most once.").
+template <class Resources>
+std::vector<bool> repeated_resources(const Resources& resources) {
   std::map<std::pair<int8_t, std::string>, int> seen;
   for (const auto& res : resources) ++seen[{res.resource_type, res.resource_name}];
+  std::vector<bool> out;
+  for (const auto& res : resources) out.push_back(seen[{res.resource_type, res.resource_name}] > 1);
+  return out;
+}
+inline Status repeated_resource_error() {
+  return Status(ErrorCode::kInvalidRequest, "Each resource must appear at most once.");
+}
+
+// The response of AlterConfigs or IncrementalAlterConfigs: one entry per resource, in request
+// order, with its Status.
+template <class Response, class Resources>
+Response alter_configs_response(const Resources& resources, const std::vector<Status>& results) {
   Response resp;
+  size_t i = 0;
   for (const auto& res : resources) {
-    Status s = seen[{res.resource_type, res.resource_name}] > 1
-                   ? Status(ErrorCode::kInvalidRequest, "Each resource must appear at most once.")
-                   : alter_one(res);
+    const Status& s = results[i++];
     typename Response::AlterConfigsResourceResponse r;
     r.resource_type = res.resource_type;
     r.resource_name = res.resource_name;

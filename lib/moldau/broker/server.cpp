@@ -1,5 +1,6 @@
 #include "moldau/broker/server.h"
 
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 
@@ -100,12 +101,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
         pos += 4 + static_cast<size_t>(size);
         // A request that may wait (long-poll fetch, group joins) must not hold back the
         // answers to the requests before it.
-        if (frame.size() >= 2) {
-          const ApiEntry* api = find_api(static_cast<int16_t>(load_be16(frame.data())));
-          if (api && api->may_wait && !co_await flush()) co_return;
-        }
+        const ApiEntry* api =
+            frame.size() >= 2 ? find_api(static_cast<int16_t>(load_be16(frame.data()))) : nullptr;
+        if (api && api->may_wait && !co_await flush()) co_return;
         bool keep = co_await handle(frame);
         if (!keep) {
+          co_await flush();
+          co_return;
+        }
+        // While it waited, the client may have gone. What it sent after the waiting request is
+        // not served then: nobody reads the answers, and they could act on a world that moved
+        // on (a consumer's Metadata, sent while its Fetch was parked, re-created a topic that
+        // was deleted after the consumer had exited, when the deletion woke the Fetch). The
+        // waiting request's own answer still goes out, for a client that only half-closed.
+        if (api && api->may_wait && peer_shut_down()) {
           co_await flush();
           co_return;
         }
@@ -127,6 +136,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (!co_await flush()) co_return;
       if (broker_.stopping()) co_return;
     }
+  }
+
+  // Whether the peer has closed (or shut down the sending half of) the connection, or reset
+  // it, without reading: POLLRDHUP reports the peer's FIN even behind unread requests.
+  bool peer_shut_down() {
+    pollfd p{socket_.native_handle(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
   }
 
   // Handles one request frame; false: close the connection.

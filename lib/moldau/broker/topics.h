@@ -1,8 +1,10 @@
 #pragma once
-// Topic life cycle on this broker: creation (Kafka's name rules, replica assignment, configs,
-// logs), deletion, partition growth and config changes, kept in step between the metadata
-// store and the logs. Used by the admin handlers and by auto-creation. Event loop only.
+// Topic life cycle: creation (Kafka's name rules, replica assignment across the live brokers,
+// configs, the partitions' first states), deletion, partition growth and config changes,
+// written to the metadata store; every broker's ReplicaManager then opens or deletes its logs
+// as the metadata says. Used by the admin handlers and by auto-creation. Event loop only.
 
+#include <asio/awaitable.hpp>
 #include <functional>
 #include <map>
 #include <optional>
@@ -39,37 +41,44 @@ class Topics {
       : config_(config), metadata_(metadata), logs_(logs) {}
 
   // Validates everything first (name, counts, replication factor against live brokers,
-  // configs); with validate_only, stops there. Errors carry Kafka's codes and messages.
-  Result<const TopicMetadata*> create(const NewTopic& topic, bool validate_only);
-  Status remove(const std::string& name);
+  // configs); with validate_only, stops there. Errors carry Kafka's codes and messages. The
+  // result is null for validate_only.
+  asio::awaitable<Result<const TopicMetadata*>> create(NewTopic topic, bool validate_only);
+  asio::awaitable<Status> remove(std::string name);
   // `assignments`, when not empty, holds the replica lists of the added partitions (the caller
   // has validated them); otherwise replicas are placed like at creation.
-  Status add_partitions(const std::string& name, int32_t new_total, bool validate_only,
-                        std::vector<std::vector<int32_t>> assignments = {});
-  Status set_configs(const std::string& name, std::map<std::string, std::string> configs,
-                     bool validate_only);
+  asio::awaitable<Status> add_partitions(std::string name, int32_t new_total, bool validate_only,
+                                         std::vector<std::vector<int32_t>> assignments = {});
+  asio::awaitable<Status> set_configs(std::string name, std::map<std::string, std::string> configs,
+                                      bool validate_only);
 
   // Creates an internal topic (__consumer_offsets, __transaction_state) on its first use:
-  // compacted, one replica, 100 MiB segments, `configs` on top. A no-op once it exists.
-  Status ensure_internal_topic(const std::string& name, int32_t partitions,
-                               std::map<std::string, std::string> configs);
+  // compacted, 100 MiB segments, `configs` on top, `replication_factor` replicas in a cluster
+  // (one on a single node). A no-op once it exists. COORDINATOR_NOT_AVAILABLE while fewer
+  // brokers are alive than the replication factor, as Kafka.
+  asio::awaitable<Status> ensure_internal_topic(std::string name, int32_t partitions, int16_t replication_factor,
+                                                std::map<std::string, std::string> configs);
 
-  // Reads an internal topic (__consumer_offsets, __transaction_state) from log start to end,
-  // partition by partition, for its coordinator to rebuild its state at start-up. `visit` gets
+  // Reads one partition of an internal topic (__consumer_offsets, __transaction_state) from log
+  // start to end, for its coordinator to rebuild its state when it becomes the leader. `visit` gets
   // every batch and the first offset not yet replayed (a batch re-read may start below it: its
   // records below that offset were seen already). A torn tail ends that partition's replay.
   using BatchVisitor = std::function<Status(const protocol::BatchView& batch, int64_t from)>;
-  Status replay_internal_topic(const std::string& name, const BatchVisitor& visit) const;
+  Status replay_internal_partition(const std::string& name, int32_t partition, const BatchVisitor& visit) const;
 
-  // Opens logs for every partition in the metadata that has none (start-up, after a crash
-  // between the metadata write and the log creation).
-  Status ensure_logs();
   // The storage config of a topic: broker defaults, then its overrides.
   storage::LogConfig log_config(const TopicMetadata& topic) const;
   storage::LogConfig log_config(const std::string& topic) const;
 
-  // Single node: the live brokers are this one.
-  std::vector<int32_t> live_brokers() const { return {config_.node_id}; }
+  // The ids of the live brokers, sorted.
+  std::vector<int32_t> live_brokers() const;
+  // Kafka's rack-unaware replica placement: partition p's first replica on broker
+  // (start + p) % n, followers shifted so that replicas spread; `start` and the shift are random
+  // in a cluster. `first_partition` > 0 when adding partitions to a topic.
+  std::vector<std::vector<int32_t>> assign_replicas(int32_t partitions, int32_t replication_factor,
+                                                    int32_t first_partition = 0, int32_t start_index = -1) const;
+  // The first state of a new partition: the first live replica leads, the live ones are in sync.
+  PartitionState initial_state(const std::vector<int32_t>& replicas) const;
 
  private:
   const BrokerConfig& config_;

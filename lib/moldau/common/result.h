@@ -77,3 +77,16 @@ class [[nodiscard]] Result {
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
+
+// The same two for coroutines (co_return).
+#define MOLDAU_CO_RETURN_IF_ERROR(expr)                 \
+  do {                                                  \
+    ::moldau::Status moldau_status_ = (expr);           \
+    if (!moldau_status_.ok()) co_return moldau_status_; \
+  } while (0)
+#define MOLDAU_CO_ASSIGN_OR_RETURN(lhs, expr) \
+  MOLDAU_CO_ASSIGN_OR_RETURN_IMPL(MOLDAU_CONCAT(moldau_result_, __LINE__), lhs, expr)
+#define MOLDAU_CO_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                    \
+  if (!tmp.ok()) co_return tmp.status();                \
+  lhs = std::move(tmp).value()

@@ -32,9 +32,11 @@ LogManager::LogManager(std::vector<std::string> dirs, LogConfig default_config)
 LogManager::~LogManager() = default;
 
 Result<std::unique_ptr<LogManager>> LogManager::open(const std::vector<std::string>& dirs,
-                                                     const LogConfig& default_config, ConfigFor config_for) {
+                                                     const LogConfig& default_config, ConfigFor config_for,
+                                                     bool replicated) {
   if (dirs.empty()) return Status(ErrorCode::kKafkaStorageError, "no log dirs configured");
   auto mgr = std::unique_ptr<LogManager>(new LogManager(dirs, default_config));
+  mgr->use_high_watermark_checkpoint_ = replicated;
   for (size_t i = 0; i < dirs.size(); ++i) MOLDAU_RETURN_IF_ERROR(mgr->load_dir(i, config_for));
   return mgr;
 }
@@ -49,6 +51,7 @@ Status LogManager::load_dir(size_t index, const ConfigFor& config_for) {
   MOLDAU_ASSIGN_OR_RETURN(auto recovery, read_offset_checkpoint(dir + "/" + kRecoveryPointCheckpoint));
   MOLDAU_ASSIGN_OR_RETURN(auto starts, read_offset_checkpoint(dir + "/" + kLogStartCheckpoint));
   MOLDAU_ASSIGN_OR_RETURN(auto cleaner, read_offset_checkpoint(dir + "/" + kCleanerCheckpoint));
+  MOLDAU_ASSIGN_OR_RETURN(auto replication, read_offset_checkpoint(dir + "/" + kReplicationCheckpoint));
   MOLDAU_ASSIGN_OR_RETURN(std::vector<std::string> names, list_dir(dir));
   for (const auto& name : names) {
     std::string path = dir + "/" + name;
@@ -67,6 +70,8 @@ Status LogManager::load_dir(size_t index, const ConfigFor& config_for) {
     if (auto it = recovery.find(tp); it != recovery.end()) opts.recovery_point = it->second;
     if (auto it = starts.find(tp); it != starts.end()) opts.log_start_offset = it->second;
     if (auto it = cleaner.find(tp); it != cleaner.end()) opts.cleaner_offset = it->second;
+    if (use_high_watermark_checkpoint_)
+      if (auto it = replication.find(tp); it != replication.end()) opts.high_watermark = it->second;
     LogConfig cfg = config_for ? config_for(topic) : default_config_;
     MOLDAU_ASSIGN_OR_RETURN(auto log, PartitionLog::open(path, topic, partition, cfg, opts));
     logs_[tp] = Entry{std::move(log), index};

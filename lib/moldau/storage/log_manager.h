@@ -43,9 +43,11 @@ class LogManager {
   // Creates missing dirs, removes `*-delete` dirs, opens and recovers every partition found.
   // Recovery is skipped when the dir's clean-shutdown marker exists (the marker is then removed
   // so that a crash from now on is detected).
+  // `replicated`: the logs are replicas in a cluster, so each high watermark starts from
+  // replication-offset-checkpoint (what was known committed), not from the log end.
   static Result<std::unique_ptr<LogManager>> open(const std::vector<std::string>& dirs,
                                                   const LogConfig& default_config,
-                                                  ConfigFor config_for = nullptr);
+                                                  ConfigFor config_for = nullptr, bool replicated = false);
   ~LogManager();
 
   // Creates (or returns the existing) log, on the dir holding the fewest partitions; writes
@@ -89,6 +91,7 @@ class LogManager {
   };
   std::map<TopicPartition, Entry> logs_;
   bool closed_ = false;
+  bool use_high_watermark_checkpoint_ = false;
 };
 
 }  // namespace moldau::storage

@@ -170,7 +170,8 @@ Status PartitionLog::load_segments(const OpenOptions& options, int64_t now_ms) {
   }
   log_end_offset_ = std::max(active()->next_offset(), active()->base_offset());
   log_start_offset_ = std::clamp(options.log_start_offset, segments_.begin()->first, log_end_offset_);
-  high_watermark_ = log_end_offset_;
+  high_watermark_ = options.high_watermark < 0 ? log_end_offset_
+                                               : std::clamp(options.high_watermark, log_start_offset_, log_end_offset_);
   cleaner_offset_ = std::clamp(options.cleaner_offset, log_start_offset_, log_end_offset_);
   if (!options.clean_shutdown) {
     // What recovery validated may still be only in the page cache: make it durable, so the
@@ -291,6 +292,14 @@ Result<AppendInfo> PartitionLog::append(std::span<uint8_t> batches, int32_t lead
   if (log_append_time) info.log_append_time = now;
   info.log_start_offset = log_start_offset_;
   if (leader_epoch >= 0 && options.assign_offsets) MOLDAU_RETURN_IF_ERROR(update_epoch_cache(leader_epoch, info.first_offset));
+  if (!options.assign_offsets) {
+    // A replica keeps the leader's epochs: each batch's partitionLeaderEpoch starts an epoch.
+    for (uint8_t* q = p; q < end;) {
+      BatchHeader h = decode_batch_header(q);
+      if (h.partition_leader_epoch >= 0) MOLDAU_RETURN_IF_ERROR(update_epoch_cache(h.partition_leader_epoch, h.base_offset));
+      q += h.size_in_bytes();
+    }
+  }
   unflushed_messages_ += info.records;
   if (unflushed_messages_ >= config_.flush_interval_messages ||
       (config_.flush_interval_ms != LogConfig::kNever && now - last_flush_ms_ >= config_.flush_interval_ms)) {
@@ -379,7 +388,9 @@ int64_t PartitionLog::cleaner_offset() const {
 Status PartitionLog::truncate_to(int64_t offset) {
   std::lock_guard lock(mu_);
   int64_t now = wall_clock_ms();
-  if (offset >= log_end_offset_) return Status();
+  // Nothing to cut from the log, but an epoch this replica started as leader without appending
+  // to it (at the log end) must still go: it would make every fetch look divergent again.
+  if (offset >= log_end_offset_) return truncate_epoch_cache_from_end(log_end_offset_);
   if (offset <= segments_.begin()->first) {
     while (!segments_.empty()) MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now));
     MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::create(dir_, std::max<int64_t>(offset, 0), config_, now));
@@ -398,6 +409,25 @@ Status PartitionLog::truncate_to(int64_t offset) {
   cleaner_offset_ = std::min(cleaner_offset_, log_end_offset_);
   MOLDAU_RETURN_IF_ERROR(rebuild_producer_state());
   return truncate_epoch_cache_from_end(log_end_offset_);
+}
+
+Status PartitionLog::truncate_fully_and_start_at(int64_t offset) {
+  std::lock_guard lock(mu_);
+  int64_t now = wall_clock_ms();
+  while (!segments_.empty()) MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now));
+  MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::create(dir_, std::max<int64_t>(offset, 0), config_, now));
+  segments_.emplace(seg->base_offset(), std::move(seg));
+  log_start_offset_ = log_end_offset_ = high_watermark_ = recovery_point_ = cleaner_offset_ =
+      std::max<int64_t>(offset, 0);
+  dir_needs_sync_ = true;
+  epochs_.clear();
+  MOLDAU_RETURN_IF_ERROR(write_leader_epoch_checkpoint(dir_ + "/" + kLeaderEpochFile, epochs_));
+  return rebuild_producer_state();
+}
+
+Status PartitionLog::assign_epoch_start_offset(int32_t epoch, int64_t offset) {
+  std::lock_guard lock(mu_);
+  return update_epoch_cache(epoch, offset);
 }
 
 Result<std::optional<OffsetAndTimestamp>> PartitionLog::offset_for_timestamp(int64_t timestamp) {

@@ -102,6 +102,9 @@ class PartitionLog {
     int64_t log_start_offset = 0;  // from log-start-offset-checkpoint
     int64_t cleaner_offset = 0;    // from cleaner-offset-checkpoint
     bool clean_shutdown = false;   // .kafka_cleanshutdown was present: skip recovery
+    // From replication-offset-checkpoint: the high watermark to start from (clamped to the log);
+    // -1 starts it at the log end, as a single node does.
+    int64_t high_watermark = -1;
     int64_t now_ms = -1;
   };
 
@@ -142,6 +145,9 @@ class PartitionLog {
   // Removes every batch holding offsets >= offset (whole batches). Below the first segment
   // the log restarts empty at `offset`.
   Status truncate_to(int64_t offset);
+  // Removes everything and restarts the log, empty, at `offset` (a follower that fell behind
+  // the leader's log start); the epoch cache and producer state start over.
+  Status truncate_fully_and_start_at(int64_t offset);
 
   // ListOffsets: kLatestTimestamp -> {log end, -1}; kEarliestTimestamp/kEarliestLocalTimestamp
   // -> {log start, -1}; kMaxTimestamp -> the first record with the largest timestamp; t >= 0
@@ -180,6 +186,9 @@ class PartitionLog {
 
   // Leader epochs: (epoch, start offset) pairs, persisted in leader-epoch-checkpoint.
   std::vector<EpochEntry> leader_epochs() const;
+  // A new leader records where its epoch starts (before any append in it), so that followers
+  // truncate to the right place. Ignored when the cache already has this epoch or a later one.
+  Status assign_epoch_start_offset(int32_t epoch, int64_t offset);
   int32_t latest_epoch() const;  // -1 when none
   // OffsetForLeaderEpoch: {largest epoch <= requested, its end offset}; {-1, -1} when unknown.
   std::pair<int32_t, int64_t> end_offset_for_epoch(int32_t epoch) const;

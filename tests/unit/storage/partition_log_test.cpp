@@ -345,6 +345,23 @@ TEST_CASE("truncate_to cuts whole batches, segments and the epoch cache") {
   CHECK(log->segment_count() == 1);
 }
 
+TEST_CASE("truncate_to at the log end drops an epoch started there without records") {
+  // A replica that led epoch 3 without appending, then follows a leader of epoch 4: the leader
+  // ends epoch 2 at our log end, and the empty epoch 3 must go, or every fetch diverges again.
+  TempDir d;
+  auto log = open_log(d / "t-0", LogConfig{});
+  AppendOptions o;
+  o.now_ms = kT0;
+  auto b = simple_batch(0);
+  REQUIRE(log->append(b, 2, o).ok());
+  REQUIRE(log->assign_epoch_start_offset(3, 1).ok());
+  CHECK(log->latest_epoch() == 3);
+  REQUIRE(log->truncate_to(1).ok());
+  CHECK(log->log_end_offset() == 1);
+  CHECK(log->leader_epochs() == std::vector<EpochEntry>{{2, 0}});
+  CHECK(log->latest_epoch() == 2);
+}
+
 TEST_CASE("LogAppendTime rewrites maxTimestamp and the CRC") {
   TempDir d;
   LogConfig cfg;

@@ -123,10 +123,77 @@ int32_t GroupCoordinator::partition_for(const std::string& group_id) const {
   return group::partition_for(group_id, broker_.config().offsets_topic_num_partitions);
 }
 
-Status GroupCoordinator::ensure_offsets_topic() {
-  return broker_.topics().ensure_internal_topic(
-      kConsumerOffsetsTopic, broker_.config().offsets_topic_num_partitions,
-      {{"compression.type", "producer"}});
+asio::awaitable<Status> GroupCoordinator::ensure_offsets_topic() {
+  const auto& cfg = broker_.config();
+  // Arguments built first: g++ 12 cannot take a char array or a braced list into a coroutine's
+  // by-value parameters.
+  std::string name = kConsumerOffsetsTopic;
+  std::map<std::string, std::string> configs{{"compression.type", "producer"}};
+  co_return co_await broker_.topics().ensure_internal_topic(
+      std::move(name), cfg.offsets_topic_num_partitions, cfg.offsets_topic_replication_factor, std::move(configs));
+}
+
+bool GroupCoordinator::serves(const std::string& group_id) const {
+  return !shut_down_ && owned_partitions_.count(partition_for(group_id)) > 0;
+}
+
+void GroupCoordinator::on_leader(const std::string& topic, int32_t partition) {
+  if (topic != kConsumerOffsetsTopic || shut_down_) return;
+  Status s = load_partition(partition);
+  if (!s.ok()) {
+    group_log().error("loading {}-{} failed: {}", kConsumerOffsetsTopic, partition, s.to_string());
+    return;
+  }
+  owned_partitions_.insert(partition);
+}
+
+void GroupCoordinator::on_not_leader(const std::string& topic, int32_t partition) {
+  if (topic != kConsumerOffsetsTopic) return;
+  owned_partitions_.erase(partition);
+  unload_partition(partition);
+}
+
+void GroupCoordinator::unload_partition(int32_t partition) {
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (partition_for(it->first) != partition) {
+      ++it;
+      continue;
+    }
+    Group& g = *it->second;
+    if (g.join_timer) g.join_timer->cancel();
+    for (auto& [pid, t] : g.pending_members)
+      if (t) t->cancel();
+    for (auto& [mid, m] : g.members()) {
+      if (m.heartbeat_timer) m.heartbeat_timer->cancel();
+      if (m.join_waiter) m.join_waiter->complete(join_error(ErrorCode::kNotCoordinator, mid));
+      if (m.sync_waiter) m.sync_waiter->complete(sync_error(ErrorCode::kNotCoordinator));
+      m.join_waiter.reset();
+      m.sync_waiter.reset();
+    }
+    it = groups_.erase(it);
+  }
+  group_log().info("Unloaded the groups of {}-{}", kConsumerOffsetsTopic, partition);
+}
+
+asio::awaitable<ErrorCode> GroupCoordinator::commit_replicated() {
+  if (!last_write_) co_return ErrorCode::kNone;
+  Write w = std::move(*last_write_);
+  last_write_.reset();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(broker_.config().offset_commit_timeout_ms);
+  ErrorCode e = co_await broker_.replicas().wait_replicated(
+      w.partition, w.end_offset, broker_.replicas().min_insync_replicas(kConsumerOffsetsTopic), deadline);
+  // GroupMetadataManager.storeOffsets' mapping of append errors.
+  switch (e) {
+    case ErrorCode::kNotEnoughReplicas:
+    case ErrorCode::kNotEnoughReplicasAfterAppend:
+    case ErrorCode::kUnknownTopicOrPartition:
+      co_return ErrorCode::kCoordinatorNotAvailable;
+    case ErrorCode::kNotLeaderOrFollower:
+    case ErrorCode::kKafkaStorageError:
+      co_return ErrorCode::kNotCoordinator;
+    default:
+      co_return e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,12 +203,12 @@ Status GroupCoordinator::append(const std::string& group_id,
                                 std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
                                 int64_t producer_id, int16_t producer_epoch) {
   if (records.empty()) return Status();
-  MOLDAU_RETURN_IF_ERROR(ensure_offsets_topic());
   int32_t partition = partition_for(group_id);
-  storage::PartitionLog* log = broker_.logs().get(kConsumerOffsetsTopic, partition);
-  if (!log)
-    return Status(ErrorCode::kCoordinatorNotAvailable,
-                  "no log for " + std::string(kConsumerOffsetsTopic) + "-" + std::to_string(partition));
+  auto [leader, error] = broker_.replicas().leader(kConsumerOffsetsTopic, partition);
+  if (!leader)
+    return Status(error == ErrorCode::kUnknownTopicOrPartition ? ErrorCode::kCoordinatorNotAvailable
+                                                              : ErrorCode::kNotCoordinator,
+                  "this broker does not lead " + std::string(kConsumerOffsetsTopic) + "-" + std::to_string(partition));
   protocol::BatchBuilder::Options bo;
   if (producer_id >= 0) {
     // A transactional offset commit: part of the producer's transaction.
@@ -159,12 +226,14 @@ Status GroupCoordinator::append(const std::string& group_id,
     builder.add(r);
   }
   MOLDAU_ASSIGN_OR_RETURN(std::vector<uint8_t> batch, builder.build());
-  auto info = log->append(batch, broker_.leader_epoch());
+  storage::AppendOptions ao;
+  ao.origin = storage::AppendOrigin::kCoordinator;
+  auto info = leader->append_as_leader(batch, -1, broker_.replicas().min_insync_replicas(kConsumerOffsetsTopic), ao);
   if (!info.ok()) {
-    group_log().error("append to {}-{} failed: {}", kConsumerOffsetsTopic, partition,
-                      info.status().to_string());
+    group_log().error("append to {}-{} failed: {}", kConsumerOffsetsTopic, partition, info.status().to_string());
     return info.status();
   }
+  last_write_ = Write{leader, info->last_offset + 1};
   broker_.purgatory().notify(kConsumerOffsetsTopic, partition);
   return Status();
 }
@@ -195,7 +264,7 @@ Status GroupCoordinator::store_group(const Group& g) {
   return append(g.id(), std::move(recs));
 }
 
-Status GroupCoordinator::load() {
+Status GroupCoordinator::load_partition(int32_t partition) {
   std::map<std::string, std::optional<protocol::GroupMetadataValue>> loaded_groups;
   std::map<std::string, std::map<TopicPartition, CommittedOffset>> loaded_offsets;
   // Transactional commits by producer id, until their marker.
@@ -255,7 +324,7 @@ Status GroupCoordinator::load() {
     }
     return Status();
   };
-  MOLDAU_RETURN_IF_ERROR(broker_.topics().replay_internal_topic(kConsumerOffsetsTopic, replay));
+  MOLDAU_RETURN_IF_ERROR(broker_.topics().replay_internal_partition(kConsumerOffsetsTopic, partition, replay));
   const int64_t now = wall_clock_ms();
   for (auto& [id, value] : loaded_groups) {
     if (!value) continue;
@@ -289,8 +358,8 @@ Status GroupCoordinator::load() {
   for (auto& [pid, by_group] : loaded_pending)
     for (auto& [gid, offs] : by_group) get_or_create(gid).pending_txn_offsets[pid] = std::move(offs);
   if (records > 0)
-    group_log().info("Loaded {} groups from {} records of {}", groups_.size(), records,
-                     kConsumerOffsetsTopic);
+    group_log().info("Loaded {} groups from {} records of {}-{}", loaded_groups.size(), records,
+                     kConsumerOffsetsTopic, partition);
   return Status();
 }
 
@@ -383,12 +452,13 @@ void GroupCoordinator::remove_pending_member(Group& g, const std::string& member
 
 asio::awaitable<JoinResult> GroupCoordinator::join(JoinArgs args) {
   const auto& cfg = broker_.config();
-  if (shut_down_) co_return join_error(ErrorCode::kNotCoordinator, args.member_id);
+  if (!serves(args.group_id)) co_return join_error(ErrorCode::kNotCoordinator, args.member_id);
   if (args.group_id.empty()) co_return join_error(ErrorCode::kInvalidGroupId, args.member_id);
   if (args.session_timeout_ms < cfg.group_min_session_timeout_ms ||
       args.session_timeout_ms > cfg.group_max_session_timeout_ms)
     co_return join_error(ErrorCode::kInvalidSessionTimeout, args.member_id);
-  if (!ensure_offsets_topic().ok()) co_return join_error(ErrorCode::kCoordinatorNotAvailable, args.member_id);
+  if (!broker_.metadata().find_topic(kConsumerOffsetsTopic))
+    co_return join_error(ErrorCode::kCoordinatorNotAvailable, args.member_id);
 
   const bool unknown_member = args.member_id.empty();
   Group* g = unknown_member ? &get_or_create(args.group_id) : find_mut(args.group_id);
@@ -701,7 +771,7 @@ void GroupCoordinator::remove_member_and_update_group(Group& g, const std::strin
 // SyncGroup, Heartbeat, LeaveGroup
 
 asio::awaitable<SyncResult> GroupCoordinator::sync(SyncArgs args) {
-  if (shut_down_) co_return sync_error(ErrorCode::kNotCoordinator);
+  if (!serves(args.group_id)) co_return sync_error(ErrorCode::kNotCoordinator);
   Group* g = find_mut(args.group_id);
   if (!g) co_return sync_error(ErrorCode::kUnknownMemberId);
   if (g->is(GroupState::kDead)) co_return sync_error(ErrorCode::kCoordinatorNotAvailable);
@@ -756,7 +826,7 @@ asio::awaitable<SyncResult> GroupCoordinator::sync(SyncArgs args) {
 
 ErrorCode GroupCoordinator::heartbeat(const std::string& group_id, const std::string& member_id,
                                       const std::optional<std::string>& instance_id, int32_t generation) {
-  if (shut_down_) return ErrorCode::kNotCoordinator;
+  if (!serves(group_id)) return ErrorCode::kNotCoordinator;
   Group* g = find_mut(group_id);
   if (!g) return ErrorCode::kUnknownMemberId;
   if (g->is(GroupState::kDead)) return ErrorCode::kCoordinatorNotAvailable;
@@ -780,7 +850,7 @@ ErrorCode GroupCoordinator::heartbeat(const std::string& group_id, const std::st
 }
 
 ErrorCode GroupCoordinator::leave(const std::string& group_id, std::vector<LeaveMember>& members) {
-  if (shut_down_) return ErrorCode::kNotCoordinator;
+  if (!serves(group_id)) return ErrorCode::kNotCoordinator;
   Group* g = find_mut(group_id);
   if (!g) {
     for (auto& lm : members) lm.error = ErrorCode::kUnknownMemberId;
@@ -822,7 +892,7 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, const std::st
                                       const std::optional<std::string>& instance_id, int32_t generation,
                                       int64_t expire_timestamp, std::vector<OffsetToCommit>& offsets) {
   auto fail_all = [&](ErrorCode e) { fail_remaining(offsets, e); };
-  if (shut_down_) return fail_all(ErrorCode::kNotCoordinator);
+  if (!serves(group_id)) return fail_all(ErrorCode::kNotCoordinator);
   if (group_id.empty()) return fail_all(ErrorCode::kInvalidGroupId);
   Group* g = find_mut(group_id);
   if (!g) {
@@ -864,7 +934,7 @@ void GroupCoordinator::commit_txn_offsets(const std::string& group_id, int64_t p
                                           const std::optional<std::string>& instance_id, int32_t generation,
                                           std::vector<OffsetToCommit>& offsets) {
   auto fail_all = [&](ErrorCode e) { fail_remaining(offsets, e); };
-  if (shut_down_) return fail_all(ErrorCode::kNotCoordinator);
+  if (!serves(group_id)) return fail_all(ErrorCode::kNotCoordinator);
   if (group_id.empty()) return fail_all(ErrorCode::kInvalidGroupId);
   Group* g = find_mut(group_id);
   if (!g) g = &get_or_create(group_id);
@@ -924,7 +994,7 @@ bool GroupCoordinator::has_pending_txn_offset(const std::string& group_id,
 ErrorCode GroupCoordinator::fetch_offsets(const std::string& group_id,
                                           const std::optional<std::vector<TopicPartition>>& partitions,
                                           std::vector<FetchedOffset>& out) {
-  if (shut_down_) return ErrorCode::kNotCoordinator;
+  if (!serves(group_id)) return ErrorCode::kNotCoordinator;
   const Group* g = find(group_id);
   if (!partitions) {
     if (!g) return ErrorCode::kNone;
@@ -950,7 +1020,7 @@ ErrorCode GroupCoordinator::fetch_offsets(const std::string& group_id,
 
 ErrorCode GroupCoordinator::delete_offsets(const std::string& group_id,
                                            std::vector<std::pair<TopicPartition, ErrorCode>>& partitions) {
-  if (shut_down_) return ErrorCode::kNotCoordinator;
+  if (!serves(group_id)) return ErrorCode::kNotCoordinator;
   if (group_id.empty()) return ErrorCode::kInvalidGroupId;
   Group* g = find_mut(group_id);
   if (!g || g->is(GroupState::kDead)) return ErrorCode::kGroupIdNotFound;
@@ -990,7 +1060,7 @@ std::vector<GroupOverview> GroupCoordinator::list_groups(const std::vector<std::
     if (auto st = parse_state(s)) wanted.insert(*st);
   std::vector<GroupOverview> out;
   for (const auto& [id, g] : groups_) {
-    if (g->is(GroupState::kDead)) continue;
+    if (g->is(GroupState::kDead) || !serves(id)) continue;
     if (!states_filter.empty() && !wanted.contains(g->state())) continue;
     out.push_back({id, g->protocol_type.value_or(""), state_name(g->state())});
   }
@@ -999,7 +1069,7 @@ std::vector<GroupOverview> GroupCoordinator::list_groups(const std::vector<std::
 
 GroupDescription GroupCoordinator::describe(const std::string& group_id) const {
   GroupDescription d;
-  if (shut_down_) {
+  if (!serves(group_id)) {
     d.error = ErrorCode::kNotCoordinator;
     return d;
   }
@@ -1028,7 +1098,7 @@ GroupDescription GroupCoordinator::describe(const std::string& group_id) const {
 }
 
 ErrorCode GroupCoordinator::delete_group(const std::string& group_id) {
-  if (shut_down_) return ErrorCode::kNotCoordinator;
+  if (!serves(group_id)) return ErrorCode::kNotCoordinator;
   if (group_id.empty()) return ErrorCode::kInvalidGroupId;
   Group* g = find_mut(group_id);
   if (!g || g->is(GroupState::kDead)) return ErrorCode::kGroupIdNotFound;

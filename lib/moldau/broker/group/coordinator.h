@@ -2,11 +2,13 @@
 // The group coordinator: Kafka's classic consumer group protocol (JoinGroup, SyncGroup,
 // Heartbeat, LeaveGroup), committed offsets, and their persistence in __consumer_offsets.
 //
-// Single node: this broker coordinates every group. Groups and offsets live in memory and
-// every change is first appended to the group's __consumer_offsets partition (Kafka's record
-// formats, protocol/internal_records.h), which load() replays at start-up, so groups and
-// commits survive restarts. Everything runs on the broker's one event loop thread: no locks;
-// the state a coroutine reads is looked up again after every suspension.
+// A group is coordinated by the leader of its partition of __consumer_offsets (partition =
+// abs(Java hashCode(group id)) % partitions). Groups and offsets live in memory and every change
+// is first appended to that partition (Kafka's record formats, protocol/internal_records.h),
+// which a broker replays when it becomes the partition's leader, so groups and commits survive
+// restarts and move with the leadership; offset commits are answered once replicated.
+// Everything runs on the broker's one event loop thread: no locks; the state a coroutine reads
+// is looked up again after every suspension.
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -14,10 +16,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "moldau/broker/group/group.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/common/result.h"
 
 namespace moldau::broker {
@@ -124,20 +128,28 @@ struct GroupDescription {
   std::vector<MemberDescription> members;
 };
 
-class GroupCoordinator {
+// Coordinates the groups whose partition of __consumer_offsets this broker leads: it loads a
+// partition's groups and offsets from the log when it becomes its leader, and drops them when
+// it stops leading it; requests for other groups get NOT_COORDINATOR.
+class GroupCoordinator : public replica::LeadershipListener {
  public:
   explicit GroupCoordinator(Broker& broker);
-  ~GroupCoordinator();
+  ~GroupCoordinator() override;
 
-  // Replays __consumer_offsets (when it exists): offsets, groups and their members.
-  Status load();
+  void on_leader(const std::string& topic, int32_t partition) override;
+  void on_not_leader(const std::string& topic, int32_t partition) override;
+  // Whether this broker coordinates the group now.
+  bool serves(const std::string& group_id) const;
   // Starts the periodic offset expiry (offsets.retention.check.interval.ms).
   void start();
   // Broker shutdown: answers suspended joins and syncs with NOT_COORDINATOR, stops timers.
   void shutdown();
 
   // FindCoordinator for a group: creates __consumer_offsets on first use, as Kafka does.
-  Status ensure_offsets_topic();
+  asio::awaitable<Status> ensure_offsets_topic();
+  // Waits until the last offset commit (of the call just made) is on every in-sync replica of
+  // its partition; the error to answer otherwise, mapped as Kafka maps it for commits.
+  asio::awaitable<ErrorCode> commit_replicated();
   int32_t partition_for(const std::string& group_id) const;
 
   asio::awaitable<JoinResult> join(JoinArgs args);
@@ -214,6 +226,9 @@ class GroupCoordinator {
   void on_heartbeat_expired(const std::string& group_id, const std::string& member_id, uint64_t seq);
   void schedule_pending_expiry(Group& g, const std::string& member_id, int64_t timeout_ms);
 
+  // Replays one partition of __consumer_offsets: offsets, groups and their members.
+  Status load_partition(int32_t partition);
+  void unload_partition(int32_t partition);
   // Appends records to the group's partition of __consumer_offsets (value nullopt: tombstone).
   Status append(const std::string& group_id,
                 std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
@@ -227,6 +242,12 @@ class GroupCoordinator {
   std::map<std::string, std::unique_ptr<Group>> groups_;
   asio::steady_timer cleanup_timer_;
   bool shut_down_ = false;
+  std::set<int32_t> owned_partitions_;  // of __consumer_offsets, loaded
+  struct Write {
+    std::shared_ptr<replica::Partition> partition;
+    int64_t end_offset;
+  };
+  std::optional<Write> last_write_;  // the last append, for commit_replicated()
 };
 
 }  // namespace moldau::broker::group

@@ -10,7 +10,7 @@ namespace moldau::broker::handlers {
 asio::awaitable<Status> add_offsets_to_txn(RequestContext& ctx) {
   auto req = ctx.decode<protocol::AddOffsetsToTxnRequest>();
   if (!req.ok()) co_return req.status();
-  ErrorCode e = ctx.broker.txn().add_offsets(req->transactional_id, req->producer_id, req->producer_epoch,
+  ErrorCode e = co_await ctx.broker.txn().add_offsets(req->transactional_id, req->producer_id, req->producer_epoch,
                                              req->group_id);
   if (ctx.version() < 2 && e == ErrorCode::kProducerFenced) e = ErrorCode::kInvalidProducerEpoch;
   protocol::AddOffsetsToTxnResponse resp;

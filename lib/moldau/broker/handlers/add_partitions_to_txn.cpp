@@ -25,7 +25,7 @@ asio::awaitable<Status> add_partitions_to_txn(RequestContext& ctx) {
   }
   ErrorCode error = ErrorCode::kNone;
   if (!unknown)
-    error = broker.txn().add_partitions(req->v3_and_below_transactional_id, req->v3_and_below_producer_id,
+    error = co_await broker.txn().add_partitions(req->v3_and_below_transactional_id, req->v3_and_below_producer_id,
                                         req->v3_and_below_producer_epoch, parts);
   if (ctx.version() < 2 && error == ErrorCode::kProducerFenced) error = ErrorCode::kInvalidProducerEpoch;
   AddPartitionsToTxnResponse resp;

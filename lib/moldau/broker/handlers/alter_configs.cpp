@@ -16,28 +16,28 @@ using protocol::AlterConfigsResponse;
 
 namespace {
 
-Status alter_one(Broker& broker, const AlterConfigsRequest::AlterConfigsResource& res,
-                 bool validate_only) {
+asio::awaitable<Status> alter_one(Broker& broker, const AlterConfigsRequest::AlterConfigsResource& res,
+                                 bool validate_only) {
   std::vector<std::string> keys, nulls;
   for (const auto& c : res.configs) {
     keys.push_back(c.name);
     if (!c.value) nulls.push_back(c.name);
   }
-  MOLDAU_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
+  MOLDAU_CO_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
   if (res.resource_type == kBrokerResourceType)
-    return check_broker_alteration(broker.config(), res.resource_name, keys);
+    co_return check_broker_alteration(broker.config(), res.resource_name, keys);
   if (res.resource_type != kTopicResourceType)
-    return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
+    co_return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
 
-  MOLDAU_RETURN_IF_ERROR(check_topic_resource(res.resource_name, true));
+  MOLDAU_CO_RETURN_IF_ERROR(check_topic_resource(res.resource_name, true));
   std::map<std::string, std::string> configs;
   for (const auto& c : res.configs) {
-    MOLDAU_RETURN_IF_ERROR(validate_topic_config(c.name, *c.value));
+    MOLDAU_CO_RETURN_IF_ERROR(validate_topic_config(c.name, *c.value));
     configs[c.name] = *c.value;
   }
-  MOLDAU_RETURN_IF_ERROR(check_topic_resource(
+  MOLDAU_CO_RETURN_IF_ERROR(check_topic_resource(
       res.resource_name, broker.metadata().find_topic(res.resource_name) != nullptr));
-  return broker.topics().set_configs(res.resource_name, std::move(configs), validate_only);
+  co_return co_await broker.topics().set_configs(res.resource_name, std::move(configs), validate_only);
 }
 
 }  // namespace
@@ -47,9 +47,16 @@ asio::awaitable<Status> alter_configs(RequestContext& ctx) {
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
 
-  auto resp = alter_each_resource<AlterConfigsResponse>(req->resources, [&](const auto& res) {
-    return alter_one(broker, res, req->validate_only);
-  });
+  std::vector<bool> repeated = repeated_resources(req->resources);
+  std::vector<Status> results;
+  for (size_t i = 0; i < req->resources.size(); ++i) {
+    if (repeated[i]) {
+      results.push_back(repeated_resource_error());
+    } else {
+      results.push_back(co_await alter_one(broker, req->resources[i], req->validate_only));
+    }
+  }
+  auto resp = alter_configs_response<AlterConfigsResponse>(req->resources, results);
   ctx.respond(resp);
   co_return Status();
 }

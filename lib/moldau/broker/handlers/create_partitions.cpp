@@ -42,33 +42,33 @@ Status check_assignment(std::vector<int32_t> replicas, const std::vector<int32_t
   return Status();
 }
 
-Status create_for(Broker& broker, const CreatePartitionsRequest::CreatePartitionsTopic& t,
-                  bool validate_only) {
+asio::awaitable<Status> create_for(Broker& broker, const CreatePartitionsRequest::CreatePartitionsTopic& t,
+                                   bool validate_only) {
   const TopicMetadata* topic = broker.metadata().find_topic(t.name);
-  if (!topic) return Status(ErrorCode::kUnknownTopicOrPartition, "");
+  if (!topic) co_return Status(ErrorCode::kUnknownTopicOrPartition, "");
   int32_t current = topic->partition_count();
   if (t.count == current)
-    return Status(ErrorCode::kInvalidPartitions,
+    co_return Status(ErrorCode::kInvalidPartitions,
                   "Topic already has " + std::to_string(current) + " partition(s).");
   if (t.count < current)
-    return Status(ErrorCode::kInvalidPartitions,
+    co_return Status(ErrorCode::kInvalidPartitions,
                   "The topic " + t.name + " currently has " + std::to_string(current) +
                       " partition(s); " + std::to_string(t.count) + " would not be an increase.");
   int32_t additional = t.count - current;
   std::vector<std::vector<int32_t>> assignments;
   if (t.assignments) {
     if (static_cast<int32_t>(t.assignments->size()) != additional)
-      return Status(ErrorCode::kInvalidReplicaAssignment,
+      co_return Status(ErrorCode::kInvalidReplicaAssignment,
                     "Attempted to add " + std::to_string(additional) +
                         " additional partition(s), but only " +
                         std::to_string(t.assignments->size()) + " assignment(s) were specified.");
     auto live = broker.topics().live_brokers();
     for (const auto& a : *t.assignments) {
-      MOLDAU_RETURN_IF_ERROR(check_assignment(a.broker_ids, live, topic->replication_factor()));
+      MOLDAU_CO_RETURN_IF_ERROR(check_assignment(a.broker_ids, live, topic->replication_factor()));
       assignments.push_back(a.broker_ids);
     }
   }
-  return broker.topics().add_partitions(t.name, t.count, validate_only, std::move(assignments));
+  co_return co_await broker.topics().add_partitions(t.name, t.count, validate_only, std::move(assignments));
 }
 
 }  // namespace
@@ -92,7 +92,7 @@ asio::awaitable<Status> create_partitions(RequestContext& ctx) {
       count = -1;
       s = Status(ErrorCode::kInvalidRequest, "Duplicate topic name.");
     } else {
-      s = create_for(broker, t, req->validate_only);
+      s = co_await create_for(broker, t, req->validate_only);
     }
     r.error_code = to_wire(s.code());
     if (!s.ok() && !s.message().empty()) r.error_message = s.message();

@@ -78,7 +78,7 @@ asio::awaitable<Status> create_topics(RequestContext& ctx) {
       if (!c.value) continue;
       spec.configs[c.name] = *c.value;
     }
-    auto created = broker.topics().create(spec, req->validate_only);
+    auto created = co_await broker.topics().create(spec, req->validate_only);
     if (!created.ok()) {
       fail(created.status());
     } else {

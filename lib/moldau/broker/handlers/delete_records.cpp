@@ -5,6 +5,7 @@
 // no replica has to catch up, so the answer is immediate.
 #include "moldau/broker/broker.h"
 #include "moldau/broker/handlers/handlers.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/common/log.h"
 #include "moldau/protocol/messages/delete_records.h"
 
@@ -26,13 +27,12 @@ asio::awaitable<Status> delete_records(RequestContext& ctx) {
       DeleteRecordsResponse::DeleteRecordsTopicResult::DeleteRecordsPartitionResult pr;
       pr.partition_index = p.partition_index;
       pr.low_watermark = -1;
-      storage::PartitionLog* log = broker.metadata().find_topic(topic.name)
-                                       ? broker.logs().get(topic.name, p.partition_index)
-                                       : nullptr;
+      auto [partition, error] = broker.replicas().leader(topic.name, p.partition_index);
+      storage::PartitionLog* log = partition ? &partition->log() : nullptr;
       if (is_internal_topic(topic.name)) {
         pr.error_code = to_wire(ErrorCode::kInvalidTopicException);
       } else if (!log) {
-        pr.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+        pr.error_code = to_wire(error);
       } else if (!log->config().cleanup_delete) {
         pr.error_code = to_wire(ErrorCode::kPolicyViolation);
       } else {

@@ -81,7 +81,7 @@ asio::awaitable<Status> delete_topics(RequestContext& ctx) {
         continue;
       }
       Uuid id = topic->id;
-      Status s = broker.topics().remove(name);
+      Status s = co_await broker.topics().remove(name);
       result(name, v >= 6 ? id : Uuid{}, s.code(), s.ok() ? std::nullopt
                                                           : std::optional<std::string>(s.message()));
       continue;
@@ -98,7 +98,7 @@ asio::awaitable<Status> delete_topics(RequestContext& ctx) {
       continue;
     }
     std::string name = topic->name;
-    Status s = broker.topics().remove(name);
+    Status s = co_await broker.topics().remove(name);
     result(name, t.topic_id, s.code(),
            s.ok() ? std::nullopt : std::optional<std::string>(s.message()));
   }

@@ -1,5 +1,5 @@
-// DescribeCluster: this broker at the advertised address of the listener the request came in
-// on, the cluster id, the controller (this broker), endpoint type BROKER (v1). A request for
+// DescribeCluster: the live brokers at their advertised address for the listener the request
+// came in on, the cluster id, the controller, endpoint type BROKER (v1). A request for
 // another endpoint type fails as in Kafka (INVALID_REQUEST in v0). With no authorizer, the
 // cluster's authorized operations are all that apply to a cluster.
 #include "moldau/broker/broker.h"
@@ -27,7 +27,6 @@ asio::awaitable<Status> describe_cluster(RequestContext& ctx) {
   auto req = ctx.decode<DescribeClusterRequest>();
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
-  const BrokerConfig& config = broker.config();
   const int16_t v = ctx.version();
 
   DescribeClusterResponse resp;
@@ -41,16 +40,18 @@ asio::awaitable<Status> describe_cluster(RequestContext& ctx) {
         "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type "
         "CONTROLLER";
   } else {
-    const Listener* advertised = &config.advertised_listeners.front();
-    for (const auto& l : config.advertised_listeners)
-      if (l.name == ctx.listener) advertised = &l;
-    DescribeClusterResponse::DescribeClusterBroker self;
-    self.broker_id = config.node_id;
-    self.host = advertised->host.empty() ? "localhost" : advertised->host;
-    self.port = advertised->port;
-    resp.brokers.push_back(std::move(self));
+    for (const BrokerRegistration* b : broker.metadata().brokers()) {
+      const BrokerEndpoint* e = b->endpoint(ctx.listener);
+      if (!e) continue;
+      DescribeClusterResponse::DescribeClusterBroker db;
+      db.broker_id = b->id;
+      db.host = e->host;
+      db.port = e->port;
+      db.rack = b->rack;
+      resp.brokers.push_back(std::move(db));
+    }
     resp.cluster_id = broker.metadata().cluster_id();
-    resp.controller_id = config.node_id;
+    resp.controller_id = broker.controller_for_clients();
     resp.endpoint_type = kBrokerEndpoint;
     if (req->include_cluster_authorized_operations)
       resp.cluster_authorized_operations = kClusterOperations;

@@ -2,6 +2,7 @@
 // describe-producers).
 #include "moldau/broker/broker.h"
 #include "moldau/broker/handlers/handlers.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/protocol/messages/describe_producers.h"
 
 namespace moldau::broker::handlers {
@@ -19,10 +20,11 @@ asio::awaitable<Status> describe_producers(RequestContext& ctx) {
     for (int32_t p : t.partition_indexes) {
       DescribeProducersResponse::TopicResponse::PartitionResponse pr;
       pr.partition_index = p;
-      storage::PartitionLog* log = broker.metadata().find_topic(t.name) ? broker.logs().get(t.name, p) : nullptr;
-      if (!log) {
-        pr.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+      auto [partition, error] = broker.replicas().leader(t.name, p);
+      if (!partition) {
+        pr.error_code = to_wire(error);
       } else {
+        storage::PartitionLog* log = &partition->log();
         for (const auto& e : log->producer_entries()) {
           DescribeProducersResponse::TopicResponse::PartitionResponse::ProducerState ps;
           ps.producer_id = e.producer_id;

@@ -93,10 +93,15 @@ asio::awaitable<Status> describe_topic_partitions(RequestContext& ctx) {
     for (; p < t->partition_count() && remaining > 0; ++p, --remaining) {
       Topic::DescribeTopicPartitionsResponsePartition part;
       part.partition_index = p;
-      part.leader_id = broker.config().node_id;
-      part.leader_epoch = broker.leader_epoch();
       part.replica_nodes = t->replicas[static_cast<size_t>(p)];
-      part.isr_nodes = t->replicas[static_cast<size_t>(p)];
+      if (const PartitionState* st = t->state(p)) {
+        part.leader_id = st->leader;
+        part.leader_epoch = st->leader_epoch;
+        part.isr_nodes = st->isr;
+      }
+      if (part.leader_id >= 0 && !broker.metadata().find_broker(part.leader_id)) part.leader_id = -1;
+      for (int32_t r : part.replica_nodes)
+        if (!broker.metadata().find_broker(r)) part.offline_replicas.push_back(r);
       part.eligible_leader_replicas.emplace();
       part.last_known_elr.emplace();
       out.partitions.push_back(std::move(part));

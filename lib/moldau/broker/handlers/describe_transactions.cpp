@@ -16,7 +16,9 @@ asio::awaitable<Status> describe_transactions(RequestContext& ctx) {
     DescribeTransactionsResponse::TransactionState ts;
     ts.transactional_id = id;
     const txn::TxnMetadata* m = ctx.broker.txn().find(id);
-    if (!m) {
+    if (!ctx.broker.txn().serves(id)) {
+      ts.error_code = to_wire(ErrorCode::kNotCoordinator);
+    } else if (!m) {
       ts.error_code = to_wire(ErrorCode::kTransactionalIdNotFound);
     } else {
       ts.transaction_state = txn::txn_state_name(m->state);

@@ -10,7 +10,7 @@ namespace moldau::broker::handlers {
 asio::awaitable<Status> end_txn(RequestContext& ctx) {
   auto req = ctx.decode<protocol::EndTxnRequest>();
   if (!req.ok()) co_return req.status();
-  ErrorCode e = ctx.broker.txn().end_txn(req->transactional_id, req->producer_id, req->producer_epoch,
+  ErrorCode e = co_await ctx.broker.txn().end_txn(req->transactional_id, req->producer_id, req->producer_epoch,
                                          req->committed);
   if (ctx.version() < 2 && e == ErrorCode::kProducerFenced) e = ErrorCode::kInvalidProducerEpoch;
   protocol::EndTxnResponse resp;

@@ -1,7 +1,10 @@
-// Fetch: reads each partition from its log as file ranges (sent with sendfile), honouring the
-// partition and response byte limits (the first batch always goes, as KIP-74 requires), and
-// long-polls: with fewer than min_bytes available it waits, woken by appends, until
-// max_wait_ms. From v7 clients may keep an incremental fetch session (fetch_session.h): the
+// Fetch: reads each partition from its leader's log as file ranges (sent with sendfile),
+// honouring the partition and response byte limits (the first batch always goes, as KIP-74
+// requires), and long-polls: with fewer than min_bytes available it waits, woken by appends and
+// high watermark moves, until max_wait_ms. Consumers read below the high watermark (or the last
+// stable offset); a follower (replica id >= 0) reads to the log end, and its fetch offset is its
+// progress, which moves the high watermark; a follower whose log diverges from ours is told
+// where (the diverging epoch) instead of getting records. From v7 clients may keep an incremental fetch session (fetch_session.h): the
 // partitions to read then come from the session, and the response leaves out those with
 // nothing new. Fetch v0-v3 get the records converted to message format v0/v1
 // (fetch_conversion.h), as Kafka 3.x converts them.
@@ -11,6 +14,7 @@
 #include "moldau/broker/fetch_conversion.h"
 #include "moldau/broker/fetch_session.h"
 #include "moldau/broker/handlers/handlers.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/protocol/messages/fetch.h"
 #include "moldau/storage/file_util.h"
 
@@ -24,6 +28,27 @@ namespace {
 
 constexpr int8_t kReadCommitted = 1;
 
+// Where a follower's log diverges from ours: its last epoch ends elsewhere here, so it must
+// truncate before it may append (KIP-320 / KIP-595 fetch-time truncation). An epoch we cannot
+// place at all (older than our log) is OFFSET_OUT_OF_RANGE, as in Kafka.
+struct Divergence {
+  ErrorCode error = ErrorCode::kNone;
+  PartitionData::EpochEndOffset epoch_end;  // {-1, -1}: none
+  bool diverges() const { return error != ErrorCode::kNone || epoch_end.epoch >= 0; }
+};
+Divergence divergence(const storage::PartitionLog& log, int16_t version, const FetchPartitionParams& p) {
+  Divergence out;
+  if (version < 12 || p.last_fetched_epoch < 0) return out;
+  auto [epoch, end] = log.end_offset_for_epoch(p.last_fetched_epoch);
+  if (epoch < 0 || end < 0) {
+    out.error = ErrorCode::kOffsetOutOfRange;
+  } else if (epoch < p.last_fetched_epoch || end < p.fetch_offset) {
+    out.epoch_end.epoch = epoch;
+    out.epoch_end.end_offset = end;
+  }
+  return out;
+}
+
 // Reads one partition as the log is now into `pd`; returns the record bytes it holds.
 // `budget` is what is left of the response's max_bytes; `first`: nothing was read before, so
 // the first batch goes whatever the limits.
@@ -32,18 +57,21 @@ int64_t read_partition(Broker& broker, const FetchRequest& req, const FetchParti
   pd = PartitionData{};
   pd.partition_index = p.partition;
   int64_t total = 0;
-  storage::PartitionLog* log = broker.logs().get(p.topic, p.partition);
-  if (!log || !broker.metadata().find_topic(p.topic)) {
-    pd.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+  auto [partition, error] =
+      broker.replicas().leader(p.topic, p.partition, version >= 9 ? p.current_leader_epoch : -1);
+  if (!partition) {
+    pd.error_code = to_wire(error);
     pd.high_watermark = -1;
     pd.records.data.emplace();
     return 0;
   }
-  if (version >= 9 && p.current_leader_epoch > broker.leader_epoch()) {
-    pd.error_code = to_wire(ErrorCode::kUnknownLeaderEpoch);
-  } else if (version >= 9 && p.current_leader_epoch >= 0 &&
-             p.current_leader_epoch < broker.leader_epoch()) {
-    pd.error_code = to_wire(ErrorCode::kFencedLeaderEpoch);
+  storage::PartitionLog* log = &partition->log();
+  const bool follower = req.replica_id >= 0;
+  Divergence diverging;
+  if (follower) {
+    diverging = divergence(*log, version, p);
+    pd.error_code = to_wire(diverging.error);
+    pd.diverging_epoch = diverging.epoch_end;
   }
   const storage::LogConfig& config = log->config();
   const int8_t old_format = fetch_message_format(version);
@@ -56,14 +84,14 @@ int64_t read_partition(Broker& broker, const FetchRequest& req, const FetchParti
   }
   int64_t hw = log->high_watermark();
   int64_t lso = log->last_stable_offset();
-  const bool committed = req.isolation_level == kReadCommitted;
-  // read_committed sees records below the last stable offset only.
-  const int64_t visible = committed ? lso : hw;
+  const bool committed = req.isolation_level == kReadCommitted && !follower;
+  // read_committed sees records below the last stable offset only; followers all of the log.
+  const int64_t visible = follower ? log->log_end_offset() : committed ? lso : hw;
   pd.high_watermark = hw;
   pd.last_stable_offset = lso;
   pd.log_start_offset = log->log_start_offset();
   if (committed) pd.aborted_transactions.emplace();
-  if (pd.error_code == 0) {
+  if (pd.error_code == 0 && !diverging.diverges()) {
     int64_t offset = p.fetch_offset;
     if (offset < log->log_start_offset() || offset > log->log_end_offset()) {
       pd.error_code = to_wire(ErrorCode::kOffsetOutOfRange);
@@ -115,9 +143,10 @@ int64_t read_all(Broker& broker, const FetchRequest& req, const std::vector<Fetc
   return total;
 }
 
+// Errors and divergences are answered at once, without long-polling.
 bool has_error(const std::vector<PartitionData>& parts) {
   for (const auto& p : parts)
-    if (p.error_code != 0) return true;
+    if (p.error_code != 0 || p.diverging_epoch.epoch >= 0) return true;
   return false;
 }
 
@@ -148,6 +177,16 @@ asio::awaitable<Status> fetch(RequestContext& ctx) {
                                               req->replica_id >= 0, std::move(requested), forgotten,
                                               storage::wall_clock_ms());
 
+  if (req->replica_id >= 0 && session.kind != FetchContext::Kind::kError) {
+    // A follower's fetch offset is its log end: the leader's record of its progress (and so the
+    // high watermark and the ISR) moves with each fetch, once. A diverging follower's offset is
+    // no position in our log and counts for nothing.
+    for (const auto& p : session.partitions) {
+      auto [partition, error] = broker.replicas().leader(p.topic, p.partition, p.current_leader_epoch);
+      if (partition && !divergence(partition->log(), version, p).diverges())
+        broker.replicas().follower_fetched(*partition, req->replica_id, p.fetch_offset);
+    }
+  }
   std::vector<PartitionData> parts;
   if (session.kind != FetchContext::Kind::kError) {
     std::vector<Purgatory::Key> keys;

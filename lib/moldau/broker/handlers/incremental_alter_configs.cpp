@@ -47,24 +47,24 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-Status alter_one(Broker& broker, const IncrementalAlterConfigsRequest::AlterConfigsResource& res,
-                 bool validate_only) {
+asio::awaitable<Status> alter_one(Broker& broker, const IncrementalAlterConfigsRequest::AlterConfigsResource& res,
+                                 bool validate_only) {
   std::vector<std::string> keys, nulls;
   for (const auto& c : res.configs) {
     keys.push_back(c.name);
     if (c.config_operation != kDelete && !c.value) nulls.push_back(c.name);
   }
-  MOLDAU_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
+  MOLDAU_CO_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
   for (const auto& c : res.configs)
     if (c.config_operation < kSet || c.config_operation > kSubtract)
-      return Status(ErrorCode::kInvalidRequest,
+      co_return Status(ErrorCode::kInvalidRequest,
                     "Unknown operations type " + std::to_string(c.config_operation));
   if (res.resource_type == kBrokerResourceType)
-    return check_broker_alteration(broker.config(), res.resource_name, keys);
+    co_return check_broker_alteration(broker.config(), res.resource_name, keys);
   if (res.resource_type != kTopicResourceType)
-    return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
+    co_return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
 
-  MOLDAU_RETURN_IF_ERROR(check_topic_resource(res.resource_name, true));
+  MOLDAU_CO_RETURN_IF_ERROR(check_topic_resource(res.resource_name, true));
   const TopicMetadata* topic = broker.metadata().find_topic(res.resource_name);
   std::map<std::string, std::string> configs;
   if (topic) configs = topic->configs;
@@ -79,7 +79,7 @@ Status alter_one(Broker& broker, const IncrementalAlterConfigsRequest::AlterConf
       default: {
         const TopicConfigDef* def = find_topic_config(c.name);
         if (!def || def->type != ConfigType::kList)
-          return Status(ErrorCode::kInvalidConfig, std::string("Can't ") +
+          co_return Status(ErrorCode::kInvalidConfig, std::string("Can't ") +
                                                        op_name(c.config_operation) + " to key " +
                                                        c.name + " because its type is not LIST.");
         auto it = configs.find(c.name);
@@ -98,9 +98,9 @@ Status alter_one(Broker& broker, const IncrementalAlterConfigsRequest::AlterConf
       }
     }
   }
-  for (const auto& [k, v] : configs) MOLDAU_RETURN_IF_ERROR(validate_topic_config(k, v));
-  MOLDAU_RETURN_IF_ERROR(check_topic_resource(res.resource_name, topic != nullptr));
-  return broker.topics().set_configs(res.resource_name, std::move(configs), validate_only);
+  for (const auto& [k, v] : configs) MOLDAU_CO_RETURN_IF_ERROR(validate_topic_config(k, v));
+  MOLDAU_CO_RETURN_IF_ERROR(check_topic_resource(res.resource_name, topic != nullptr));
+  co_return co_await broker.topics().set_configs(res.resource_name, std::move(configs), validate_only);
 }
 
 }  // namespace
@@ -110,9 +110,16 @@ asio::awaitable<Status> incremental_alter_configs(RequestContext& ctx) {
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
 
-  auto resp = alter_each_resource<IncrementalAlterConfigsResponse>(req->resources, [&](const auto& res) {
-    return alter_one(broker, res, req->validate_only);
-  });
+  std::vector<bool> repeated = repeated_resources(req->resources);
+  std::vector<Status> results;
+  for (size_t i = 0; i < req->resources.size(); ++i) {
+    if (repeated[i]) {
+      results.push_back(repeated_resource_error());
+    } else {
+      results.push_back(co_await alter_one(broker, req->resources[i], req->validate_only));
+    }
+  }
+  auto resp = alter_configs_response<IncrementalAlterConfigsResponse>(req->resources, results);
   ctx.respond(resp);
   co_return Status();
 }

@@ -12,7 +12,7 @@ asio::awaitable<Status> init_producer_id(RequestContext& ctx) {
   auto req = ctx.decode<protocol::InitProducerIdRequest>();
   if (!req.ok()) co_return req.status();
   const int16_t v = ctx.version();
-  auto r = ctx.broker.txn().init_producer_id(req->transactional_id, req->transaction_timeout_ms,
+  auto r = co_await ctx.broker.txn().init_producer_id(req->transactional_id, req->transaction_timeout_ms,
                                              v >= 3 ? req->producer_id : -1, v >= 3 ? req->producer_epoch : -1);
   if (v < 4 && r.error == ErrorCode::kProducerFenced) r.error = ErrorCode::kInvalidProducerEpoch;
   protocol::InitProducerIdResponse resp;

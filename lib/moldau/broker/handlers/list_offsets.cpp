@@ -6,6 +6,7 @@
 
 #include "moldau/broker/broker.h"
 #include "moldau/broker/handlers/handlers.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/protocol/messages/list_offsets.h"
 #include "moldau/storage/file_util.h"
 
@@ -74,22 +75,17 @@ asio::awaitable<Status> list_offsets(RequestContext& ctx) {
     for (const auto& p : topic.partitions) {
       ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse pr;
       pr.partition_index = p.partition_index;
-      storage::PartitionLog* log =
-          broker.metadata().find_topic(topic.name) ? broker.logs().get(topic.name, p.partition_index)
-                                                   : nullptr;
+      auto [partition, error] =
+          broker.replicas().leader(topic.name, p.partition_index, v >= 4 ? p.current_leader_epoch : -1);
+      storage::PartitionLog* log = partition ? &partition->log() : nullptr;
       if (v == 0 && p.timestamp < storage::kEarliestTimestamp) {
         // v0 knows only latest (-1), earliest (-2) and times.
         pr.error_code = to_wire(ErrorCode::kUnsupportedVersion);
       } else if (!log) {
-        pr.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+        pr.error_code = to_wire(error);
       } else if (v == 0) {
         pr.old_style_offsets = legacy_offsets_before(*log, p.timestamp, p.max_num_offsets,
                                                      req->replica_id == kConsumerReplicaId);
-      } else if (v >= 4 && p.current_leader_epoch > broker.leader_epoch()) {
-        pr.error_code = to_wire(ErrorCode::kUnknownLeaderEpoch);
-      } else if (v >= 4 && p.current_leader_epoch >= 0 &&
-                 p.current_leader_epoch < broker.leader_epoch()) {
-        pr.error_code = to_wire(ErrorCode::kFencedLeaderEpoch);
       } else {
         int64_t offset = -1, timestamp = -1;
         // read_committed (v2+) sees up to the last stable offset.
@@ -113,7 +109,7 @@ asio::awaitable<Status> list_offsets(RequestContext& ctx) {
         }
         pr.offset = offset;
         pr.timestamp = timestamp;
-        pr.leader_epoch = offset >= 0 ? broker.leader_epoch() : -1;
+        pr.leader_epoch = offset >= 0 ? partition->leader_epoch() : -1;
       }
       tr.partitions.push_back(std::move(pr));
     }

@@ -24,6 +24,10 @@ asio::awaitable<Status> offset_commit(RequestContext& ctx) {
   int64_t retention = v >= 2 && v <= 4 ? req->retention_time_ms : -1;
   broker.groups().commit_offsets(req->group_id, v >= 1 ? req->member_id : std::string(), instance,
                                  v >= 1 ? req->generation_id_or_member_epoch : -1, retention, offsets);
+  // Answered once the commit is on every in-sync replica of the group's partition.
+  if (ErrorCode e = co_await broker.groups().commit_replicated(); e != ErrorCode::kNone)
+    for (auto& o : offsets)
+      if (o.error == ErrorCode::kNone) o.error = e;
 
   OffsetCommitResponse resp;
   size_t i = 0;

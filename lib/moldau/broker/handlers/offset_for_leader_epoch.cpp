@@ -6,6 +6,7 @@
 // cache has no entry for it yet. current_leader_epoch (v2+) is checked like ListOffsets does.
 #include "moldau/broker/broker.h"
 #include "moldau/broker/handlers/handlers.h"
+#include "moldau/broker/replica/replica_manager.h"
 #include "moldau/protocol/messages/offset_for_leader_epoch.h"
 
 namespace moldau::broker::handlers {
@@ -43,7 +44,6 @@ asio::awaitable<Status> offset_for_leader_epoch(RequestContext& ctx) {
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
   const int16_t v = ctx.version();
-  const int32_t epoch = broker.leader_epoch();
 
   OffsetForLeaderEpochResponse resp;
   for (const auto& topic : req->topics) {
@@ -52,17 +52,12 @@ asio::awaitable<Status> offset_for_leader_epoch(RequestContext& ctx) {
     for (const auto& p : topic.partitions) {
       OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::EpochEndOffset pr;
       pr.partition = p.partition;
-      storage::PartitionLog* log = broker.metadata().find_topic(topic.topic)
-                                       ? broker.logs().get(topic.topic, p.partition)
-                                       : nullptr;
-      if (!log) {
-        pr.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
-      } else if (v >= 2 && p.current_leader_epoch > epoch) {
-        pr.error_code = to_wire(ErrorCode::kUnknownLeaderEpoch);
-      } else if (v >= 2 && p.current_leader_epoch >= 0 && p.current_leader_epoch < epoch) {
-        pr.error_code = to_wire(ErrorCode::kFencedLeaderEpoch);
+      auto [partition, error] =
+          broker.replicas().leader(topic.topic, p.partition, v >= 2 ? p.current_leader_epoch : -1);
+      if (!partition) {
+        pr.error_code = to_wire(error);
       } else {
-        auto [found_epoch, end_offset] = end_offset_for(*log, epoch, p.leader_epoch);
+        auto [found_epoch, end_offset] = end_offset_for(partition->log(), partition->leader_epoch(), p.leader_epoch);
         pr.leader_epoch = found_epoch;
         pr.end_offset = end_offset;
       }

@@ -23,6 +23,9 @@ asio::awaitable<Status> txn_offset_commit(RequestContext& ctx) {
                                        v >= 3 ? req->member_id : std::string(),
                                        v >= 3 ? req->group_instance_id : std::nullopt,
                                        v >= 3 ? req->generation_id : -1, offsets);
+    if (ErrorCode r = co_await broker.groups().commit_replicated(); r != ErrorCode::kNone)
+      for (auto& o : offsets)
+        if (o.error == ErrorCode::kNone) o.error = r;
   } else {
     for (auto& o : offsets)
       if (o.error == ErrorCode::kNone) o.error = e;

@@ -10,7 +10,9 @@ using json = nlohmann::json;
 
 class LocalMetadataStore final : public MetadataStore {
  public:
-  explicit LocalMetadataStore(std::string path) : path_(std::move(path)) {}
+  LocalMetadataStore(std::string path, BrokerRegistration self) : path_(std::move(path)), self_(std::move(self)) {
+    self_.epoch = 1;
+  }
 
   Status load(const std::optional<std::string>& formatted_cluster_id) {
     if (!storage::file_exists(path_)) {
@@ -33,6 +35,7 @@ class LocalMetadataStore final : public MetadataStore {
         topic.replicas = t.at("replicas").get<std::vector<std::vector<int32_t>>>();
         topic.configs = t.value("configs", std::map<std::string, std::string>{});
         topic.internal = t.value("internal", false);
+        topic.partitions.assign(topic.replicas.size(), own_state());
         topics_.emplace(topic.name, std::move(topic));
       }
     } catch (const json::exception& e) {
@@ -67,59 +70,87 @@ class LocalMetadataStore final : public MetadataStore {
     return nullptr;
   }
 
-  Status create_topic(TopicMetadata topic) override {
+  std::vector<const BrokerRegistration*> brokers() const override { return {&self_}; }
+  const BrokerRegistration* find_broker(int32_t id) const override { return id == self_.id ? &self_ : nullptr; }
+  int32_t controller_id() const override { return self_.id; }
+  bool clustered() const override { return false; }
+
+  asio::awaitable<Status> create_topic(TopicMetadata topic) override {
     if (topics_.count(topic.name))
-      return Status(ErrorCode::kTopicAlreadyExists, "Topic '" + topic.name + "' already exists.");
+      co_return Status(ErrorCode::kTopicAlreadyExists, "Topic '" + topic.name + "' already exists.");
     std::string name = topic.name;
+    topic.partitions.assign(topic.replicas.size(), own_state());
     topics_.emplace(name, std::move(topic));
     Status s = save();
-    if (!s.ok()) topics_.erase(name);
-    return s;
+    if (!s.ok()) {
+      topics_.erase(name);
+      co_return s;
+    }
+    notify_topic(name);
+    co_return Status();
   }
 
-  Status delete_topic(std::string_view name) override {
-    auto it = topics_.find(std::string(name));
+  asio::awaitable<Status> delete_topic(std::string name) override {
+    auto it = topics_.find(name);
     if (it == topics_.end())
-      return Status(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + std::string(name));
+      co_return Status(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + name);
     TopicMetadata old = std::move(it->second);
     topics_.erase(it);
     Status s = save();
-    if (!s.ok()) topics_.emplace(old.name, std::move(old));
-    return s;
+    if (!s.ok()) {
+      topics_.emplace(old.name, std::move(old));
+      co_return s;
+    }
+    notify_topic(name);
+    co_return Status();
   }
 
-  Status add_partitions(std::string_view name,
-                        std::vector<std::vector<int32_t>> new_replicas) override {
-    auto it = topics_.find(std::string(name));
+  asio::awaitable<Status> add_partitions(std::string name, std::vector<std::vector<int32_t>> new_replicas,
+                                         std::vector<PartitionState>) override {
+    auto it = topics_.find(name);
     if (it == topics_.end())
-      return Status(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + std::string(name));
+      co_return Status(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + name);
     size_t before = it->second.replicas.size();
     for (auto& r : new_replicas) it->second.replicas.push_back(std::move(r));
     Status s = save();
-    if (!s.ok()) it->second.replicas.resize(before);
-    return s;
+    if (!s.ok()) {
+      it->second.replicas.resize(before);
+      co_return s;
+    }
+    it->second.partitions.assign(it->second.replicas.size(), own_state());
+    notify_topic(name);
+    co_return Status();
   }
 
-  Status set_topic_configs(std::string_view name,
-                           std::map<std::string, std::string> configs) override {
-    auto it = topics_.find(std::string(name));
+  asio::awaitable<Status> set_topic_configs(std::string name, std::map<std::string, std::string> configs) override {
+    auto it = topics_.find(name);
     if (it == topics_.end())
-      return Status(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + std::string(name));
+      co_return Status(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + name);
     std::swap(it->second.configs, configs);
     Status s = save();
-    if (!s.ok()) std::swap(it->second.configs, configs);
-    return s;
+    if (!s.ok()) {
+      std::swap(it->second.configs, configs);
+      co_return s;
+    }
+    notify_topic(name);
+    co_return Status();
   }
 
-  Result<int64_t> allocate_producer_ids(int32_t count) override {
+  asio::awaitable<Status> update_partition(std::string topic, int32_t, PartitionState, PartitionState,
+                                           Writer) override {
+    // A single node is every partition's only replica: nothing ever changes a state.
+    co_return Status(ErrorCode::kInvalidRequest, "partition states of " + topic + " are fixed on a single node");
+  }
+
+  asio::awaitable<Result<int64_t>> allocate_producer_ids(int32_t count) override {
     int64_t first = next_producer_id_;
     next_producer_id_ += count;
     Status s = save();
     if (!s.ok()) {
       next_producer_id_ = first;
-      return s;
+      co_return s;
     }
-    return first;
+    co_return first;
   }
 
  private:
@@ -139,7 +170,20 @@ class LocalMetadataStore final : public MetadataStore {
     return storage::write_file_atomically(path_, doc.dump(2) + "\n");
   }
 
+  PartitionState own_state() const {
+    PartitionState st;
+    st.leader = self_.id;
+    st.isr = {self_.id};
+    return st;
+  }
+  void notify_topic(const std::string& name) {
+    MetadataDelta d;
+    d.topics.insert(name);
+    notify(d);
+  }
+
   std::string path_;
+  BrokerRegistration self_;
   std::string cluster_id_;
   int64_t next_producer_id_ = 0;
   std::map<std::string, TopicMetadata> topics_;
@@ -147,15 +191,11 @@ class LocalMetadataStore final : public MetadataStore {
 
 }  // namespace
 
-Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path,
+Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path, BrokerRegistration self,
                                                                  const std::optional<std::string>& cluster_id) {
-  auto store = std::make_unique<LocalMetadataStore>(path);
+  auto store = std::make_unique<LocalMetadataStore>(path, std::move(self));
   MOLDAU_RETURN_IF_ERROR(store->load(cluster_id));
   return std::unique_ptr<MetadataStore>(std::move(store));
-}
-
-Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path) {
-  return open_local_metadata_store(path, std::nullopt);
 }
 
 }  // namespace moldau::broker

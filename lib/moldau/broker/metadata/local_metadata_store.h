@@ -10,9 +10,12 @@
 
 namespace moldau::broker {
 
+// Single node: everything in one JSON file (`<first log dir>/__cluster_metadata.json`),
+// replaced atomically on every change. This broker (`self`) is the only broker, the controller
+// and every partition's leader (epoch 0, ISR itself).
 // `cluster_id` is the id the log dirs were formatted with (meta.properties): a new file takes
 // it; an existing file of another cluster is refused with Kafka's "Invalid cluster.id in: ...".
-Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path,
+Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path, BrokerRegistration self,
                                                                  const std::optional<std::string>& cluster_id);
 
 }  // namespace moldau::broker

@@ -1,0 +1,246 @@
+#include "moldau/broker/cluster/controller.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "moldau/broker/broker.h"
+#include "moldau/broker/cluster/membership.h"
+#include "moldau/broker/metadata/etcd_metadata_store.h"
+#include "moldau/common/clock.h"
+#include "moldau/common/log.h"
+
+namespace moldau::broker::cluster {
+
+namespace {
+
+spdlog::logger& controller_log() { return logger("controller"); }
+
+std::string isr_string(const std::vector<int32_t>& isr) {
+  std::string s = "[";
+  for (size_t i = 0; i < isr.size(); ++i) s += (i ? "," : "") + std::to_string(isr[i]);
+  return s + "]";
+}
+
+bool contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+}  // namespace
+
+Controller::Controller(Broker& broker, EtcdMetadataStore& store, Membership& membership)
+    : broker_(broker), store_(store), membership_(membership), tick_(broker.io()) {}
+
+Controller::~Controller() { shutdown(); }
+
+void Controller::start() {
+  asio::co_spawn(broker_.io(), campaign(), asio::detached);
+  schedule_tick();
+}
+
+void Controller::shutdown() {
+  shut_down_ = true;
+  tick_.cancel();
+}
+
+void Controller::resign() {
+  if (epoch_ > 0) controller_log().info("[Controller id={}] Resigned (epoch {})", broker_.config().node_id, epoch_);
+  epoch_ = 0;
+  store_.set_controller_epoch(0);
+}
+
+void Controller::wake() {
+  if (shut_down_) return;
+  if (active()) {
+    asio::co_spawn(broker_.io(), reconcile(), asio::detached);
+  } else if (store_.controller_id() < 0) {
+    asio::co_spawn(broker_.io(), campaign(), asio::detached);
+  }
+}
+
+void Controller::schedule_tick() {
+  if (shut_down_) return;
+  tick_.expires_after(std::chrono::seconds(2));
+  tick_.async_wait([this](asio::error_code ec) {
+    if (ec || shut_down_ || broker_.stopping()) return;
+    wake();
+    schedule_tick();
+  });
+}
+
+void Controller::on_metadata_change(const MetadataDelta& delta) {
+  if (shut_down_) return;
+  const int32_t self = broker_.config().node_id;
+  if (delta.controller) {
+    if (active() && store_.controller_id() != self) {
+      controller_log().warn("[Controller id={}] Deposed: the controller is now {}", self, store_.controller_id());
+      resign();
+    }
+    if (!active() && store_.controller_id() < 0) asio::co_spawn(broker_.io(), campaign(), asio::detached);
+  }
+  if (!active()) return;
+  if (delta.brokers) {
+    // A broker that vanished or came back as a new incarnation has failed since the last look.
+    std::map<int32_t, int64_t> now;
+    for (const BrokerRegistration* b : store_.brokers()) now[b->id] = b->epoch;
+    for (const auto& [id, epoch] : seen_epochs_) {
+      auto it = now.find(id);
+      if (it == now.end() || it->second != epoch) {
+        controller_log().info("[Controller id={}] Broker {} {}", self, id,
+                              it == now.end() ? "is gone" : "restarted (epoch " + std::to_string(it->second) + ")");
+        failed_.insert(id);
+      }
+    }
+    seen_epochs_ = std::move(now);
+  }
+  if (delta.brokers || !delta.topics.empty()) asio::co_spawn(broker_.io(), reconcile(), asio::detached);
+}
+
+asio::awaitable<void> Controller::campaign() {
+  if (campaigning_ || active() || shut_down_) co_return;
+  campaigning_ = true;
+  const int32_t self = broker_.config().node_id;
+  if (store_.controller_id() < 0 && membership_.lease_id() != 0 && !broker_.stopping()) {
+    etcd::TxnRequest txn;
+    txn.compare.push_back(etcd::Compare::create(store_.controller_key(), etcd::CompareResult::kEqual, 0));
+    etcd::PutRequest put;
+    put.key = store_.controller_key();
+    put.value = nlohmann::json{{"broker", self}}.dump();
+    put.lease = membership_.lease_id();
+    txn.success.push_back(put);
+    auto r = co_await store_.client().txn(txn, asio::use_awaitable);
+    if (r.ok() && r->succeeded) {
+      epoch_ = r->header.revision;
+      store_.set_controller_epoch(epoch_);
+      (void)co_await store_.wait_for_revision(epoch_, std::chrono::seconds(15));
+      controller_log().info("[Controller id={}] Became the controller at epoch {}", self, epoch_);
+      seen_epochs_.clear();
+      for (const BrokerRegistration* b : store_.brokers()) seen_epochs_[b->id] = b->epoch;
+      next_rebalance_ms_ = wall_clock_ms() + broker_.config().leader_imbalance_check_interval_seconds * 1000;
+      asio::co_spawn(broker_.io(), reconcile(), asio::detached);
+    } else if (!r.ok()) {
+      controller_log().warn("[Controller id={}] Campaign failed: {}", self, r.status().to_string());
+    }
+  }
+  campaigning_ = false;
+}
+
+bool Controller::alive(int32_t broker) const {
+  const BrokerRegistration* b = store_.find_broker(broker);
+  return b && !b->shutting_down && !failed_.count(broker);
+}
+
+bool Controller::rebalance_due(int32_t broker) const {
+  // Kafka's check: the share of the partitions that prefer this broker that it does not lead.
+  int total = 0, not_led = 0;
+  for (const TopicMetadata* t : store_.topics()) {
+    for (int32_t p = 0; p < t->partition_count(); ++p) {
+      const auto& replicas = t->replicas[static_cast<size_t>(p)];
+      if (replicas.empty() || replicas[0] != broker) continue;
+      ++total;
+      if (t->state(p)->leader != broker) ++not_led;
+    }
+  }
+  return total > 0 && not_led * 100 > total * broker_.config().leader_imbalance_per_broker_percentage;
+}
+
+std::optional<PartitionState> Controller::next_state(const TopicMetadata& t, int32_t partition, bool rebalance) const {
+  const PartitionState& st = *t.state(partition);
+  const auto& replicas = t.replicas[static_cast<size_t>(partition)];
+  const BrokerRegistration* leader = st.leader >= 0 ? store_.find_broker(st.leader) : nullptr;
+  const bool leader_ok = leader && alive(st.leader) && leader->epoch == st.leader_broker_epoch;
+  std::vector<int32_t> isr;
+  for (int32_t r : st.isr)
+    if ((r == st.leader && leader_ok) || alive(r)) isr.push_back(r);
+
+  PartitionState next = st;
+  next.partition_epoch = st.partition_epoch + 1;
+  auto elect = [&](int32_t broker, std::vector<int32_t> new_isr) {
+    next.leader = broker;
+    next.leader_broker_epoch = store_.find_broker(broker)->epoch;
+    next.leader_epoch = st.leader_epoch + 1;
+    if (!contains(new_isr, broker)) new_isr.insert(new_isr.begin(), broker);
+    next.isr = std::move(new_isr);
+    return next;
+  };
+  if (leader_ok) {
+    if (rebalance && !replicas.empty() && replicas[0] != st.leader && alive(replicas[0]) &&
+        contains(isr, replicas[0]) && rebalance_due(replicas[0]))
+      return elect(replicas[0], isr);
+    if (isr == st.isr) return std::nullopt;
+    next.isr = isr;
+    return next;
+  }
+  for (int32_t r : replicas)
+    if (contains(isr, r) && alive(r)) return elect(r, isr);
+  bool unclean = broker_.config().unclean_leader_election_enable;
+  if (auto it = t.configs.find("unclean.leader.election.enable"); it != t.configs.end()) unclean = it->second == "true";
+  if (unclean) {
+    for (int32_t r : replicas)
+      if (alive(r)) return elect(r, {r});
+  }
+  // Offline: nobody may lead. The ISR stays as it was, so that the first of them back leads.
+  if (st.leader < 0) return std::nullopt;
+  next.leader = -1;
+  next.leader_broker_epoch = 0;
+  next.leader_epoch = st.leader_epoch + 1;
+  next.isr = st.isr;
+  return next;
+}
+
+asio::awaitable<void> Controller::reconcile() {
+  if (!active() || shut_down_) co_return;
+  if (reconciling_) {
+    again_ = true;
+    co_return;
+  }
+  reconciling_ = true;
+  const int32_t self = broker_.config().node_id;
+  do {
+    again_ = false;
+    const std::set<int32_t> failed = failed_;
+    const int64_t now = wall_clock_ms();
+    const bool rebalance = broker_.config().auto_leader_rebalance_enable && now >= next_rebalance_ms_;
+    struct Change {
+      std::string topic;
+      int32_t partition;
+      PartitionState expected, next;
+    };
+    std::vector<Change> changes;
+    for (const TopicMetadata* t : store_.topics())
+      for (int32_t p = 0; p < t->partition_count(); ++p)
+        if (auto n = next_state(*t, p, rebalance)) changes.push_back({t->name, p, *t->state(p), *n});
+    bool all_written = true;
+    for (auto& c : changes) {
+      if (!active() || shut_down_) break;
+      Status s = co_await store_.update_partition(c.topic, c.partition, c.expected, c.next,
+                                                  MetadataStore::Writer::kController);
+      if (!s.ok()) {
+        all_written = false;
+        controller_log().debug("[Controller id={}] {}-{}: {}", self, c.topic, c.partition, s.to_string());
+        continue;
+      }
+      if (c.next.leader != c.expected.leader || c.next.leader_epoch != c.expected.leader_epoch) {
+        if (c.next.leader < 0) {
+          controller_log().warn("[Controller id={}] {}-{} is offline: no live in-sync replica of {}", self, c.topic,
+                                c.partition, isr_string(c.expected.isr));
+        } else {
+          controller_log().info("[Controller id={}] {}-{}: leader {} at epoch {} (was {}), ISR {}", self, c.topic,
+                                c.partition, c.next.leader, c.next.leader_epoch, c.expected.leader,
+                                isr_string(c.next.isr));
+        }
+      } else {
+        controller_log().info("[Controller id={}] {}-{}: ISR {} -> {}", self, c.topic, c.partition,
+                              isr_string(c.expected.isr), isr_string(c.next.isr));
+      }
+    }
+    if (all_written && active()) {
+      for (int32_t id : failed) failed_.erase(id);
+      if (rebalance) next_rebalance_ms_ = now + broker_.config().leader_imbalance_check_interval_seconds * 1000;
+    } else {
+      // Conflicts (an ISR change crossed ours) or a store hiccup: the tick tries again.
+    }
+  } while (again_ && active() && !shut_down_);
+  reconciling_ = false;
+}
+
+}  // namespace moldau::broker::cluster

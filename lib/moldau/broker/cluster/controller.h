@@ -1,0 +1,84 @@
+#pragma once
+// The controller: one broker of the cluster, elected through etcd (it creates
+// `<prefix>/controller` under its lease when the key is absent); its epoch is that key's create
+// revision, and every state it writes is compared against it, so a deposed controller's writes
+// fail. Every broker runs this; only the elected one acts. Kafka's KafkaController (ZooKeeper
+// era) and QuorumController's ReplicationControl are the models.
+//
+// What it does, whenever the metadata changes and on a timer:
+//  - a partition whose leader is gone (unregistered, in controlled shutdown, or restarted
+//    since its election) gets a new leader: the first replica in assignment order that is
+//    live and in the ISR, with the leader epoch bumped; with none, the partition goes offline
+//    (leader -1) unless unclean.leader.election.enable allows the first live replica, ISR
+//    reset to it (data loss, as Kafka documents);
+//  - brokers that are gone, restarted or shutting down leave every ISR (never the last member);
+//  - preferred leaders come back (auto.leader.rebalance.enable, every
+//    leader.imbalance.check.interval.seconds, when a broker's imbalance passes
+//    leader.imbalance.per.broker.percentage).
+// New topics get their assignment and first states from the broker that created them (the
+// same rules, Topics::assign_replicas), committed only if the name was free.
+//
+// Event loop only.
+
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "moldau/broker/metadata/metadata_store.h"
+
+namespace moldau::broker {
+class Broker;
+class EtcdMetadataStore;
+}
+
+namespace moldau::broker::cluster {
+
+class Membership;
+
+class Controller : public MetadataListener {
+ public:
+  Controller(Broker& broker, EtcdMetadataStore& store, Membership& membership);
+  ~Controller() override;
+
+  // Campaigns now and whenever the controller key vanishes.
+  void start();
+  void shutdown();
+  // The broker lost its registration (and so the controller key with its lease).
+  void resign();
+  // Something may need doing (a registration came back, the metadata changed).
+  void wake();
+
+  bool active() const { return epoch_ > 0; }
+  int64_t epoch() const { return epoch_; }
+
+  void on_metadata_change(const MetadataDelta& delta) override;
+
+ private:
+  asio::awaitable<void> campaign();
+  asio::awaitable<void> reconcile();
+  // The state a partition should move to now, or nullopt.
+  std::optional<PartitionState> next_state(const TopicMetadata& t, int32_t partition, bool rebalance) const;
+  bool alive(int32_t broker) const;
+  bool rebalance_due(int32_t broker) const;
+  void schedule_tick();
+
+  Broker& broker_;
+  EtcdMetadataStore& store_;
+  Membership& membership_;
+  int64_t epoch_ = 0;
+  bool campaigning_ = false;
+  bool reconciling_ = false;
+  bool again_ = false;
+  bool shut_down_ = false;
+  // The broker epochs this controller saw: a broker whose epoch changed (it restarted) or that
+  // vanished is treated as having failed, even when both happened between two looks.
+  std::map<int32_t, int64_t> seen_epochs_;
+  std::set<int32_t> failed_;  // brokers to take out of ISRs and leaderships
+  int64_t next_rebalance_ms_ = 0;
+  asio::steady_timer tick_;
+};
+
+}  // namespace moldau::broker::cluster

@@ -1,0 +1,206 @@
+"""One fault run: a cluster in namespaces, the workload, a nemesis schedule, recovery, the drain
+and the checker. Used by the CI test (a short schedule) and for long runs:
+
+    sudo MOLDAU_BIN=build/bin MOLDAU_FAULT_SECONDS=1800 /usr/bin/python3 -m pytest -s \
+        tests/faults/faults_test.py::test_nemesis_schedule
+
+MOLDAU_FAULT_SEED replays a schedule; MOLDAU_FAULT_ARTIFACTS names a directory that keeps the
+history (history.jsonl, which `python3 tests/faults/checker.py` checks again), the report and
+every node's log.
+"""
+import json
+import os
+import shutil
+import time
+
+from confluent_kafka.admin import AdminClient, NewTopic
+
+import checker
+from fault_cluster import FaultCluster, wait_until
+from nemesis import Nemesis, format_schedule, make_schedule
+from workload import GroupReader, History, TxnWriter, Writer, drain, group_offsets
+
+TOPIC = "jepsen"
+TXN_TOPIC = "jepsen-txn"
+GROUP = "jepsen-group"
+RC_GROUP = "jepsen-rc"
+
+
+def create_topics(cluster, specs, timeout=120):
+    """specs: [(name, partitions, {config})], replication factor 3; waits until every replica is
+    in sync."""
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    futures = admin.create_topics([NewTopic(n, p, replication_factor=len(cluster.brokers), config=cfg)
+                                   for n, p, cfg in specs], operation_timeout=60, request_timeout=90)
+    for f in futures.values():
+        f.result(timeout)
+    wait_until(lambda: cluster.all_in_sync({n: p for n, p, _ in specs}), timeout, interval=0.5,
+               message=f"topics {[n for n, _, _ in specs]} fully replicated")
+
+
+class Run:
+    """Everything of one run; `report` and `text` after finish()."""
+
+    def __init__(self, net, root, seed, seconds, partitions=3, broker_overrides=None, topic_config=None,
+                 artifacts=None, log=print):
+        self.net, self.root, self.seed, self.seconds = net, root, seed, seconds
+        self.partitions = partitions
+        self.log = log
+        self.artifacts = artifacts
+        self.cluster = FaultCluster(net, root, overrides=broker_overrides)
+        self.topic_config = topic_config or {"min.insync.replicas": "2"}
+        self.history = History()
+        self.writers, self.txn_writers, self.readers, self.rc_readers = [], [], [], []
+        self.nem = None
+        self.recovered_s = None
+        self.report = None
+        self.text = ""
+        self.steps = make_schedule(seed, seconds, partitions=partitions, topic=TOPIC)
+
+    def start(self):
+        self.cluster.start()
+        create_topics(self.cluster, [(TOPIC, self.partitions, self.topic_config),
+                                     (TXN_TOPIC, self.partitions, self.topic_config)])
+        b = self.cluster.bootstrap
+        h = self.history
+        self.writers = [Writer(f"w{i}", h, b, TOPIC, self.partitions) for i in range(2)]
+        self.txn_writers = [TxnWriter(f"t{i}", h, b, TXN_TOPIC, self.partitions, self.seed) for i in range(2)]
+        self.readers = [GroupReader(f"c{i}", h, b, TOPIC, GROUP) for i in range(2)]
+        self.rc_readers = [GroupReader(f"r{i}", h, b, TXN_TOPIC, RC_GROUP, isolation="read_committed")
+                           for i in range(2)]
+        for w in self.writers + self.txn_writers + self.readers + self.rc_readers:
+            w.start()
+        # The schedule starts once every writer has been acknowledged on every partition.
+        wait_until(lambda: self._acked_everywhere(since=0), 120, interval=0.2,
+                   message="first acknowledgements on every partition")
+
+    def _acked_everywhere(self, since):
+        done = {(w["process"], w["partition"]) for w in self.history.of("write") if w["ok"] and w["invoke"] >= since}
+        return all((w.name, p) in done for w in self.writers for p in range(self.partitions))
+
+    def nemesis(self):
+        self.log(format_schedule(self.seed, self.seconds, self.steps))
+        self.nem = Nemesis(self.cluster, self.history, self.seed, log=self.log)
+        self.nem.run(self.steps, time.monotonic())
+
+    def recover(self):
+        """Heals everything; returns seconds until every partition was fully in sync again and
+        writes were acknowledged on every partition."""
+        t = self.history.now()
+        self.history.add({"type": "nemesis", "phase": "start", "fault": "recover", "target": "all", "targets": [],
+                          "t": t})
+        start = time.monotonic()
+        self.cluster.recover_all()
+        wait_until(lambda: self.cluster.all_in_sync({TOPIC: self.partitions, TXN_TOPIC: self.partitions}), 180,
+                   interval=0.5, message="every partition fully in sync after the faults")
+        in_sync = time.monotonic() - start
+        t_sync = self.history.now()
+        wait_until(lambda: self._acked_everywhere(since=t_sync), 120, interval=0.2,
+                   message="writes acknowledged on every partition after the faults")
+        self.recovered_s = time.monotonic() - start
+        self.history.add({"type": "nemesis", "phase": "end", "fault": "recover", "targets": [],
+                          "t": self.history.now()})
+        self.log(f"recovered: in sync after {in_sync:.1f}s, writing everywhere after {self.recovered_s:.1f}s")
+
+    def finish_workload(self):
+        for w in self.writers + self.txn_writers:
+            w.stop()
+        for w in self.writers + self.txn_writers:
+            w.join(120)
+        b = self.cluster.bootstrap
+        drain(self.history, b, TOPIC, self.partitions)
+        drain(self.history, b, TXN_TOPIC, self.partitions)
+        drain(self.history, b, TXN_TOPIC, self.partitions, isolation="read_committed")
+        # The groups read to the end of what survived, then commit and leave.
+        last_visible = {}
+        for f in self.history.of("final-log"):
+            if (f["topic"] == TOPIC) or (f["topic"] == TXN_TOPIC and f["isolation"] == "read_committed"):
+                if f["records"]:
+                    last_visible[(f["topic"], f["partition"])] = f["records"][-1][0]
+
+        def groups_caught_up():
+            read = {}
+            for r in self.history.of("read"):
+                key = (r["topic"], r["partition"])
+                read[key] = max(read.get(key, -1), r["offset"])
+            return all(read.get(k, -1) >= v for k, v in last_visible.items())
+
+        try:
+            wait_until(groups_caught_up, 120, interval=0.5, message="the groups read to the end of the log")
+        except AssertionError as e:
+            self.history.add({"type": "note", "text": str(e)})
+        for w in self.readers + self.rc_readers:
+            w.stop()
+        for w in self.readers + self.rc_readers:
+            w.join(120)
+        group_offsets(self.history, b, GROUP, TOPIC, self.partitions)
+        group_offsets(self.history, b, RC_GROUP, TXN_TOPIC, self.partitions)
+
+    def check(self):
+        self.report = checker.check(self.history.events)
+        for n in self.history.of("note"):
+            self.report.notes.append(n["text"])
+        fatal = self.history.of("client-fatal")
+        if fatal:
+            self.report.notes.append(f"{len(fatal)} fatal client errors: {sorted({f['error'] for f in fatal})}")
+        crashed = [b.node_id for b in self.cluster.brokers.values() if b.proc is not None and b.proc.poll() is not None]
+        if crashed:
+            self.report.notes.append(f"brokers exited on their own: {crashed}")
+        lines = [format_schedule(self.seed, self.seconds, self.steps), "faults as applied:"]
+        for a in self.nem.applied if self.nem else []:
+            lines.append(f"  [{a['started']:7.1f}s - {a['ended']:7.1f}s] {a['fault']:<30} {a['target']} -> "
+                         f"{a['targets']}" + (f" ERROR {a['error']}" if a["error"] else ""))
+        if self.recovered_s is not None:
+            lines.append(f"recovery after the schedule: {self.recovered_s:.1f}s")
+        lines.append(self.report.summary())
+        self.text = "\n".join(lines)
+        return self.report
+
+    def save(self, status="done"):
+        """Keeps the history, report and logs in `artifacts` (when given)."""
+        if not self.artifacts:
+            return
+        os.makedirs(self.artifacts, exist_ok=True)
+        self.history.dump(os.path.join(self.artifacts, "history.jsonl"))
+        with open(os.path.join(self.artifacts, "report.txt"), "w") as f:
+            f.write(f"status: {status}\n{self.text}\n")
+        if self.report is not None:
+            with open(os.path.join(self.artifacts, "report.json"), "w") as f:
+                json.dump(self.report.to_json(), f, indent=1)
+        for name in os.listdir(self.root):
+            if name.endswith(".log"):
+                shutil.copy(os.path.join(self.root, name), os.path.join(self.artifacts, name))
+
+    def stop(self):
+        """Stops workers still running (after a failure) and the cluster."""
+        workers = self.writers + self.txn_writers + self.readers + self.rc_readers
+        for w in workers:
+            w.stop()
+        for w in workers:
+            try:
+                w.join(60)
+            except AssertionError:
+                pass
+        return self.cluster.stop()
+
+
+def execute(net, root, seed, seconds, **kw):
+    """A whole run; returns the Run (its report checked). Always stops the cluster and saves."""
+    run = Run(net, root, seed, seconds, **kw)
+    status = "failed"
+    try:
+        run.start()
+        run.nemesis()
+        run.recover()
+        run.finish_workload()
+        run.check()
+        status = "done"
+        return run
+    finally:
+        if run.report is None:
+            try:
+                run.check()
+            except Exception:  # noqa: BLE001 - a partial history: save what there is
+                pass
+        run.stop_codes = run.stop()
+        run.save(status)
