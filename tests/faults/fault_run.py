@@ -63,7 +63,12 @@ class Run:
                                      (TXN_TOPIC, self.partitions, self.topic_config)])
         b = self.cluster.bootstrap
         h = self.history
-        self.writers = [Writer(f"w{i}", h, b, TOPIC, self.partitions) for i in range(2)]
+        # MOLDAU_FAULT_CLIENT_DEBUG=eos,msg,... keeps each writer's librdkafka debug log beside
+        # the brokers' logs (<writer>.client.log), to tell what the client did from what we did.
+        debug = os.environ.get("MOLDAU_FAULT_CLIENT_DEBUG")
+        self.writers = [Writer(f"w{i}", h, b, TOPIC, self.partitions,
+                               debug_log=(debug, os.path.join(self.root, f"w{i}.client.log")) if debug else None)
+                        for i in range(2)]
         self.txn_writers = [TxnWriter(f"t{i}", h, b, TXN_TOPIC, self.partitions, self.seed) for i in range(2)]
         self.readers = [GroupReader(f"c{i}", h, b, TOPIC, GROUP) for i in range(2)]
         self.rc_readers = [GroupReader(f"r{i}", h, b, TXN_TOPIC, RC_GROUP, isolation="read_committed")

@@ -6,7 +6,9 @@ min.insync.replicas=2: nothing acknowledged may be lost, nothing duplicated, one
 offset, no aborted record read_committed, no gap the log does not explain.
 
 MOLDAU_FAULT_SECONDS (default: one round of every fault, 160 s) sets the schedule's length, MOLDAU_FAULT_SEED (default 1;
-"random" for a fresh one) replays one, MOLDAU_FAULT_ARTIFACTS keeps the history and logs.
+"random" for a fresh one) replays one, MOLDAU_FAULT_ARTIFACTS keeps the history and logs,
+MOLDAU_FAULT_BROKER_LOG_LEVEL (e.g. DEBUG) and MOLDAU_FAULT_CLIENT_DEBUG (librdkafka's debug
+contexts for the writers, e.g. eos,msg) make those logs tell more.
 """
 import os
 import random
@@ -23,7 +25,9 @@ def seed():
 
 
 def test_nemesis_schedule(net, tmp_root):
-    run = execute(net, tmp_root, seed(), SECONDS, artifacts=os.environ.get("MOLDAU_FAULT_ARTIFACTS"))
+    level = os.environ.get("MOLDAU_FAULT_BROKER_LOG_LEVEL")
+    run = execute(net, tmp_root, seed(), SECONDS, artifacts=os.environ.get("MOLDAU_FAULT_ARTIFACTS"),
+                  broker_overrides={"log4j.root.loglevel": level} if level else None)
     print(run.text)
     r = run.report
     assert r.stats["writes_ok"] > 0 and r.stats["txns_committed"] > 0 and r.stats["reads"] > 0, run.text

@@ -15,6 +15,7 @@ process, every operation logged with its result to a History (the checker's inpu
   offsets.
 """
 import json
+import logging
 import random
 import threading
 import time
@@ -98,8 +99,10 @@ class Writer(Worker):
     # yet acknowledged (seen in a 30-minute run: epoch 1 sequences 0-366 and epoch 2 sequences
     # 0-499 holding the same records; confluentinc/librdkafka#4953). That is the client's doing,
     # and not what these tests are about.
-    def __init__(self, name, history, bootstrap, topic, partitions, rate=100, message_timeout_ms=120000):
+    def __init__(self, name, history, bootstrap, topic, partitions, rate=100, message_timeout_ms=120000,
+                 debug_log=None):
         super().__init__(name)
+        self.debug_log = debug_log  # (librdkafka debug contexts, file): the client's own account
         self.history, self.bootstrap, self.topic, self.partitions = history, bootstrap, topic, partitions
         self.rate = rate
         self.message_timeout_ms = message_timeout_ms
@@ -115,11 +118,22 @@ class Writer(Worker):
             if err.fatal():
                 self.fatal = err
 
-        return Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True, "acks": "all",
-                         "linger.ms": 5, "message.timeout.ms": self.message_timeout_ms,
-                         "request.timeout.ms": 5000, "retry.backoff.ms": 100,
-                         "reconnect.backoff.max.ms": 1000, "topic.metadata.refresh.interval.ms": 2000,
-                         "error_cb": on_error})
+        conf = {"bootstrap.servers": self.bootstrap, "enable.idempotence": True, "acks": "all",
+                "linger.ms": 5, "message.timeout.ms": self.message_timeout_ms,
+                "request.timeout.ms": 5000, "retry.backoff.ms": 100,
+                "reconnect.backoff.max.ms": 1000, "topic.metadata.refresh.interval.ms": 2000,
+                "error_cb": on_error}
+        if self.debug_log:
+            contexts, path = self.debug_log
+            logger = logging.getLogger(f"librdkafka.{self.name}")
+            if not logger.handlers:
+                handler = logging.FileHandler(path)
+                handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+                logger.addHandler(handler)
+                logger.setLevel(logging.DEBUG)
+                logger.propagate = False
+            conf.update({"debug": contexts, "logger": logger})
+        return Producer(conf)
 
     def on_delivery(self, err, msg):
         value = msg.value().decode()

@@ -111,9 +111,13 @@ std::optional<Replication> append_one(RequestContext& ctx, const std::string& to
   if (!info.ok()) {
     if (info.status().code() == ErrorCode::kKafkaStorageError)
       logger("produce").error("append to {}-{} failed: {}", topic, pd.index, info.status().to_string());
+    logger("produce").debug("append to {}-{} refused: {}", topic, pd.index, info.status().to_string());
     fail(pr, info.status().code(), info.status().message());
     return std::nullopt;
   }
+  if (info->duplicate)
+    logger("produce").debug("retried batch for {}-{} already at offsets {}-{}", topic, pd.index, info->first_offset,
+                            info->last_offset);
   pr.base_offset = info->first_offset;
   pr.log_append_time_ms = info->log_append_time;
   pr.log_start_offset = info->log_start_offset;
@@ -152,7 +156,11 @@ asio::awaitable<Status> produce(RequestContext& ctx) {
   }
   for (auto& w : waiting) {
     ErrorCode e = co_await broker.replicas().wait_replicated(w.partition, w.end_offset, w.min_insync, deadline);
-    if (e != ErrorCode::kNone) fail(*w.response, e);
+    if (e != ErrorCode::kNone) {
+      logger("produce").debug("{}-{} up to offset {} not replicated: {}", w.partition->topic(), w.partition->index(),
+                              w.end_offset, error_name(e));
+      fail(*w.response, e);
+    }
   }
   if (acks != 0) ctx.respond(resp);
   co_return Status();
