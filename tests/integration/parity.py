@@ -64,6 +64,18 @@ NORMALIZE = {
     "jvm_warning": lambda t: re.sub(r"^OpenJDK 64-Bit Server VM warning:.*\n", "", t, flags=re.M),
     # The version a tool reports: Kafka's, and ours with Moldau's own after it.
     "version": lambda t: re.sub(r"^\d+\.\d+\.\d+( \(Moldau [^)]*\))?$", "<version>", t, flags=re.M),
+    # The Java client shuffles its bootstrap nodes (Cluster.bootstrap), so a list of them comes
+    # in a random order.
+    "bootstrap_node_order": lambda t: re.sub(r"failed on brokers \[([^\]]*)\]", lambda m: "failed on brokers [" + ", ".join(
+        sorted(re.findall(r"[^ ,][^,]*? \(id: -?\d+ rack: [^)]*\)", m.group(1)))) + "]", t),
+    # When the admin client gives up on a call it says when, after how many tries.
+    "admin_call_timeout": lambda t: re.sub(
+        r"deadlineMs=\d+, tries=\d+, nextAllowedTryMs=-?\d+\) timed out at \d+ after \d+ attempt\(s\)",
+        "deadlineMs=<ms>, tries=<n>, nextAllowedTryMs=<ms>) timed out at <ms> after <n> attempt(s)", t),
+    # Per-partition results that the admin client keeps in an immutable map (Map.of), whose
+    # order is random per JVM: kafka-delete-records' "partition: ..." lines, sorted.
+    "partition_line_order": lambda t: re.sub(r"(?m)(^partition: .*\n)+", lambda m: "".join(
+        sorted(m.group(0).splitlines(keepends=True))), t),
     # Client ids the Java client numbers per process (adminclient-1, producer-1, ...).
     "client_id": lambda t: re.sub(r"clientId=[\w.-]+", "clientId=<client>", t),
     # Consumer member ids: a client id and a random UUID.
@@ -214,6 +226,16 @@ class Side:
                 kw["partition"] = partition
             p.produce(topic, v, **kw)
         assert p.flush(60) == 0
+
+
+def topic_with_records(partitions=3, per_partition=(2, 0, 5)):
+    """A Scenario's setup: a topic of `partitions` partitions with that many records in each."""
+    def setup(side, name):
+        side.create_topic(name, partitions)
+        for p, n in enumerate(per_partition[:partitions]):
+            if n:
+                side.produce(name, [f"v{i}".encode() for i in range(n)], partition=p)
+    return setup
 
 
 def read_records(side, topic, timeout=30):

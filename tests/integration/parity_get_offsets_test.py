@@ -2,19 +2,10 @@
 (parity.py): every flag of --help and the usual mistakes."""
 import pytest
 
-from parity import Scenario, check
+from parity import Scenario, check, topic_with_records
 
 T = "kafka-get-offsets"
 BS = ["--bootstrap-server", "{bootstrap}"]
-
-
-def topic_with_records(partitions=3, per_partition=(2, 0, 5)):
-    def setup(side, name):
-        side.create_topic(name, partitions)
-        for p, n in enumerate(per_partition[:partitions]):
-            if n:
-                side.produce(name, [f"v{i}".encode() for i in range(n)], partition=p)
-    return setup
 
 
 SCENARIOS = [

@@ -148,7 +148,7 @@ std::string format_help(const std::vector<OptionDoc>& options) {
     std::string left = "--" + o.name;
     if (!o.arg.empty()) left += o.optional_arg ? " [" + o.arg + "]" : " <" + o.arg + ">";
     std::string desc = o.description;
-    if (!o.default_value.empty())
+    if (!o.default_value.empty() || o.empty_default)
       desc += desc.empty() ? "default: " + o.default_value : " (default: " + o.default_value + ")";
     raw.emplace_back(left, desc);
   }

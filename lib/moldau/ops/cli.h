@@ -20,14 +20,16 @@ inline constexpr const char* kVersion = "4.4.0 (Moldau 0.1.0)";
 // One option of a tool, as Kafka declares it with joptsimple: "--name <arg>" and its
 // description. It is both the parser's spec and the help table's row.
 struct OptionDoc {
-  OptionDoc(std::string n, std::string a, std::string d, bool optional = false, std::string dflt = "")
+  OptionDoc(std::string n, std::string a, std::string d, bool optional = false, std::string dflt = "",
+            bool empty_dflt = false)
       : name(std::move(n)), arg(std::move(a)), description(std::move(d)), optional_arg(optional),
-        default_value(std::move(dflt)) {}
+        default_value(std::move(dflt)), empty_default(empty_dflt) {}
   std::string name;  // without dashes
   std::string arg;   // e.g. "String: topic"; empty for flags
   std::string description;
   bool optional_arg = false;   // "--name [arg]": the argument may be left out
   std::string default_value;   // shown as " (default: v)"
+  bool empty_default = false;  // the default is "" and shown, as " (default: )"
 };
 
 // The option table in joptsimple's layout ("Option  Description" / "------  -----------"),
