@@ -8,15 +8,18 @@ MOLDAU_FAULT_SEED replays a schedule; MOLDAU_FAULT_ARTIFACTS names a directory t
 history (history.jsonl, which `python3 tests/faults/checker.py` checks again), the report and
 every node's log.
 """
+import glob
 import json
 import os
+import re
 import shutil
+import subprocess
 import time
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import checker
-from fault_cluster import FaultCluster, wait_until
+from fault_cluster import BIN, FaultCluster, wait_until
 from nemesis import Nemesis, format_schedule, make_schedule
 from workload import GroupReader, History, TxnWriter, Writer, drain, group_offsets
 
@@ -161,6 +164,18 @@ class Run:
         self.text = "\n".join(lines)
         return self.report
 
+    def describe_duplicates(self):
+        """For each duplicated value, the batch each copy is in (producer id, epoch, sequences), read
+        from the stopped brokers' segments: two epochs of one producer id mean the client sent the
+        record again after bumping its epoch; one epoch means the leader let a retry through."""
+        dups = self.report.anomalies.get("duplicated", []) if self.report else []
+        for d in dups[:10]:
+            for offset in d["offsets"]:
+                where = batch_holding(self.cluster, d["topic"], d["partition"], offset)
+                self.report.notes.append(f"{d['value']} at {d['topic']}/{d['partition']} offset {offset}: {where}")
+        if dups:
+            self.text += "\n" + "\n".join(self.report.notes[-2 * len(dups[:10]):])
+
     def save(self, status="done"):
         """Keeps the history, report and logs in `artifacts` (when given)."""
         if not self.artifacts:
@@ -208,4 +223,28 @@ def execute(net, root, seed, seconds, **kw):
             except Exception:  # noqa: BLE001 - a partial history: save what there is
                 pass
         run.stop_codes = run.stop()
+        try:
+            run.describe_duplicates()
+        except Exception as e:  # noqa: BLE001 - evidence only, the report stands without it
+            run.text += f"\n(duplicates not described: {e!r})"
         run.save(status)
+
+
+_BATCH_LINE = re.compile(r"baseOffset: (-?\d+) lastOffset: (-?\d+) count: \d+ baseSequence: (-?\d+) "
+                         r"lastSequence: (-?\d+) producerId: (-?\d+) producerEpoch: (-?\d+)")
+
+
+def batch_holding(cluster, topic, partition, offset):
+    """The batch header that holds `offset` in the first broker's copy that has it, as text."""
+    for b in sorted(cluster.brokers.values(), key=lambda b: b.node_id):
+        segments = sorted(glob.glob(os.path.join(b.log_dir, f"{topic}-{partition}", "*.log")))
+        if not segments:
+            continue
+        out = subprocess.run([os.path.join(BIN, "kafka-dump-log"), "--files", ",".join(segments)],
+                             capture_output=True, text=True, timeout=120).stdout
+        for m in _BATCH_LINE.finditer(out):
+            base, last, first_seq, last_seq, pid, epoch = map(int, m.groups())
+            if base <= offset <= last:
+                return (f"batch {base}-{last} of producerId {pid} epoch {epoch} sequences {first_seq}-{last_seq} "
+                        f"(broker {b.node_id})")
+    return "in no broker's segments"
