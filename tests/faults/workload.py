@@ -98,7 +98,9 @@ class Writer(Worker):
     # under the new epoch from sequence 0, which duplicates records that were persisted but not
     # yet acknowledged (seen in a 30-minute run: epoch 1 sequences 0-366 and epoch 2 sequences
     # 0-499 holding the same records; confluentinc/librdkafka#4953). That is the client's doing,
-    # and not what these tests are about.
+    # and not what these tests are about. librdkafka also bumps the epoch when batches behind one
+    # refused with NOT_ENOUGH_REPLICAS get OUT_OF_ORDER_SEQUENCE_NUMBER; fault_run tells those
+    # resends apart by the epochs of the batches (docs/reliability.md).
     def __init__(self, name, history, bootstrap, topic, partitions, rate=100, message_timeout_ms=120000,
                  debug_log=None):
         super().__init__(name)
