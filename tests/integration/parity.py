@@ -39,6 +39,9 @@ def _strip_java_stack_traces(text):
         s = line.rstrip("\n")
         if re.match(r"^\s+at \S", s) or re.match(r"^\s+\.\.\. \d+ more$", s) or s.startswith("Caused by: "):
             continue
+        # An exception's suppressed ones (Throwable.addSuppressed), part of its trace.
+        if re.match(r"^\s+Suppressed: ", s):
+            continue
         if re.match(r"^([a-z_$][\w$]*\.)+[A-Z][\w$]*(Exception|Error)(: .*)?$", s):
             continue
         out.append(line)

@@ -187,6 +187,73 @@ std::optional<PartitionState> Controller::next_state(const TopicMetadata& t, int
   return next;
 }
 
+asio::awaitable<Status> Controller::elect_leader(std::string topic, int32_t partition, int8_t type) {
+  const int32_t self = broker_.config().node_id;
+  // A state written by the controller's own reconciliation or a leader's ISR change between our
+  // read and our write fails the compare: read again and decide again.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (!active() || shut_down_) co_return Status(ErrorCode::kNotController, "This broker is not the controller");
+    const TopicMetadata* t = store_.find_topic(topic);
+    if (!t) co_return Status(ErrorCode::kUnknownTopicOrPartition, "No such topic as " + topic);
+    if (partition < 0 || partition >= t->partition_count())
+      co_return Status(ErrorCode::kUnknownTopicOrPartition,
+                       "No such partition as " + topic + "-" + std::to_string(partition));
+    const PartitionState st = *t->state(partition);
+    const auto& replicas = t->replicas[static_cast<size_t>(partition)];
+    const bool preferred = type == 0;
+    auto not_needed = [] {
+      return Status(ErrorCode::kElectionNotNeeded, std::string(error_message(ErrorCode::kElectionNotNeeded)));
+    };
+    if (preferred && !replicas.empty() && st.leader == replicas[0]) co_return not_needed();
+    if (!preferred && st.leader >= 0) co_return not_needed();
+    PartitionState next = st;
+    auto elect = [&](int32_t leader, std::vector<int32_t> isr) {
+      next.leader = leader;
+      next.leader_broker_epoch = store_.find_broker(leader)->epoch;
+      next.leader_epoch = st.leader_epoch + 1;
+      next.partition_epoch = st.partition_epoch + 1;
+      next.isr = std::move(isr);
+    };
+    bool elected = false;
+    if (preferred) {
+      if (!replicas.empty() && alive(replicas[0]) && contains(st.isr, replicas[0])) {
+        elect(replicas[0], st.isr);
+        elected = true;
+      }
+    } else {
+      for (int32_t r : replicas) {
+        if (contains(st.isr, r) && alive(r)) {
+          std::vector<int32_t> isr;
+          for (int32_t i : st.isr)
+            if (alive(i)) isr.push_back(i);
+          elect(r, std::move(isr));
+          elected = true;
+          break;
+        }
+      }
+      for (size_t i = 0; !elected && i < replicas.size(); ++i) {
+        if (alive(replicas[i])) {
+          elect(replicas[i], {replicas[i]});
+          elected = true;
+        }
+      }
+    }
+    if (!elected) {
+      ErrorCode code = preferred ? ErrorCode::kPreferredLeaderNotAvailable : ErrorCode::kEligibleLeadersNotAvailable;
+      co_return Status(code, std::string(error_message(code)));
+    }
+    Status s = co_await store_.update_partition(topic, partition, st, next, MetadataStore::Writer::kController);
+    if (s.ok()) {
+      controller_log().info("[Controller id={}] {}-{}: {} election: leader {} at epoch {} (was {}), ISR {}", self, topic,
+                            partition, preferred ? "preferred" : "unclean", next.leader, next.leader_epoch, st.leader,
+                            isr_string(next.isr));
+      co_return Status();
+    }
+    controller_log().debug("[Controller id={}] {}-{}: election write: {}", self, topic, partition, s.to_string());
+  }
+  co_return Status(ErrorCode::kRequestTimedOut, "The partition's state kept changing during the election");
+}
+
 asio::awaitable<void> Controller::reconcile() {
   if (!active() || shut_down_) co_return;
   if (reconciling_) {

@@ -56,6 +56,16 @@ class Controller : public MetadataListener {
 
   void on_metadata_change(const MetadataDelta& delta) override;
 
+  // ElectLeaders for one partition, as Kafka's controller elects (ReplicationControlManager):
+  // preferred (type 0) makes the first replica of the assignment leader when it is live and in
+  // the ISR (ELECTION_NOT_NEEDED when it leads already, PREFERRED_LEADER_NOT_AVAILABLE when it
+  // cannot); unclean (type 1) elects only a partition without a leader: the first live ISR
+  // member, else the first live replica with the ISR reset to it (ELECTION_NOT_NEEDED when it
+  // has a leader, ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica is live). UNKNOWN_TOPIC_OR_PARTITION
+  // for what does not exist. An ok Status once the new state is in this broker's image.
+  // Active controller only (NOT_CONTROLLER otherwise).
+  asio::awaitable<Status> elect_leader(std::string topic, int32_t partition, int8_t type);
+
  private:
   asio::awaitable<void> campaign();
   asio::awaitable<void> reconcile();

@@ -1,0 +1,84 @@
+"""kafka-leader-election on a cluster of three brokers: after a broker restarts, the partitions
+it prefers stay led by others (auto.leader.rebalance.enable off) until a preferred election
+moves them back; the answers for elections that cannot happen (preferred replica down, no live
+replica) and that are not needed; every acknowledged record still readable."""
+import pytest
+
+from cluster import cluster_factory  # noqa: F401 (fixture)
+from cluster_test import consume_all, produce, topics
+from conftest import tool, wait_until
+
+
+def describe(bootstrap, topic):
+    """{partition: (leader, replicas, isr)} from kafka-topics --describe."""
+    out = {}
+    for line in topics(bootstrap, "--describe", "--topic", topic).splitlines():
+        fields = dict(f.split(": ", 1) for f in line.strip().split("\t") if ": " in f)
+        if "Partition" in fields:
+            leader = -1 if fields["Leader"] == "none" else int(fields["Leader"])
+            ints = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
+            out[int(fields["Partition"])] = (leader, ints(fields["Replicas"]), ints(fields["Isr"]))
+    return out
+
+
+def elect(bootstrap, *args):
+    return tool("kafka-leader-election", "--bootstrap-server", bootstrap, *args, timeout=120)
+
+
+def test_preferred_election_after_restart(cluster_factory):
+    c = cluster_factory(3, overrides={"auto.leader.rebalance.enable": "false"})
+    b1 = c.broker(1).bootstrap
+    topics(b1, "--create", "--topic", "pref", "--partitions", "3", "--replication-factor", "3")
+    wait_until(lambda: all(l == r[0] and len(i) == 3 for l, r, i in describe(b1, "pref").values()), 60,
+               message="preferred leaders, full ISRs")
+    produce(b1, "pref", [(f"k{i}".encode(), f"before-{i}".encode()) for i in range(60)])
+    # The partition broker 2 prefers, and a topic that lives on broker 2 alone.
+    p2 = next(p for p, (l, r, i) in describe(b1, "pref").items() if r[0] == 2)
+    topics(b1, "--create", "--topic", "only2", "--replica-assignment", "2")
+
+    c.broker(2).stop()
+    wait_until(lambda: describe(b1, "pref")[p2][0] not in (-1, 2), 60, message="leadership moved off broker 2")
+    wait_until(lambda: describe(b1, "only2")[0][0] == -1, 60, message="only2 offline")
+
+    # The preferred replica is down: it cannot be elected.
+    r = elect(b1, "--election-type", "preferred", "--topic", "pref", "--partition", str(p2))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == (f"Error completing leader election (PREFERRED) for partition: pref-{p2}: "
+                        "org.apache.kafka.common.errors.PreferredLeaderNotAvailableException: "
+                        "The preferred leader was not available.\n")
+    assert r.stderr == "1 replica(s) could not be elected\n\n"
+    # No replica of only2 is live: even an unclean election has nobody to elect.
+    r = elect(c.broker(3).bootstrap, "--election-type", "unclean", "--topic", "only2", "--partition", "0")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ("Error completing leader election (UNCLEAN) for partition: only2-0: "
+                        "org.apache.kafka.common.errors.EligibleLeadersNotAvailableException: "
+                        "Eligible topic partition leaders are not available.\n")
+    # A partition with a leader needs no unclean election.
+    r = elect(b1, "--election-type", "unclean", "--topic", "pref", "--partition", str(p2))
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"Valid replica already elected for partitions pref-{p2}\n", "")
+
+    produce(b1, "pref", [(f"k{i}".encode(), f"during-{i}".encode()) for i in range(60)])
+    c.broker(2).start()
+    wait_until(lambda: all(len(i) == 3 for l, r, i in describe(b1, "pref").values()), 90,
+               message="broker 2 back in every ISR")
+    assert describe(b1, "pref")[p2][0] != 2  # no automatic rebalance
+
+    # Asked through a broker that is not the controller: it forwards to the controller.
+    via = next(b for n, b in c.brokers.items() if n != c.controller_id())
+    r = elect(via.bootstrap, "--election-type", "PREFERRED", "--all-topic-partitions")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == f"Successfully completed leader election (PREFERRED) for partitions pref-{p2}\n"
+    assert r.stderr == ""
+    state = describe(b1, "pref")
+    assert all(l == r[0] for l, r, i in state.values()), state
+    assert state[p2][0] == 2
+
+    # Done: the same election is not needed any more.
+    r = elect(b1, "--election-type", "preferred", "--topic", "pref", "--partition", str(p2))
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"Valid replica already elected for partitions pref-{p2}\n", "")
+    r = elect(b1, "--election-type", "preferred", "--all-topic-partitions")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
+    produce(b1, "pref", [(f"k{i}".encode(), f"after-{i}".encode()) for i in range(60)])
+    got = consume_all(c.broker(3).bootstrap, "pref", 180)
+    assert len(got) == 180
