@@ -165,6 +165,15 @@ SCENARIOS = [
     Scenario("bootstrap without port", T, ["--bootstrap-server", "localhost", "--topic", "t"], brokers=False, kept=broker_list_row),
     Scenario("bad acks", T, [*BS, "--topic", "{topic}", "--request-required-acks", "2"], stdin=LINES,
              setup=topic(), fresh=True, after=records),
+    # Client settings of the wrong type or below their minimum end the tool before it connects.
+    Scenario("producer-property not a number", T, [*BS, "--topic", "t", "--producer-property", "max.block.ms=abc"],
+             stdin=LINES, brokers=False),
+    Scenario("command-property below minimum", T, [*BS, "--topic", "t", "--command-property", "linger.ms=-3"],
+             stdin=LINES, brokers=False),
+    Scenario("command-property not a boolean", T,
+             [*BS, "--topic", "t", "--command-property", "enable.idempotence=maybe"], stdin=LINES, brokers=False),
+    Scenario("command-property int overflow", T,
+             [*BS, "--topic", "t", "--command-property", "max.request.size=3000000000"], stdin=LINES, brokers=False),
     Scenario("bad compression", T, [*BS, "--topic", "{topic}", "--compression-codec", "brotli"], stdin=LINES,
              setup=topic(), fresh=True, after=records),
     # A line larger than the largest request fails alone: the lines after it still arrive.

@@ -18,6 +18,7 @@
 
 #include "moldau/ops/console_producer.h"
 #include "moldau/ops/coordinator_records.h"
+#include "moldau/ops/java_config.h"
 
 namespace moldau::ops {
 
@@ -105,44 +106,21 @@ std::vector<std::string> java_hash_set_order(const std::vector<std::string>& val
 // The consumer's settings Java's ConsumerConfig checks before it connects, with its messages.
 std::optional<std::string> invalid_consumer_config(const Properties& props) {
   // The types of the consumer settings people set by hand (ConfigDef's INT, LONG, BOOLEAN).
-  enum class Type { kInt, kLong, kBoolean };
-  static const std::vector<std::pair<const char*, Type>> kTyped = {
-      {"max.poll.records", Type::kInt},          {"session.timeout.ms", Type::kInt},
-      {"heartbeat.interval.ms", Type::kInt},     {"max.poll.interval.ms", Type::kInt},
-      {"fetch.min.bytes", Type::kInt},           {"fetch.max.bytes", Type::kInt},
-      {"max.partition.fetch.bytes", Type::kInt}, {"fetch.max.wait.ms", Type::kInt},
-      {"request.timeout.ms", Type::kInt},        {"auto.commit.interval.ms", Type::kInt},
-      {"receive.buffer.bytes", Type::kInt},      {"send.buffer.bytes", Type::kInt},
-      {"default.api.timeout.ms", Type::kInt},    {"retry.backoff.ms", Type::kLong},
-      {"reconnect.backoff.ms", Type::kLong},     {"metadata.max.age.ms", Type::kLong},
-      {"connections.max.idle.ms", Type::kLong},  {"enable.auto.commit", Type::kBoolean},
-      {"allow.auto.create.topics", Type::kBoolean}, {"check.crcs", Type::kBoolean},
-      {"exclude.internal.topics", Type::kBoolean},
+  using T = JavaConfigType;
+  static const JavaSetting kTyped[] = {
+      {"max.poll.records", T::kInt},          {"session.timeout.ms", T::kInt},
+      {"heartbeat.interval.ms", T::kInt},     {"max.poll.interval.ms", T::kInt},
+      {"fetch.min.bytes", T::kInt},           {"fetch.max.bytes", T::kInt},
+      {"max.partition.fetch.bytes", T::kInt}, {"fetch.max.wait.ms", T::kInt},
+      {"request.timeout.ms", T::kInt},        {"auto.commit.interval.ms", T::kInt},
+      {"receive.buffer.bytes", T::kInt},      {"send.buffer.bytes", T::kInt},
+      {"default.api.timeout.ms", T::kInt},    {"retry.backoff.ms", T::kLong},
+      {"reconnect.backoff.ms", T::kLong},     {"metadata.max.age.ms", T::kLong},
+      {"connections.max.idle.ms", T::kLong},  {"enable.auto.commit", T::kBoolean},
+      {"allow.auto.create.topics", T::kBoolean}, {"check.crcs", T::kBoolean},
+      {"exclude.internal.topics", T::kBoolean},
   };
-  for (const auto& [key, type] : kTyped) {
-    auto v = props.get(key);
-    if (!v) continue;
-    std::string t = *v;
-    t.erase(0, t.find_first_not_of(" \t"));
-    t.erase(t.find_last_not_of(" \t") + 1);
-    if (type == Type::kBoolean) {
-      std::string lower = t;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (lower != "true" && lower != "false")
-        return "Invalid value " + *v + " for configuration " + key + ": Expected value to be either true or false";
-      continue;
-    }
-    bool ok = false;
-    try {
-      size_t used = 0;
-      long long n = std::stoll(t, &used);
-      ok = used == t.size() && (type == Type::kLong || (n >= INT32_MIN && n <= INT32_MAX));
-    } catch (const std::exception&) {
-    }
-    if (!ok)
-      return "Invalid value " + *v + " for configuration " + key + ": Not a number of type " +
-             (type == Type::kInt ? "INT" : "LONG");
-  }
+  if (auto bad = java_config_error(props, kTyped)) return bad;
   if (auto v = props.get("auto.offset.reset")) {
     if (*v != "earliest" && *v != "latest" && *v != "none" && v->rfind("by_duration:", 0) != 0)
       return "Invalid value " + *v + " for configuration auto.offset.reset: Invalid value `" + *v +

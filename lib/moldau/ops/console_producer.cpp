@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "moldau/client/config.h"
+#include "moldau/ops/java_config.h"
 
 namespace moldau::ops {
 
@@ -225,16 +226,40 @@ std::optional<std::string> invalid_producer_config(const Properties& props) {
     if (*c != "none" && *c != "gzip" && *c != "snappy" && *c != "lz4" && *c != "zstd")
       return "Invalid value " + *c + " for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd";
   }
-  // ConfigDef.Range.atLeast(0) of batch.size (0 turns batching off).
-  if (auto b = props.get("batch.size")) {
-    try {
-      size_t used = 0;
-      long long n = std::stoll(*b, &used);
-      if (used == b->size() && n < 0)
-        return "Invalid value " + *b + " for configuration batch.size: Value must be at least 0";
-    } catch (const std::exception&) {
-    }
-  }
+  // ProducerConfig's typed settings, in the order it defines them (ConfigDef checks them in
+  // that order), with their ConfigDef.Range minimums.
+  using T = JavaConfigType;
+  static const JavaSetting kTyped[] = {
+      {"buffer.memory", T::kLong, 0},
+      {"retries", T::kInt, 0},
+      {"batch.size", T::kInt, 0},
+      {"partitioner.adaptive.partitioning.enable", T::kBoolean},
+      {"partitioner.availability.timeout.ms", T::kLong, 0},
+      {"partitioner.ignore.keys", T::kBoolean},
+      {"linger.ms", T::kLong, 0},
+      {"delivery.timeout.ms", T::kInt, 0},
+      {"send.buffer.bytes", T::kInt, -1},
+      {"receive.buffer.bytes", T::kInt, -1},
+      {"max.request.size", T::kInt, 0},
+      {"reconnect.backoff.ms", T::kLong, 0},
+      {"reconnect.backoff.max.ms", T::kLong, 0},
+      {"retry.backoff.ms", T::kLong, 0},
+      {"retry.backoff.max.ms", T::kLong, 0},
+      {"enable.metrics.push", T::kBoolean},
+      {"max.block.ms", T::kLong, 0},
+      {"request.timeout.ms", T::kInt, 0},
+      {"metadata.max.age.ms", T::kLong, 0},
+      {"metadata.max.idle.ms", T::kLong, 5000},
+      {"metrics.sample.window.ms", T::kLong, 0},
+      {"metrics.num.samples", T::kInt, 1},
+      {"max.in.flight.requests.per.connection", T::kInt, 1},
+      {"socket.connection.setup.timeout.ms", T::kLong},
+      {"socket.connection.setup.timeout.max.ms", T::kLong},
+      {"connections.max.idle.ms", T::kLong},
+      {"enable.idempotence", T::kBoolean},
+      {"transaction.timeout.ms", T::kInt},
+  };
+  if (auto bad = java_config_error(props, kTyped)) return bad;
   return std::nullopt;
 }
 
@@ -348,11 +373,9 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   }
   FailureLog failures;
   failures.topic = *o.topic;
-  try {
-    failures.block_ms = std::stoll(props.get_or("max.block.ms", "60000"));
-    failures.max_request = std::stoll(props.get_or("max.request.size", "1048576"));
-  } catch (const std::exception&) {
-  }
+  // Both checked above.
+  failures.block_ms = java_long(props.get_or("max.block.ms", "60000")).value_or(60000);
+  failures.max_request = java_int(props.get_or("max.request.size", "1048576")).value_or(1048576);
   // max.block.ms bounds how long a record may wait for a broker that is down or a topic whose
   // metadata never comes; librdkafka's nearest is message.timeout.ms. max.request.size is
   // librdkafka's message.max.bytes.

@@ -198,23 +198,6 @@ void perf_failure_exit(const std::string& message, const std::string& cause) {
   std::exit(1);
 }
 
-std::optional<int64_t> java_long(const std::string& s) {
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  if (i >= s.size()) return std::nullopt;
-  for (size_t j = i; j < s.size(); j++)
-    if (s[j] < '0' || s[j] > '9') return std::nullopt;
-  errno = 0;
-  long long v = std::strtoll(s.c_str(), nullptr, 10);
-  if (errno == ERANGE) return std::nullopt;
-  return static_cast<int64_t>(v);
-}
-
-std::optional<int32_t> java_int(const std::string& s) {
-  auto v = java_long(s);
-  if (!v || *v < INT32_MIN || *v > INT32_MAX) return std::nullopt;
-  return static_cast<int32_t>(*v);
-}
-
 Result<Properties> java_load_props(const std::string& path) {
   if (FILE* f = std::fopen(path.c_str(), "rb")) {
     std::fclose(f);

@@ -32,6 +32,7 @@ void print_metrics(std::vector<std::pair<std::string, double>> metrics);
 
 #include "moldau/common/properties.h"
 #include "moldau/common/result.h"
+#include "moldau/ops/java_config.h"  // java_long, java_int
 
 namespace moldau::ops {
 
@@ -40,9 +41,6 @@ namespace moldau::ops {
 // which ends in an empty line. Ours prints the message, `cause` (a "Caused by: ..." line, as
 // the JVM names the cause) when given, and the empty line; exits 1.
 [[noreturn]] void perf_failure_exit(const std::string& message, const std::string& cause = "");
-// Java's Long.valueOf / Integer.valueOf: an optional sign and decimal digits in range.
-std::optional<int64_t> java_long(const std::string& s);
-std::optional<int32_t> java_int(const std::string& s);
 // Kafka's Utils.loadProps: the file's properties, or the message of the exception Java throws
 // (a missing file: NoSuchFileException, whose message is the path).
 Result<Properties> java_load_props(const std::string& path);

@@ -1,0 +1,33 @@
+#pragma once
+// Java client settings as Kafka's ConfigDef parses them: numbers as Long.valueOf and
+// Integer.valueOf read them, and the ConfigException a client constructor throws for a setting
+// of the wrong type or out of its range, with Kafka's words.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "moldau/common/properties.h"
+
+namespace moldau::ops {
+
+// Java's Long.valueOf / Integer.valueOf: an optional sign and decimal digits in range.
+std::optional<int64_t> java_long(const std::string& s);
+std::optional<int32_t> java_int(const std::string& s);
+
+enum class JavaConfigType { kInt, kLong, kBoolean };
+
+// One setting a client defines with a type (and, for numbers, ConfigDef.Range.atLeast).
+struct JavaSetting {
+  const char* name;
+  JavaConfigType type;
+  std::optional<int64_t> at_least = std::nullopt;
+};
+
+// The message of the ConfigException for the first of `settings` (in their order, as ConfigDef
+// defines them) whose value in `props` has the wrong type or is below its minimum:
+// "Invalid value <v> for configuration <name>: Not a number of type LONG" and the like.
+std::optional<std::string> java_config_error(const Properties& props, std::span<const JavaSetting> settings);
+
+}  // namespace moldau::ops
