@@ -4,6 +4,7 @@ moves them back; the answers for elections that cannot happen (preferred replica
 replica) and that are not needed; every acknowledged record still readable."""
 import pytest
 
+import apache_kafka
 from cluster import cluster_factory  # noqa: F401 (fixture)
 from cluster_test import consume_all, produce, topics
 from conftest import tool, wait_until
@@ -61,6 +62,8 @@ def test_preferred_election_after_restart(cluster_factory):
     c.broker(2).start()
     wait_until(lambda: all(len(i) == 3 for l, r, i in describe(b1, "pref").values()), 90,
                message="broker 2 back in every ISR")
+    # only2's one replica is back: the controller elects it (else the election below would).
+    wait_until(lambda: describe(b1, "only2")[0][0] == 2, 60, message="only2 led by broker 2 again")
     assert describe(b1, "pref")[p2][0] != 2  # no automatic rebalance
 
     # Asked through a broker that is not the controller: it forwards to the controller.
@@ -78,7 +81,44 @@ def test_preferred_election_after_restart(cluster_factory):
     assert (r.returncode, r.stdout, r.stderr) == (0, f"Valid replica already elected for partitions pref-{p2}\n", "")
     r = elect(b1, "--election-type", "preferred", "--all-topic-partitions")
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    if apache_kafka.available():
+        # Kafka's own tool (the Java admin client) gets the same answers from our cluster.
+        k = apache_kafka.run_tool("kafka-leader-election", "--bootstrap-server", via.bootstrap, "--election-type",
+                                  "preferred", "--topic", "pref", "--partition", str(p2))
+        assert (k.returncode, k.stdout) == (0, f"Valid replica already elected for partitions pref-{p2}\n"), k.stderr
 
     produce(b1, "pref", [(f"k{i}".encode(), f"after-{i}".encode()) for i in range(60)])
     got = consume_all(c.broker(3).bootstrap, "pref", 180)
     assert len(got) == 180
+
+
+def test_unclean_election_of_an_out_of_sync_replica(cluster_factory):
+    c = cluster_factory(3)
+    b1 = c.broker(1).bootstrap
+    topics(b1, "--create", "--topic", "unc", "--replica-assignment", "2:3")
+    wait_until(lambda: describe(b1, "unc")[0] == (2, [2, 3], [2, 3]), 60, message="leader 2, ISR [2,3]")
+    produce(b1, "unc", [(None, f"v{i}".encode()) for i in range(20)])
+
+    # Broker 3 fails and leaves the ISR, then broker 2, the last in-sync replica, fails too.
+    c.broker(3).kill()
+    wait_until(lambda: describe(b1, "unc")[0][2] == [2], 60, message="ISR [2]")
+    c.broker(2).kill()
+    wait_until(lambda: describe(b1, "unc")[0][0] == -1, 60, message="unc offline")
+    c.broker(3).start()
+    c.wait_for_brokers([1, 3], 90)
+    assert describe(b1, "unc")[0][0] == -1  # broker 3 is out of sync: no clean election
+
+    r = elect(b1, "--election-type", "preferred", "--topic", "unc", "--partition", "0")
+    assert r.returncode == 1
+    assert "PreferredLeaderNotAvailableException: The preferred leader was not available." in r.stdout
+    r = elect(b1, "--election-type", "unclean", "--topic", "unc", "--partition", "0")
+    assert (r.returncode, r.stdout, r.stderr) == (
+        0, "Successfully completed leader election (UNCLEAN) for partitions unc-0\n", "")
+    assert describe(b1, "unc")[0] == (3, [2, 3], [3])
+
+    # Broker 2 comes back as a follower of the unclean leader; nothing acknowledged was lost here
+    # (broker 3 was in sync when the records were acknowledged).
+    c.broker(2).start()
+    c.wait_for_brokers([1, 2, 3], 90)
+    wait_until(lambda: sorted(describe(b1, "unc")[0][2]) == [2, 3], 90, message="broker 2 back in the ISR")
+    assert len(consume_all(b1, "unc", 20)) == 20
