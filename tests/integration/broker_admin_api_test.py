@@ -66,7 +66,7 @@ def test_incremental_alter_configs(broker):
         ]) == [
             (40, "Can't APPEND to key segment.ms because its type is not LIST.", TOPIC, "inc"),
             (3, "The topic 'missing' does not exist.", TOPIC, "missing"),
-            (42, "Cannot update these configs dynamically: Set(log.retention.hours)", BROKER, "1"),
+            (42, "Cannot update these configs dynamically: [log.retention.hours]", BROKER, "1"),
             (42, "Unexpected broker id, expected 1, but received 9", BROKER, "9"),
         ]
         assert incremental_alter(w, [(TOPIC, "inc", [("segment.ms", SET, None)])]) == [

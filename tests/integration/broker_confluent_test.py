@@ -141,7 +141,7 @@ def test_describe_and_alter_configs(broker):
     b = ConfigResource("BROKER", "1", set_config={"num.partitions": "3"})
     err = error_of(admin.alter_configs([b])[b])
     assert err.name() == "INVALID_REQUEST"
-    assert err.str() == "Cannot update these configs dynamically: Set(num.partitions)"
+    assert err.str() == "Cannot update these configs dynamically: [num.partitions]"
 
 
 def produce_keyed(bootstrap, topic, acks, n, partition=0):

@@ -141,7 +141,7 @@ def test_admin_configs(facts):
     # sets neither, says DEFAULT_CONFIG; Kafka 4.4's formatted cluster also sets
     # min.insync.replicas as a dynamic cluster default (DYNAMIC_DEFAULT_BROKER_CONFIG).
     segment = ["1073741824", "STATIC_BROKER_CONFIG"]
-    min_isr = ["1", "DEFAULT_CONFIG"]
+    min_isr = ["1", "DYNAMIC_DEFAULT_BROKER_CONFIG"]  # as a new Kafka 4.4 cluster, so a new Moldau node
     assert f["before"] == {"retention.ms": ["3600000", "DYNAMIC_TOPIC_CONFIG"],
                            "cleanup.policy": ["delete", "DEFAULT_CONFIG"],
                            "max.message.bytes": ["1048588", "DEFAULT_CONFIG"],

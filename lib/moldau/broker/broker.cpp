@@ -25,7 +25,25 @@ namespace moldau::broker {
 
 namespace {
 spdlog::logger& broker_log() { return logger("broker"); }
+
+// Applies dynamic broker configs when the metadata store says they changed.
+class DynamicConfigListener final : public MetadataListener {
+ public:
+  explicit DynamicConfigListener(Broker& broker) : broker_(broker) {}
+  void on_metadata_change(const MetadataDelta& delta) override {
+    if (delta.broker_configs) broker_.reload_dynamic_configs();
+  }
+
+ private:
+  Broker& broker_;
+};
 }  // namespace
+
+void Broker::reload_dynamic_configs() {
+  config_.set_dynamic(metadata_->broker_configs(std::to_string(config_.node_id)), metadata_->broker_configs(""));
+  if (!logs_ || !topics_) return;
+  for (auto* log : logs_->all()) log->set_config(topics_->log_config(log->topic()));
+}
 
 Broker::Broker(BrokerConfig config)
     : config_(std::move(config)),
@@ -66,7 +84,8 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   if (b->config_.metadata_store == "local") {
     MOLDAU_ASSIGN_OR_RETURN(b->metadata_,
                             open_local_metadata_store(b->config_.log_dirs.front() + "/__cluster_metadata.json",
-                                                      b->self_registration(), formatted));
+                                                      b->self_registration(), formatted,
+                                                      {{"min.insync.replicas", std::to_string(b->config_.min_insync_replicas)}}));
   } else {
     MOLDAU_ASSIGN_OR_RETURN(EtcdLocation where, parse_etcd_location(b->config_.metadata_store));
     MOLDAU_ASSIGN_OR_RETURN(auto store, EtcdMetadataStore::open(b->io_, where, std::chrono::seconds(5)));
@@ -90,6 +109,7 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
     m.directory_id = Uuid::random().to_string();
     MOLDAU_RETURN_IF_ERROR(storage::write_meta_properties(dir, m));
   }
+  b->reload_dynamic_configs();
   MOLDAU_ASSIGN_OR_RETURN(storage::LogConfig defaults,
                           storage::LogConfig::build(b->config_.log_defaults(), {}));
   // Topics needs the LogManager and LogManager's config callback needs the metadata: build
@@ -112,6 +132,8 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   b->replicas_->add_leadership_listener(b->groups_.get());
   b->replicas_->add_leadership_listener(b->txn_.get());
   b->metadata_->add_listener(b->replicas_.get());
+  b->dynamic_config_listener_ = std::make_unique<DynamicConfigListener>(*b);
+  b->metadata_->add_listener(b->dynamic_config_listener_.get());
   if (b->etcd_) {
     // Registered once the logs are recovered: from now on the controller may elect this broker.
     b->membership_ = std::make_unique<cluster::Membership>(*b, *b->etcd_);

@@ -75,6 +75,9 @@ class Broker {
   // rather than the controller. An admin client (librdkafka sends DescribeConfigs and
   // CreateTopics to "the controller") then never waits for one that died.
   int32_t controller_for_clients();
+  // Takes the dynamic broker configs from the metadata store (this broker's and the
+  // cluster-wide default) and applies them: to the config, and to every log's settings.
+  void reload_dynamic_configs();
 
  private:
   explicit Broker(BrokerConfig config);
@@ -100,6 +103,7 @@ class Broker {
   std::unique_ptr<cluster::Membership> membership_;
   std::unique_ptr<cluster::Controller> controller_;
   std::unique_ptr<Server> server_;
+  std::unique_ptr<MetadataListener> dynamic_config_listener_;  // calls reload_dynamic_configs
   std::vector<uint16_t> bound_ports_;
   asio::steady_timer retention_timer_{io_};
   asio::steady_timer compaction_timer_{io_};

@@ -40,6 +40,7 @@ const std::vector<BrokerConfigDef> kBrokerDefs = {
     {"log.cleaner.enable", T::kBoolean, "true"},
     {"log.cleaner.min.cleanable.ratio", T::kDouble, "0.5", true},
     {"log.cleaner.min.compaction.lag.ms", T::kLong, "0", true},
+    {"log.cleaner.threads", T::kInt, "1", true},
     {"log.cleanup.policy", T::kList, "delete", true},
     {"log.dir", T::kString, "/tmp/kafka-logs"},
     {"log.dirs", T::kString, nullptr},
@@ -451,8 +452,57 @@ Result<BrokerConfig> BrokerConfig::from_properties(const Properties& props,
   return c;
 }
 
+std::optional<std::string> BrokerConfig::effective(std::string_view name) const {
+  std::string key(name);
+  if (auto it = dynamic_own_.find(key); it != dynamic_own_.end()) return it->second;
+  if (auto it = dynamic_default_.find(key); it != dynamic_default_.end()) return it->second;
+  return props_.get(name);
+}
+
+void BrokerConfig::set_dynamic(std::map<std::string, std::string> own,
+                               std::map<std::string, std::string> cluster_default) {
+  dynamic_own_ = std::move(own);
+  dynamic_default_ = std::move(cluster_default);
+  auto int_of = [&](const char* key, int32_t fallback) {
+    auto v = effective(key);
+    if (!v) return fallback;
+    int32_t out = fallback;
+    std::string t = trim(*v);
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc() && p == t.data() + t.size() ? out : fallback;
+  };
+  message_max_bytes = int_of("message.max.bytes", 1048588);
+  min_insync_replicas = int_of("min.insync.replicas", 1);
+}
+
+// Kafka 4.4's dynamic broker keys (DynamicBrokerConfig), sorted.
+static const char* const kDynamicBrokerKeys[] = {
+#include "moldau/broker/dynamic_broker_keys.inc"
+};
+
+bool is_dynamic_broker_config(std::string_view name) {
+  return std::binary_search(std::begin(kDynamicBrokerKeys), std::end(kDynamicBrokerKeys), name,
+                            [](auto a, auto b) { return std::string_view(a) < std::string_view(b); });
+}
+
+Status validate_dynamic_broker_config(const std::string& name, const std::string& value) {
+  Status s;
+  if (const BrokerConfigDef* def = find_broker_config(name)) s = check_type(name, value, def->type);
+  if (s.ok())
+    for (const auto& t : kTopicDefs)
+      if (t.broker_synonym && name == t.broker_synonym) {
+        Status ts = validate_topic_config(t.name, value);
+        if (!ts.ok())
+          s = Status(ErrorCode::kInvalidConfig,
+                     invalid_config_message(name, value, ts.message().substr(ts.message().rfind(": ") + 2)));
+        break;
+      }
+  if (!s.ok()) return Status(ErrorCode::kInvalidRequest, s.message());
+  return Status();
+}
+
 std::optional<std::string> BrokerConfig::value_of(std::string_view name) const {
-  if (auto v = props_.get(name)) return v;
+  if (auto v = effective(name)) return v;
   if (name == "node.id" || name == "broker.id") return std::to_string(node_id);
   if (name == "log.dirs") {
     std::string joined;
@@ -474,10 +524,21 @@ std::optional<std::string> BrokerConfig::value_of(std::string_view name) const {
 
 std::map<std::string, std::string> BrokerConfig::log_defaults() const {
   std::map<std::string, std::string> out;
+  auto wanted = [](const std::string& k) {
+    return k.rfind("log.", 0) == 0 || k == "message.max.bytes" || k == "compression.type" ||
+           k == "min.insync.replicas";
+  };
   for (const auto& [k, v] : props_.entries())
-    if (k.rfind("log.", 0) == 0 || k == "message.max.bytes" || k == "compression.type" ||
-        k == "min.insync.replicas")
-      out[k] = v;
+    if (wanted(k)) out[k] = v;
+  for (const auto* layer : {&dynamic_default_, &dynamic_own_})
+    for (const auto& [k, v] : *layer)
+      if (wanted(k)) {
+        out[k] = v;
+        // A dynamic log.retention.ms beats the file's coarser units, as in Kafka.
+        if (k == "log.retention.ms") out.erase("log.retention.minutes"), out.erase("log.retention.hours");
+        if (k == "log.roll.ms") out.erase("log.roll.hours");
+        if (k == "log.roll.jitter.ms") out.erase("log.roll.jitter.hours");
+      }
   return out;
 }
 

@@ -37,6 +37,13 @@ const std::vector<TopicConfigDef>& topic_config_defs();
 const BrokerConfigDef* find_broker_config(std::string_view name);
 const TopicConfigDef* find_topic_config(std::string_view name);
 
+// Whether Kafka 4.4 changes a broker key at run time (DynamicBrokerConfig's reconfigurable
+// keys, as kafka-configs lists them for entity-type 'brokers').
+bool is_dynamic_broker_config(std::string_view name);
+// Checks a value given for a dynamic broker key: its type where the key is known, and the rule
+// of the topic config it is the default of. INVALID_REQUEST with Kafka's wording.
+Status validate_dynamic_broker_config(const std::string& name, const std::string& value);
+
 // Checks one topic-level value (CreateTopics, AlterConfigs). INVALID_CONFIG on failure, with
 // Kafka's wording.
 Status validate_topic_config(const std::string& name, const std::string& value);
@@ -119,8 +126,20 @@ class BrokerConfig {
   std::map<std::string, std::string> log_defaults() const;
   const Properties& properties() const { return props_; }
 
+  // Dynamic broker configs (kafka-configs --entity-type brokers), as the metadata store holds
+  // them: this broker's own and the cluster-wide default. The own win over the default, both
+  // over the properties file, in value_of(), log_defaults() and effective(); the typed fields
+  // that Kafka applies live (message.max.bytes, min.insync.replicas) follow. Event loop only.
+  void set_dynamic(std::map<std::string, std::string> own, std::map<std::string, std::string> cluster_default);
+  const std::map<std::string, std::string>& dynamic_own() const { return dynamic_own_; }
+  const std::map<std::string, std::string>& dynamic_default() const { return dynamic_default_; }
+  // A key's value from the dynamic configs or the properties file; nullopt when none sets it.
+  std::optional<std::string> effective(std::string_view name) const;
+
  private:
   Properties props_;
+  std::map<std::string, std::string> dynamic_own_;
+  std::map<std::string, std::string> dynamic_default_;
 };
 
 }  // namespace moldau::broker

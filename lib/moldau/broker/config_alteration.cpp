@@ -3,6 +3,8 @@
 #include <charconv>
 #include <set>
 
+#include "moldau/broker/broker.h"
+#include "moldau/broker/metadata/metadata_store.h"
 #include "moldau/broker/topics.h"
 
 namespace moldau::broker {
@@ -21,8 +23,7 @@ Status check_alter_keys(const std::vector<std::string>& keys,
   return Status();
 }
 
-Status check_broker_alteration(const BrokerConfig& config, const std::string& resource_name,
-                               const std::vector<std::string>& keys) {
+Status check_broker_resource(const BrokerConfig& config, const std::string& resource_name) {
   if (!resource_name.empty()) {
     int32_t id = 0;
     auto [p, ec] = std::from_chars(resource_name.data(), resource_name.data() + resource_name.size(), id);
@@ -34,11 +35,24 @@ Status check_broker_alteration(const BrokerConfig& config, const std::string& re
                                                     std::to_string(config.node_id) +
                                                     ", but received " + resource_name);
   }
-  if (keys.empty()) return Status();
-  std::string list;
-  for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-  return Status(ErrorCode::kInvalidRequest,
-                "Cannot update these configs dynamically: Set(" + list + ")");
+  return Status();
+}
+
+asio::awaitable<Status> store_broker_configs(Broker& broker, std::string entity, std::map<std::string, std::string> next,
+                                             std::vector<std::string> changed, bool validate_only) {
+  std::vector<std::string> fixed;
+  for (const auto& k : changed)
+    if (!is_dynamic_broker_config(k) && find_broker_config(k) != nullptr)
+      fixed.push_back(k);
+  if (!fixed.empty()) {
+    std::string list;
+    for (const auto& k : fixed) list += (list.empty() ? "" : ", ") + k;
+    co_return Status(ErrorCode::kInvalidRequest, "Cannot update these configs dynamically: [" + list + "]");
+  }
+  for (const auto& k : changed)
+    if (auto it = next.find(k); it != next.end()) MOLDAU_CO_RETURN_IF_ERROR(validate_dynamic_broker_config(k, it->second));
+  if (validate_only) co_return Status();
+  co_return co_await broker.metadata().set_broker_configs(std::move(entity), std::move(next));
 }
 
 Status check_topic_resource(const std::string& name, bool exists) {

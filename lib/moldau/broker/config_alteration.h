@@ -1,12 +1,14 @@
 #pragma once
 // Checks shared by AlterConfigs and IncrementalAlterConfigs, with Kafka's errors and messages:
-// per-resource request sanity, broker resources (Moldau applies no broker config at run time,
-// so every change is refused as Kafka refuses a read-only key), topic existence.
+// per-resource request sanity, broker resources (dynamic broker configs: the keys Kafka changes
+// at run time, stored in the metadata store), topic existence.
 
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <asio/awaitable.hpp>
 
 #include "moldau/broker/config.h"
 #include "moldau/common/result.h"
@@ -21,10 +23,18 @@ inline constexpr int8_t kBrokerResourceType = 4;
 Status check_alter_keys(const std::vector<std::string>& keys,
                         const std::vector<std::string>& null_valued);
 
-// A BROKER resource: the name must be empty or this node's id; any key is refused with
-// Kafka's "Cannot update these configs dynamically: Set(...)" (INVALID_REQUEST).
-Status check_broker_alteration(const BrokerConfig& config, const std::string& resource_name,
-                               const std::vector<std::string>& keys);
+class Broker;
+
+// A BROKER resource's name: empty (the cluster-wide default) or this node's id; INVALID_REQUEST
+// otherwise, with Kafka's messages.
+Status check_broker_resource(const BrokerConfig& config, const std::string& resource_name);
+
+// Stores `next` as the dynamic configs of `entity` ("" or this node's id) after checking the
+// keys in `changed`: keys Kafka never changes at run time are refused together ("Cannot update
+// these configs dynamically: [a, b]"), values are checked by type (INVALID_REQUEST). Keys Kafka
+// does not know are kept, as Kafka keeps them. validate_only stops after the checks.
+asio::awaitable<Status> store_broker_configs(Broker& broker, std::string entity, std::map<std::string, std::string> next,
+                                             std::vector<std::string> changed, bool validate_only);
 
 // A TOPIC resource's name: INVALID_REQUEST for "", INVALID_TOPIC_EXCEPTION for a bad name,
 // UNKNOWN_TOPIC_OR_PARTITION ("The topic 'x' does not exist.") when `exists` is false.

@@ -34,6 +34,13 @@ std::optional<std::string> broker_default(const std::string& name) {
   return std::nullopt;
 }
 
+// Kafka hides passwords and keys, and treats a key it has no definition of as possibly secret.
+bool broker_key_sensitive(const std::string& name) {
+  if (const BrokerConfigDef* def = find_broker_config(name)) return def->type == ConfigType::kPassword;
+  if (!is_dynamic_broker_config(name)) return true;
+  return name.find("password") != std::string::npos || name == "sasl.jaas.config" || name == "ssl.keystore.key";
+}
+
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return {};
@@ -47,6 +54,13 @@ std::vector<DescribedSynonym> synonyms_of(const BrokerConfig& config, const std:
                                           bool sensitive) {
   std::vector<std::string> names = broker_synonyms(primary);
   std::vector<DescribedSynonym> all;
+  auto hide = [&](const std::string& v) { return sensitive ? std::nullopt : std::optional<std::string>(v); };
+  for (const auto& n : names)
+    if (auto it = config.dynamic_own().find(n); it != config.dynamic_own().end())
+      all.push_back({n, hide(it->second), ConfigSource::kDynamicBroker});
+  for (const auto& n : names)
+    if (auto it = config.dynamic_default().find(n); it != config.dynamic_default().end())
+      all.push_back({n, hide(it->second), ConfigSource::kDynamicDefaultBroker});
   for (const auto& n : names)
     if (auto v = config.properties().get(n))
       all.push_back({n, sensitive ? std::nullopt : std::optional<std::string>(*v),
@@ -60,7 +74,7 @@ std::vector<DescribedSynonym> synonyms_of(const BrokerConfig& config, const std:
 }
 
 std::optional<int64_t> prop_long(const BrokerConfig& config, const char* key) {
-  auto v = config.properties().get(key);
+  auto v = config.effective(key);
   if (!v) return std::nullopt;
   return std::strtoll(trim(*v).c_str(), nullptr, 10);
 }
@@ -105,7 +119,7 @@ std::optional<std::string> topic_config_default(const BrokerConfig& config,
     if (auto x = prop_long(config, "log.flush.interval.ms")) v = std::to_string(*x);
     else if (auto y = prop_long(config, "log.flush.scheduler.interval.ms")) v = std::to_string(*y);
   } else if (def.broker_synonym) {
-    if (auto x = config.properties().get(def.broker_synonym)) v = trim(*x);
+    if (auto x = config.effective(def.broker_synonym)) v = trim(*x);
   }
   if (v) return v;
   if (def.default_value) return std::string(def.default_value);
@@ -143,6 +157,8 @@ std::vector<DescribedConfig> describe_broker_configs(const BrokerConfig& config)
   std::set<std::string> names;
   for (const auto& def : broker_config_defs()) names.insert(def.name);
   for (const auto& key : config.properties().keys()) names.insert(key);
+  for (const auto& [key, v] : config.dynamic_own()) names.insert(key);
+  for (const auto& [key, v] : config.dynamic_default()) names.insert(key);
 
   std::vector<DescribedConfig> out;
   for (const auto& name : names) {
@@ -150,12 +166,29 @@ std::vector<DescribedConfig> describe_broker_configs(const BrokerConfig& config)
     DescribedConfig c;
     c.name = name;
     // Kafka treats a key without a definition as possibly sensitive and hides its value.
-    c.is_sensitive = !def || def->type == ConfigType::kPassword;
+    c.is_sensitive = broker_key_sensitive(name);
     c.type = def ? config_type_id(def->type) : 0;
-    c.read_only = !def || !def->dynamic;
+    c.read_only = !is_dynamic_broker_config(name);
     if (!c.is_sensitive) c.value = config.value_of(name);
     c.synonyms = synonyms_of(config, name, c.is_sensitive);
     c.source = c.synonyms.empty() ? ConfigSource::kDefault : c.synonyms.front().source;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<DescribedConfig> describe_broker_default_configs(const BrokerConfig& config) {
+  std::vector<DescribedConfig> out;
+  for (const auto& [name, value] : config.dynamic_default()) {
+    const BrokerConfigDef* def = find_broker_config(name);
+    DescribedConfig c;
+    c.name = name;
+    c.is_sensitive = broker_key_sensitive(name);
+    c.type = def ? config_type_id(def->type) : 0;
+    c.read_only = false;
+    if (!c.is_sensitive) c.value = value;
+    c.source = ConfigSource::kDynamicDefaultBroker;
+    c.synonyms.push_back({name, c.value, ConfigSource::kDynamicDefaultBroker});
     out.push_back(std::move(c));
   }
   return out;

@@ -54,6 +54,9 @@ std::vector<DescribedConfig> describe_topic_configs(
 // Every broker config of this broker (resource name = its node id).
 std::vector<DescribedConfig> describe_broker_configs(const BrokerConfig& config);
 
+// The cluster-wide dynamic defaults (resource name ""): only the keys set there.
+std::vector<DescribedConfig> describe_broker_default_configs(const BrokerConfig& config);
+
 // The effective value of a topic-level config when the topic does not override it.
 std::optional<std::string> topic_config_default(const BrokerConfig& config,
                                                 const TopicConfigDef& def);

@@ -1,7 +1,7 @@
 // AlterConfigs (the legacy API): a TOPIC resource's configs replace its whole set of
-// overrides; validate_only stops after the checks. BROKER resources: Moldau changes no broker
-// config at run time, so any key is refused as Kafka refuses a read-only one. Per-resource
-// errors with Kafka's codes and messages.
+// overrides; validate_only stops after the checks. BROKER resources: the configs given replace
+// the resource's dynamic broker configs (this node's, or the cluster-wide default for "").
+// Per-resource errors with Kafka's codes and messages.
 #include <map>
 
 #include "moldau/broker/broker.h"
@@ -24,8 +24,12 @@ asio::awaitable<Status> alter_one(Broker& broker, const AlterConfigsRequest::Alt
     if (!c.value) nulls.push_back(c.name);
   }
   MOLDAU_CO_RETURN_IF_ERROR(check_alter_keys(keys, nulls));
-  if (res.resource_type == kBrokerResourceType)
-    co_return check_broker_alteration(broker.config(), res.resource_name, keys);
+  if (res.resource_type == kBrokerResourceType) {
+    MOLDAU_CO_RETURN_IF_ERROR(check_broker_resource(broker.config(), res.resource_name));
+    std::map<std::string, std::string> configs;
+    for (const auto& c : res.configs) configs[c.name] = *c.value;
+    co_return co_await store_broker_configs(broker, res.resource_name, std::move(configs), keys, validate_only);
+  }
   if (res.resource_type != kTopicResourceType)
     co_return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
 

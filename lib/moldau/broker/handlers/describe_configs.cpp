@@ -97,7 +97,7 @@ asio::awaitable<Status> describe_configs(RequestContext& ctx) {
       }
     } else if (res.resource_type == kBrokerResource) {
       if (res.resource_name.empty()) {
-        // The cluster-wide dynamic defaults: Moldau has none.
+        add_all(describe_broker_default_configs(config));
       } else if (auto id = parse_int(res.resource_name); !id) {
         fail(ErrorCode::kInvalidRequest,
              "Broker id must be an integer, but it is: " + res.resource_name);

@@ -1,6 +1,7 @@
 // IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT (the last two on LIST-typed
 // configs only) applied to a TOPIC's overrides, then validated as a whole; validate_only stops
-// there. BROKER resources are refused as in AlterConfigs. Kafka's codes and messages.
+// there. BROKER resources ("" the cluster-wide default, or this node's id) change the dynamic
+// broker configs, applied at once. Kafka's codes and messages.
 #include <algorithm>
 #include <map>
 
@@ -59,8 +60,31 @@ asio::awaitable<Status> alter_one(Broker& broker, const IncrementalAlterConfigsR
     if (c.config_operation < kSet || c.config_operation > kSubtract)
       co_return Status(ErrorCode::kInvalidRequest,
                     "Unknown operations type " + std::to_string(c.config_operation));
-  if (res.resource_type == kBrokerResourceType)
-    co_return check_broker_alteration(broker.config(), res.resource_name, keys);
+  if (res.resource_type == kBrokerResourceType) {
+    MOLDAU_CO_RETURN_IF_ERROR(check_broker_resource(broker.config(), res.resource_name));
+    std::map<std::string, std::string> configs = broker.metadata().broker_configs(res.resource_name);
+    for (const auto& c : res.configs) {
+      if (c.config_operation == kSet) {
+        configs[c.name] = *c.value;
+      } else if (c.config_operation == kDelete) {
+        configs.erase(c.name);
+      } else {
+        const BrokerConfigDef* def = find_broker_config(c.name);
+        if (!def || def->type != ConfigType::kList)
+          co_return Status(ErrorCode::kInvalidConfig, std::string("Can't ") + op_name(c.config_operation) +
+                                                          " to key " + c.name + " because its type is not LIST.");
+        auto current = broker.config().value_of(c.name);
+        std::vector<std::string> items = split(configs.count(c.name) ? configs[c.name] : current.value_or(""));
+        for (const auto& value : split(*c.value)) {
+          auto found = std::find(items.begin(), items.end(), value);
+          if (c.config_operation == kAppend && found == items.end()) items.push_back(value);
+          if (c.config_operation == kSubtract && found != items.end()) items.erase(found);
+        }
+        configs[c.name] = join(items);
+      }
+    }
+    co_return co_await store_broker_configs(broker, res.resource_name, std::move(configs), keys, validate_only);
+  }
   if (res.resource_type != kTopicResourceType)
     co_return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));
 

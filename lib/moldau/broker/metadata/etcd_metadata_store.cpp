@@ -181,7 +181,7 @@ void EtcdMetadataStore::on_compacted() {
   MetadataDelta delta;
   delta.topics = before;
   for (const auto& [name, t] : topics_) delta.topics.insert(name);
-  delta.brokers = delta.controller = true;
+  delta.brokers = delta.controller = delta.broker_configs = true;
   notify(delta);
 }
 
@@ -203,6 +203,8 @@ EtcdMetadataStore::KeyKind EtcdMetadataStore::classify(const std::string& key) c
     k.kind = KeyKind::kBroker;
   } else if (rest == "controller") {
     k.kind = KeyKind::kController;
+  } else if (starts("configs/brokers/")) {
+    k.kind = KeyKind::kBrokerConfig;
   }
   return k;
 }
@@ -228,6 +230,9 @@ void EtcdMetadataStore::apply(const std::vector<etcd::WatchEvent>& events) {
       case KeyKind::kController:
         delta.controller = true;
         break;
+      case KeyKind::kBrokerConfig:
+        delta.broker_configs = true;
+        break;
       default:
         break;
     }
@@ -235,7 +240,7 @@ void EtcdMetadataStore::apply(const std::vector<etcd::WatchEvent>& events) {
   for (const auto& name : delta.topics) rebuild_topic(name);
   if (delta.brokers) rebuild_brokers();
   if (delta.controller) rebuild_controller();
-  if (!delta.topics.empty() || delta.brokers || delta.controller) notify(delta);
+  if (!delta.topics.empty() || delta.brokers || delta.controller || delta.broker_configs) notify(delta);
   // Writers waiting for their revision to reach the image.
   for (auto it = revision_waiters_.begin(); it != revision_waiters_.end() && it->first <= revision_;) {
     it->second->cancel();
@@ -443,6 +448,33 @@ asio::awaitable<Status> EtcdMetadataStore::update_partition(std::string topic, i
   if (!r->succeeded)
     co_return Status(ErrorCode::kInvalidUpdateVersion, "the state of " + topic + "-" + std::to_string(partition) +
                                                            " moved on (or the writer lost its right to write it)");
+  co_return Status();
+}
+
+std::map<std::string, std::string> EtcdMetadataStore::broker_configs(const std::string& entity) const {
+  const etcd::KeyValue* kv = raw(broker_config_key(entity));
+  if (!kv) return {};
+  json j = json::parse(kv->value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return {};
+  try {
+    return j.get<std::map<std::string, std::string>>();
+  } catch (const json::exception&) {
+    return {};
+  }
+}
+
+asio::awaitable<Status> EtcdMetadataStore::set_broker_configs(std::string entity,
+                                                              std::map<std::string, std::string> configs) {
+  etcd::TxnRequest txn;
+  if (configs.empty()) {
+    etcd::DeleteRangeRequest del;
+    del.key = broker_config_key(entity);
+    txn.success.push_back(del);
+  } else {
+    txn.success.push_back(put(broker_config_key(entity), json(configs).dump()));
+  }
+  auto r = co_await write(std::move(txn));
+  if (!r.ok()) co_return r.status();
   co_return Status();
 }
 

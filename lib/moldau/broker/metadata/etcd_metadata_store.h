@@ -63,6 +63,8 @@ class EtcdMetadataStore final : public MetadataStore {
   asio::awaitable<Status> set_topic_configs(std::string name, std::map<std::string, std::string> configs) override;
   asio::awaitable<Status> update_partition(std::string topic, int32_t partition, PartitionState expected,
                                            PartitionState next, Writer writer) override;
+  std::map<std::string, std::string> broker_configs(const std::string& entity) const override;
+  asio::awaitable<Status> set_broker_configs(std::string entity, std::map<std::string, std::string> configs) override;
   asio::awaitable<Result<int64_t>> allocate_producer_ids(int32_t count) override;
 
   // ---- for membership and the controller ----
@@ -99,11 +101,15 @@ class EtcdMetadataStore final : public MetadataStore {
   void rebuild_controller();
   // What a key under the prefix is about.
   struct KeyKind {
-    enum { kOther, kTopic, kPartition, kBroker, kController } kind = kOther;
+    enum { kOther, kTopic, kPartition, kBroker, kController, kBrokerConfig } kind = kOther;
     std::string topic;
   };
   KeyKind classify(const std::string& key) const;
   std::string topic_key(const std::string& name) const { return prefix_ + "/topics/" + name; }
+  // Dynamic broker configs: configs/brokers/<id>, and configs/brokers/<default> for "".
+  std::string broker_config_key(const std::string& entity) const {
+    return prefix_ + "/configs/brokers/" + (entity.empty() ? std::string("<default>") : entity);
+  }
   std::string partition_key(const std::string& name, int32_t p) const {
     return prefix_ + "/partitions/" + name + "/" + std::to_string(p);
   }

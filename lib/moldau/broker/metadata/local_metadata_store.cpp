@@ -14,9 +14,11 @@ class LocalMetadataStore final : public MetadataStore {
     self_.epoch = 1;
   }
 
-  Status load(const std::optional<std::string>& formatted_cluster_id) {
+  Status load(const std::optional<std::string>& formatted_cluster_id,
+              const std::map<std::string, std::string>& initial_defaults) {
     if (!storage::file_exists(path_)) {
       cluster_id_ = formatted_cluster_id ? *formatted_cluster_id : Uuid::random().to_string();
+      if (!initial_defaults.empty()) broker_configs_[""] = initial_defaults;
       return save();
     }
     MOLDAU_ASSIGN_OR_RETURN(std::string text, storage::read_whole_file(path_));
@@ -26,6 +28,7 @@ class LocalMetadataStore final : public MetadataStore {
     try {
       cluster_id_ = doc.at("cluster_id").get<std::string>();
       next_producer_id_ = doc.value("next_producer_id", int64_t{0});
+      broker_configs_ = doc.value("broker_configs", std::map<std::string, std::map<std::string, std::string>>{});
       for (const auto& t : doc.at("topics")) {
         TopicMetadata topic;
         topic.name = t.at("name").get<std::string>();
@@ -136,6 +139,28 @@ class LocalMetadataStore final : public MetadataStore {
     co_return Status();
   }
 
+  std::map<std::string, std::string> broker_configs(const std::string& entity) const override {
+    auto it = broker_configs_.find(entity);
+    return it == broker_configs_.end() ? std::map<std::string, std::string>{} : it->second;
+  }
+
+  asio::awaitable<Status> set_broker_configs(std::string entity, std::map<std::string, std::string> configs) override {
+    auto before = broker_configs_;
+    if (configs.empty())
+      broker_configs_.erase(entity);
+    else
+      broker_configs_[entity] = std::move(configs);
+    Status s = save();
+    if (!s.ok()) {
+      broker_configs_ = std::move(before);
+      co_return s;
+    }
+    MetadataDelta d;
+    d.broker_configs = true;
+    notify(d);
+    co_return Status();
+  }
+
   asio::awaitable<Status> update_partition(std::string topic, int32_t, PartitionState, PartitionState,
                                            Writer) override {
     // A single node is every partition's only replica: nothing ever changes a state.
@@ -159,6 +184,7 @@ class LocalMetadataStore final : public MetadataStore {
     doc["version"] = 1;
     doc["cluster_id"] = cluster_id_;
     doc["next_producer_id"] = next_producer_id_;
+    doc["broker_configs"] = broker_configs_;
     doc["topics"] = json::array();
     for (const auto& [name, t] : topics_) {
       doc["topics"].push_back({{"name", t.name},
@@ -187,14 +213,17 @@ class LocalMetadataStore final : public MetadataStore {
   std::string cluster_id_;
   int64_t next_producer_id_ = 0;
   std::map<std::string, TopicMetadata> topics_;
+  // Dynamic broker configs by entity ("" the cluster-wide default, else a broker id).
+  std::map<std::string, std::map<std::string, std::string>> broker_configs_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(const std::string& path, BrokerRegistration self,
-                                                                 const std::optional<std::string>& cluster_id) {
+Result<std::unique_ptr<MetadataStore>> open_local_metadata_store(
+    const std::string& path, BrokerRegistration self, const std::optional<std::string>& cluster_id,
+    const std::map<std::string, std::string>& initial_defaults) {
   auto store = std::make_unique<LocalMetadataStore>(path, std::move(self));
-  MOLDAU_RETURN_IF_ERROR(store->load(cluster_id));
+  MOLDAU_RETURN_IF_ERROR(store->load(cluster_id, initial_defaults));
   return std::unique_ptr<MetadataStore>(std::move(store));
 }
 

@@ -90,6 +90,7 @@ struct MetadataDelta {
   std::set<std::string> topics;  // created, deleted, or with changed partitions/states/configs
   bool brokers = false;          // a broker registered, left or changed its registration
   bool controller = false;
+  bool broker_configs = false;   // a broker's or the cluster-wide dynamic broker configs changed
 };
 
 class MetadataListener {
@@ -132,6 +133,11 @@ class MetadataStore {
   virtual asio::awaitable<Status> update_partition(std::string topic, int32_t partition,
                                                    PartitionState expected, PartitionState next,
                                                    Writer writer) = 0;
+  // Dynamic broker configs (kafka-configs --entity-type brokers): `entity` is a broker id
+  // ("1") or "" for the cluster-wide default. Setting an empty map removes them.
+  virtual std::map<std::string, std::string> broker_configs(const std::string& entity) const = 0;
+  virtual asio::awaitable<Status> set_broker_configs(std::string entity,
+                                                     std::map<std::string, std::string> configs) = 0;
   // Reserves `count` producer ids that no earlier call returned, even across restarts and
   // brokers; returns the first.
   virtual asio::awaitable<Result<int64_t>> allocate_producer_ids(int32_t count) = 0;
