@@ -1,7 +1,9 @@
 """kafka-leader-election on a cluster of three brokers: after a broker restarts, the partitions
 it prefers stay led by others (auto.leader.rebalance.enable off) until a preferred election
 moves them back; the answers for elections that cannot happen (preferred replica down, no live
-replica) and that are not needed; every acknowledged record still readable."""
+replica) and that are not needed; an unclean election; every acknowledged record still
+readable. And with auto.leader.rebalance.enable (the default) the controller restores preferred
+leaders by itself."""
 import pytest
 
 import apache_kafka
@@ -122,3 +124,17 @@ def test_unclean_election_of_an_out_of_sync_replica(cluster_factory):
     c.wait_for_brokers([1, 2, 3], 90)
     wait_until(lambda: sorted(describe(b1, "unc")[0][2]) == [2, 3], 90, message="broker 2 back in the ISR")
     assert len(consume_all(b1, "unc", 20)) == 20
+
+
+def test_auto_leader_rebalance_restores_preferred_leaders(cluster_factory):
+    # auto.leader.rebalance.enable is on by default; the harness checks every 5 s.
+    c = cluster_factory(3)
+    b1 = c.broker(1).bootstrap
+    topics(b1, "--create", "--topic", "auto", "--replica-assignment", "2:1:3,3:2:1")
+    wait_until(lambda: [l for l, r, i in describe(b1, "auto").values()] == [2, 3], 60, message="preferred leaders")
+    c.broker(2).stop()
+    wait_until(lambda: describe(b1, "auto")[0][0] in (1, 3), 60, message="partition 0 led by another broker")
+    c.broker(2).start()
+    # Back in the ISR, then leading again without anybody asking.
+    wait_until(lambda: describe(b1, "auto")[0][0] == 2, 90, message="broker 2 leading its preferred partition again")
+    assert describe(b1, "auto")[1][0] == 3
