@@ -74,6 +74,7 @@ std::string java_exception_class(ErrorCode code) {
     case ErrorCode::kUnknownServerError: return "org.apache.kafka.common.errors.UnknownServerException";
     case ErrorCode::kInvalidTopicException: return "org.apache.kafka.common.errors.InvalidTopicException";
     case ErrorCode::kLogDirNotFound: return "org.apache.kafka.common.errors.LogDirNotFoundException";
+    case ErrorCode::kInvalidConfig: return "org.apache.kafka.common.errors.InvalidConfigurationException";
     default: break;
   }
   // Kafka names the rest after the error: FOO_ERROR -> FooException, BAR_AUTHORIZATION_FAILED ->

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moldau/ops/cli.h"
+#include "moldau/ops/java_order.h"
 #include "moldau/ops/raw_metadata.h"
 
 namespace moldau::ops {
@@ -280,9 +281,15 @@ static std::string ids(const std::vector<int32_t>& v) {
 }
 
 std::string format_topic_line(const TopicView& t) {
+  // Kafka's admin client keeps a topic's configs in a HashMap by name: its tool lists them in
+  // that map's order.
+  std::vector<int32_t> hashes;
+  for (const auto& c : t.configs) hashes.push_back(java_string_hash(c.name));
   std::vector<std::string> cfg;
-  for (const auto& c : t.configs)
+  for (size_t i : java_hashmap_order(hashes)) {
+    const auto& c = t.configs[i];
     if (!c.is_default) cfg.push_back(c.name + "=" + (c.value ? *c.value : std::string("null")));
+  }
   std::string s = "Topic: " + t.info.name;
   if (!t.info.topic_id.empty() && t.info.topic_id != "AAAAAAAAAAAAAAAAAAAAAA") s += "\tTopicId: " + t.info.topic_id;
   s += "\tPartitionCount: " + std::to_string(t.info.partitions.size());
