@@ -83,6 +83,47 @@ const std::vector<OptionDoc>& docs() {
   return kDocs;
 }
 
+// ListConfigResources (API 74, KIP-1142; ListClientMetricsResources at v0): v1 asks for
+// resources of given types, which for GROUP are the groups that exist or have configs.
+struct ListConfigResourcesRequest {
+  static constexpr int16_t kApiKey = 74;
+  static constexpr const char* kApiName = "ListConfigResources";
+  static constexpr int16_t kMinVersion = 0;
+  static constexpr int16_t kMaxVersion = 1;
+  static constexpr int16_t kFirstFlexibleVersion = 0;
+  std::vector<int8_t> resource_types;
+  template <class IO>
+  void io(IO& io, int16_t v) {
+    if (v >= 1) io.array("resource_types", resource_types, [&](IO& io, int8_t& e) { io.i8("", e); });
+    io.tagged_fields();
+  }
+};
+struct ListConfigResourcesResponse {
+  static constexpr int16_t kApiKey = 74;
+  static constexpr const char* kApiName = "ListConfigResources";
+  static constexpr int16_t kMinVersion = 0;
+  static constexpr int16_t kMaxVersion = 1;
+  static constexpr int16_t kFirstFlexibleVersion = 0;
+  struct ConfigResource {
+    std::string name;
+    int8_t type = 16;
+  };
+  int32_t throttle_time_ms = 0;
+  int16_t error_code = 0;
+  std::vector<ConfigResource> resources;
+  template <class IO>
+  void io(IO& io, int16_t v) {
+    io.i32("throttle_time_ms", throttle_time_ms);
+    io.i16("error_code", error_code);
+    io.array("config_resources", resources, [&](IO& io, ConfigResource& e) {
+      io.string("name", e.name);
+      if (v >= 1) io.i8("type", e.type);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  }
+};
+
 // Resource types and config sources on the wire.
 constexpr int8_t kTopic = 2, kBroker = 4, kBrokerLogger = 8, kGroup = 32;
 constexpr int8_t kSet = 0, kDelete = 1;
@@ -375,6 +416,28 @@ std::optional<int32_t> target_node(int8_t type, const std::string& name) {
   return std::nullopt;
 }
 
+// The groups Kafka 4.4's tool knows of: those ListGroups lists, then those that have configs
+// (ListConfigResources v1 of GROUP, where the broker serves it).
+std::vector<std::string> known_groups(Cluster& cluster) {
+  std::vector<std::string> out;
+  RawConnection& c = cluster.connect(std::nullopt, "listConfigResources");
+  int16_t v = c.version_for(protocol::ListGroupsRequest::kApiKey, 5);
+  protocol::ListGroupsRequest groups;
+  auto listed = c.call<protocol::ListGroupsRequest, protocol::ListGroupsResponse>(groups, v, cluster.deadline());
+  if (!listed.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + listed.status().message()};
+  for (const auto& g : listed->groups) out.push_back(g.group_id);
+  if (c.version_for(ListConfigResourcesRequest::kApiKey, 1) >= 1) {
+    ListConfigResourcesRequest req;
+    req.resource_types = {kGroup};
+    auto resp = c.call<ListConfigResourcesRequest, ListConfigResourcesResponse>(req, 1, cluster.deadline());
+    if (!resp.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + resp.status().message()};
+    if (resp->error_code != 0) throw ExecError{exception_text(resp->error_code, std::nullopt)};
+    for (const auto& r : resp->resources)
+      if (std::find(out.begin(), out.end(), r.name) == out.end()) out.push_back(r.name);
+  }
+  return out;
+}
+
 using DescribedEntry = protocol::DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult;
 
 // DescribeConfigs of one resource; nullopt when it does not exist (Kafka's tool says so).
@@ -385,7 +448,11 @@ std::optional<std::vector<DescribedEntry>> describe_resource(Cluster& cluster, c
     if (auto why = invalid_topic_name(name)) throw ArgError{*why};
   auto node = target_node(type, name);
   // Kafka's tool first asks whether the topic exists (listTopics), or which brokers there are.
-  cluster.nodes(type == kTopic ? "listTopics" : "describeCluster");
+  cluster.nodes(type == kTopic ? "listTopics" : type == kGroup ? "listConfigResources" : "describeCluster");
+  if (type == kGroup) {
+    auto groups = known_groups(cluster);
+    if (std::find(groups.begin(), groups.end(), name) == groups.end()) return std::nullopt;
+  }
   if (node && !cluster.node(*node)) return std::nullopt;
   RawConnection& c = cluster.connect(node, "describeConfigs");
   int16_t v = c.version_for(protocol::DescribeConfigsRequest::kApiKey, 4);
@@ -462,14 +529,7 @@ std::vector<std::string> entities_of(Cluster& cluster, const std::string& entity
     out.push_back("");
     return out;
   }
-  // groups
-  RawConnection& c = cluster.connect(std::nullopt, "listGroups");
-  int16_t v = c.version_for(protocol::ListGroupsRequest::kApiKey, 5);
-  protocol::ListGroupsRequest req;
-  auto resp = c.call<protocol::ListGroupsRequest, protocol::ListGroupsResponse>(req, v, cluster.deadline());
-  if (!resp.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + resp.status().message()};
-  for (const auto& g : resp->groups) out.push_back(g.group_id);
-  return out;
+  return known_groups(cluster);
 }
 
 void alter_one(Cluster& cluster, const std::string& entity_type, const std::string& name,
