@@ -49,7 +49,8 @@ def test_preferred_election_after_restart(cluster_factory):
     assert r.stdout == (f"Error completing leader election (PREFERRED) for partition: pref-{p2}: "
                         "org.apache.kafka.common.errors.PreferredLeaderNotAvailableException: "
                         "The preferred leader was not available.\n")
-    assert r.stderr == "1 replica(s) could not be elected\n\n"
+    assert r.stderr == ("1 replica(s) could not be elected\n"
+                        "org.apache.kafka.tools.AdminCommandFailedException: 1 replica(s) could not be elected\n\n")
     # No replica of only2 is live: even an unclean election has nobody to elect.
     r = elect(c.broker(3).bootstrap, "--election-type", "unclean", "--topic", "only2", "--partition", "0")
     assert r.returncode == 1, r.stdout + r.stderr
