@@ -321,7 +321,7 @@ void version_exit() {
   std::exit(0);
 }
 
-void zookeeper_exit() {
+void zookeeper_exit(bool with_exception_line) {
   // The command line as typed, from /proc, so that the hint can repeat it corrected.
   std::vector<std::string> args;
   if (FILE* f = std::fopen("/proc/self/cmdline", "rb")) {
@@ -355,14 +355,27 @@ void zookeeper_exit() {
       fixed += " " + a;
     }
   }
+  std::fprintf(stderr, "zookeeper is not a recognized option\n");
+  if (with_exception_line)
+    std::fprintf(stderr, "joptsimple.UnrecognizedOptionException: zookeeper is not a recognized option\n");
   std::fprintf(stderr,
-               "zookeeper is not a recognized option\n"
                "(Moldau) Kafka's tools talk to the brokers, not to ZooKeeper, since Kafka 3.0 (Kafka 4 has no "
                "ZooKeeper at all).\n"
                "(Moldau) Give a broker's address instead, e.g.:\n"
                "(Moldau)   %s\n",
                fixed.c_str());
   std::exit(1);
+}
+
+std::string joptsimple_exception_class(const std::string& message) {
+  auto ends_with = [&](std::string_view tail) {
+    return message.size() >= tail.size() && message.compare(message.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (ends_with(" is not a recognized option")) return "joptsimple.UnrecognizedOptionException";
+  if (ends_with(" requires an argument")) return "joptsimple.OptionMissingRequiredArgumentException";
+  if (ends_with(", but you asked for only one")) return "joptsimple.MultipleArgumentsForOptionException";
+  if (message.rfind("Cannot parse argument ", 0) == 0) return "joptsimple.OptionArgumentConversionException";
+  return "joptsimple.OptionException";
 }
 
 Properties parse_key_values(const std::vector<std::string>& args) {

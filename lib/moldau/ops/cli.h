@@ -61,7 +61,10 @@ Result<std::optional<int32_t>> int_value(const ParsedArgs& args, const std::stri
 [[noreturn]] void version_exit();
 // The answer to --zookeeper: joptsimple's "zookeeper is not a recognized option", then (better
 // than Kafka) the command line to type instead, with --bootstrap-server. Exits 1.
-[[noreturn]] void zookeeper_exit();
+[[noreturn]] void zookeeper_exit(bool with_exception_line = false);
+// The joptsimple exception a parse_args message comes from (what a tool that lets it through
+// prints before its stack trace): UnrecognizedOptionException and the like.
+std::string joptsimple_exception_class(const std::string& message);
 
 // The tools, for parse_error_exit.
 enum class Tool { kTopics, kConsoleProducer, kConsoleConsumer, kConsumerGroups, kConsumerPerf };

@@ -55,10 +55,10 @@ int fail(const std::string& msg) {
   return 1;
 }
 
-// An error Kafka did not foresee: its message, then (where Kafka prints the JVM's stack trace)
-// an empty line.
+// An error Kafka did not foresee (GetOffsetShell wraps it in a RuntimeException): its message,
+// then the exception as the stack trace starts it, and an empty line where its frames end.
 int fail_unexpected(const std::string& msg) {
-  std::fprintf(stderr, "Error occurred: %s\n\n", msg.c_str());
+  std::fprintf(stderr, "Error occurred: %s\njava.lang.RuntimeException: %s\n\n", msg.c_str(), msg.c_str());
   return 1;
 }
 

@@ -102,7 +102,9 @@ void check_args(const TopicsOptions& o) {
     std::fprintf(stderr, "delete-config option is no longer supported and deprecated since version 4.0. The config will "
                          "be fully removed in future releases.\n");
   if (!o.bootstrap_server) {
-    std::fprintf(stderr, "--bootstrap-server must be specified\n\n");
+    std::fprintf(stderr,
+                 "--bootstrap-server must be specified\njava.lang.IllegalArgumentException: --bootstrap-server must be "
+                 "specified\n\n");
     std::exit(1);
   }
   if (o.output != "text" && o.output != "json") usage("--output must be text or json, not '" + o.output + "'");
@@ -326,6 +328,7 @@ int run_topics(const TopicsOptions& o) {
   if (auto bad = invalid_bootstrap_url(*o.bootstrap_server)) {
     std::fprintf(stderr,
                  "Failed to create new KafkaAdminClient\n"
+                 "org.apache.kafka.common.KafkaException: Failed to create new KafkaAdminClient\n"
                  "Caused by: org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: %s\n\n",
                  bad->c_str());
     return 1;
@@ -524,10 +527,11 @@ int topics_main(int argc, char** argv) {
   const auto& docs = topics_help();
   auto parsed = parse_args(argc, argv, docs);
   if (!parsed.ok()) {
-    // TopicCommand lets joptsimple's exception through: its message (and a JVM stack trace).
-    if (parsed.status().message() == "zookeeper is not a recognized option") zookeeper_exit();
-    // (An empty line where Kafka prints the JVM's stack trace.)
-    std::fprintf(stderr, "%s\n\n", parsed.status().message().c_str());
+    // TopicCommand lets joptsimple's exception through: its message, then the exception as its
+    // stack trace starts (an empty line where the frames end).
+    const std::string m = parsed.status().message();
+    if (m == "zookeeper is not a recognized option") zookeeper_exit(/*with_exception_line=*/true);
+    std::fprintf(stderr, "%s\n%s: %s\n\n", m.c_str(), joptsimple_exception_class(m).c_str(), m.c_str());
     return 1;
   }
   const ParsedArgs& a = *parsed;
