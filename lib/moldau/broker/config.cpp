@@ -145,6 +145,32 @@ const std::vector<TopicConfigDef> kTopicDefs = {
     {"unclean.leader.election.enable", T::kBoolean, "unclean.leader.election.enable", "false"},
 };
 
+// Kafka 4.4's group configs as DescribeConfigs lists them, with their broker synonyms and
+// defaults; the session timeout must lie within the broker's bounds, as Kafka checks it.
+const std::vector<GroupConfigDef> kGroupDefs = {
+    {"consumer.assignment.interval.ms", T::kInt, "group.consumer.assignment.interval.ms", "1000"},
+    {"consumer.heartbeat.interval.ms", T::kInt, "group.consumer.heartbeat.interval.ms", "5000", 5000, 15000},
+    {"consumer.session.timeout.ms", T::kInt, "group.consumer.session.timeout.ms", "45000", 45000, 60000},
+    {"errors.deadletterqueue.copy.record.enable", T::kBoolean, "errors.deadletterqueue.copy.record.enable", "false"},
+    {"errors.deadletterqueue.topic.name", T::kString, "errors.deadletterqueue.topic.name", ""},
+    {"share.assignment.interval.ms", T::kInt, "group.share.assignment.interval.ms", "1000"},
+    {"share.auto.offset.reset", T::kString, "share.auto.offset.reset", "latest"},
+    {"share.delivery.count.limit", T::kInt, "group.share.delivery.count.limit", "5"},
+    {"share.heartbeat.interval.ms", T::kInt, "group.share.heartbeat.interval.ms", "5000"},
+    {"share.isolation.level", T::kString, "share.isolation.level", "read_uncommitted"},
+    {"share.partition.max.record.locks", T::kInt, "group.share.partition.max.record.locks", "2000"},
+    {"share.record.lock.duration.ms", T::kInt, "group.share.record.lock.duration.ms", "30000"},
+    {"share.renew.acknowledge.enable", T::kBoolean, "share.renew.acknowledge.enable", "true"},
+    {"share.session.timeout.ms", T::kInt, "group.share.session.timeout.ms", "45000"},
+    {"streams.assignment.interval.ms", T::kInt, "group.streams.assignment.interval.ms", "1000"},
+    {"streams.assignor.name", T::kString, "group.streams.assignors", "sticky"},
+    {"streams.heartbeat.interval.ms", T::kInt, "group.streams.heartbeat.interval.ms", "5000"},
+    {"streams.initial.rebalance.delay.ms", T::kInt, "group.streams.initial.rebalance.delay.ms", "3000"},
+    {"streams.num.standby.replicas", T::kInt, "group.streams.num.standby.replicas", "0"},
+    {"streams.rack.aware.assignment.tags", T::kList, "group.streams.rack.aware.assignment.tags", ""},
+    {"streams.session.timeout.ms", T::kInt, "group.streams.session.timeout.ms", "45000"},
+};
+
 const char* type_name(ConfigType t) {
   switch (t) {
     case T::kInt: return "INT";
@@ -218,6 +244,22 @@ Status check_one_of(const std::string& name, const std::string& value,
 }  // namespace
 
 const std::vector<BrokerConfigDef>& broker_config_defs() { return kBrokerDefs; }
+const std::vector<GroupConfigDef>& group_config_defs() { return kGroupDefs; }
+
+Status validate_group_config(const std::string& name, const std::string& value) {
+  const GroupConfigDef* def = nullptr;
+  for (const auto& d : kGroupDefs)
+    if (name == d.name) def = &d;
+  if (!def) return Status(ErrorCode::kInvalidConfig, "Unknown group config name: " + name);
+  MOLDAU_RETURN_IF_ERROR(check_type(name, value, def->type));
+  if (def->min <= def->max) {
+    int64_t v = as_long(value);
+    if (v < def->min || v > def->max)
+      return Status(ErrorCode::kInvalidConfig, name + " must be in the range " + std::to_string(def->min) + " to " +
+                                                   std::to_string(def->max) + " inclusive.");
+  }
+  return Status();
+}
 const std::vector<TopicConfigDef>& topic_config_defs() { return kTopicDefs; }
 
 const BrokerConfigDef* find_broker_config(std::string_view name) {

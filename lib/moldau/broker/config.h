@@ -32,6 +32,22 @@ struct TopicConfigDef {
   const char* default_value;
 };
 
+// One group-level config (KIP-848 and its successors): its default is the broker's value of
+// `broker_synonym`; values outside [min, max] are refused when min <= max.
+struct GroupConfigDef {
+  const char* name;
+  ConfigType type;
+  const char* broker_synonym;
+  const char* default_value;
+  int64_t min = 1;
+  int64_t max = 0;
+};
+
+const std::vector<GroupConfigDef>& group_config_defs();
+// Checks one group-level value (IncrementalAlterConfigs of a GROUP): INVALID_CONFIG with
+// Kafka's wording ("Unknown group config name: x", "x must be in the range a to b inclusive.").
+Status validate_group_config(const std::string& name, const std::string& value);
+
 const std::vector<BrokerConfigDef>& broker_config_defs();
 const std::vector<TopicConfigDef>& topic_config_defs();
 const BrokerConfigDef* find_broker_config(std::string_view name);

@@ -17,6 +17,7 @@ namespace moldau::broker {
 
 inline constexpr int8_t kTopicResourceType = 2;
 inline constexpr int8_t kBrokerResourceType = 4;
+inline constexpr int8_t kGroupResourceType = 32;
 
 // INVALID_REQUEST when a key repeats ("Error due to duplicate config keys") or keys in
 // `null_valued` are not empty ("Null value not supported for : a, b").

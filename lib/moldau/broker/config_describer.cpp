@@ -194,4 +194,26 @@ std::vector<DescribedConfig> describe_broker_default_configs(const BrokerConfig&
   return out;
 }
 
+std::vector<DescribedConfig> describe_group_configs(const BrokerConfig& config,
+                                                    const std::map<std::string, std::string>& overrides) {
+  std::vector<DescribedConfig> out;
+  for (const auto& def : group_config_defs()) {
+    DescribedConfig c;
+    c.name = def.name;
+    c.type = config_type_id(def.type);
+    auto it = overrides.find(def.name);
+    if (it != overrides.end()) {
+      c.value = it->second;
+      c.synonyms.push_back({def.name, c.value, ConfigSource::kDynamicGroup});
+    }
+    std::optional<std::string> broker_value = config.effective(def.broker_synonym);
+    c.synonyms.push_back({def.broker_synonym, broker_value ? broker_value : std::optional<std::string>(def.default_value),
+                          broker_value ? ConfigSource::kStaticBroker : ConfigSource::kDefault});
+    if (!c.value) c.value = c.synonyms.back().value;
+    c.source = c.synonyms.front().source;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace moldau::broker

@@ -26,6 +26,8 @@ enum class ConfigSource : int8_t {
   kStaticBroker = 4,
   kDefault = 5,
   kDynamicBrokerLogger = 6,
+  kDynamicClientMetrics = 7,
+  kDynamicGroup = 8,
 };
 
 // DescribeConfigsResponse's ConfigType ids (v3+).
@@ -53,6 +55,10 @@ std::vector<DescribedConfig> describe_topic_configs(
 
 // Every broker config of this broker (resource name = its node id).
 std::vector<DescribedConfig> describe_broker_configs(const BrokerConfig& config);
+
+// Every group-level config of a group with these overrides.
+std::vector<DescribedConfig> describe_group_configs(const BrokerConfig& config,
+                                                    const std::map<std::string, std::string>& overrides);
 
 // The cluster-wide dynamic defaults (resource name ""): only the keys set there.
 std::vector<DescribedConfig> describe_broker_default_configs(const BrokerConfig& config);

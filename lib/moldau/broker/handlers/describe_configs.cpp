@@ -1,5 +1,5 @@
-// DescribeConfigs: TOPIC (2) and BROKER (4) resources, plus BROKER_LOGGER (8) with the root
-// logger. Every config with its value, source, read-only flag, sensitivity, synonyms (v1+,
+// DescribeConfigs: TOPIC (2), BROKER (4) and GROUP (32) resources, plus BROKER_LOGGER (8) with
+// the root logger. Every config with its value, source, read-only flag, sensitivity, synonyms (v1+,
 // when asked), type and documentation (v3+; Moldau has no documentation strings: null).
 // configuration_keys filters by name. Errors are per resource, with Kafka's messages.
 #include <algorithm>
@@ -20,6 +20,7 @@ namespace {
 constexpr int8_t kTopicResource = 2;
 constexpr int8_t kBrokerResource = 4;
 constexpr int8_t kBrokerLoggerResource = 8;
+constexpr int8_t kGroupResource = 32;
 
 using Result_ = DescribeConfigsResponse::DescribeConfigsResult;
 using Entry = Result_::DescribeConfigsResourceResult;
@@ -108,6 +109,8 @@ asio::awaitable<Status> describe_configs(RequestContext& ctx) {
       } else {
         add_all(describe_broker_configs(config));
       }
+    } else if (res.resource_type == kGroupResource) {
+      add_all(describe_group_configs(config, broker.metadata().group_configs(res.resource_name)));
     } else if (res.resource_type == kBrokerLoggerResource) {
       if (res.resource_name.empty()) {
         fail(ErrorCode::kInvalidRequest, "Broker id must not be empty");

@@ -1,7 +1,8 @@
 // IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT (the last two on LIST-typed
 // configs only) applied to a TOPIC's overrides, then validated as a whole; validate_only stops
 // there. BROKER resources ("" the cluster-wide default, or this node's id) change the dynamic
-// broker configs, applied at once. Kafka's codes and messages.
+// broker configs, applied at once; GROUP resources a group's configs (kept, not yet used by the
+// classic group coordinator). Kafka's codes and messages.
 #include <algorithm>
 #include <map>
 
@@ -84,6 +85,22 @@ asio::awaitable<Status> alter_one(Broker& broker, const IncrementalAlterConfigsR
       }
     }
     co_return co_await store_broker_configs(broker, res.resource_name, std::move(configs), keys, validate_only);
+  }
+  if (res.resource_type == kGroupResourceType) {
+    std::map<std::string, std::string> configs = broker.metadata().group_configs(res.resource_name);
+    for (const auto& c : res.configs) {
+      if (c.config_operation == kSet) {
+        MOLDAU_CO_RETURN_IF_ERROR(validate_group_config(c.name, *c.value));
+        configs[c.name] = *c.value;
+      } else if (c.config_operation == kDelete) {
+        configs.erase(c.name);
+      } else {
+        co_return Status(ErrorCode::kInvalidConfig, std::string("Can't ") + op_name(c.config_operation) + " to key " +
+                                                        c.name + " because its type is not LIST.");
+      }
+    }
+    if (validate_only) co_return Status();
+    co_return co_await broker.metadata().set_group_configs(res.resource_name, std::move(configs));
   }
   if (res.resource_type != kTopicResourceType)
     co_return Status(ErrorCode::kInvalidRequest, unknown_resource_type_message(res.resource_type));

@@ -451,6 +451,46 @@ asio::awaitable<Status> EtcdMetadataStore::update_partition(std::string topic, i
   co_return Status();
 }
 
+namespace {
+std::map<std::string, std::string> decode_configs(const etcd::KeyValue* kv) {
+  if (!kv) return {};
+  json j = json::parse(kv->value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return {};
+  try {
+    return j.get<std::map<std::string, std::string>>();
+  } catch (const json::exception&) {
+    return {};
+  }
+}
+}  // namespace
+
+std::map<std::string, std::string> EtcdMetadataStore::group_configs(const std::string& group) const {
+  return decode_configs(raw(group_config_key(group)));
+}
+
+std::vector<std::string> EtcdMetadataStore::configured_groups() const {
+  std::vector<std::string> out;
+  const std::string prefix = prefix_ + "/configs/groups/";
+  for (auto it = raw_.lower_bound(prefix); it != raw_.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    out.push_back(it->first.substr(prefix.size()));
+  return out;
+}
+
+asio::awaitable<Status> EtcdMetadataStore::set_group_configs(std::string group,
+                                                             std::map<std::string, std::string> configs) {
+  etcd::TxnRequest txn;
+  if (configs.empty()) {
+    etcd::DeleteRangeRequest del;
+    del.key = group_config_key(group);
+    txn.success.push_back(del);
+  } else {
+    txn.success.push_back(put(group_config_key(group), json(configs).dump()));
+  }
+  auto r = co_await write(std::move(txn));
+  if (!r.ok()) co_return r.status();
+  co_return Status();
+}
+
 std::map<std::string, std::string> EtcdMetadataStore::broker_configs(const std::string& entity) const {
   const etcd::KeyValue* kv = raw(broker_config_key(entity));
   if (!kv) return {};

@@ -65,6 +65,9 @@ class EtcdMetadataStore final : public MetadataStore {
                                            PartitionState next, Writer writer) override;
   std::map<std::string, std::string> broker_configs(const std::string& entity) const override;
   asio::awaitable<Status> set_broker_configs(std::string entity, std::map<std::string, std::string> configs) override;
+  std::map<std::string, std::string> group_configs(const std::string& group) const override;
+  std::vector<std::string> configured_groups() const override;
+  asio::awaitable<Status> set_group_configs(std::string group, std::map<std::string, std::string> configs) override;
   asio::awaitable<Result<int64_t>> allocate_producer_ids(int32_t count) override;
 
   // ---- for membership and the controller ----
@@ -107,6 +110,7 @@ class EtcdMetadataStore final : public MetadataStore {
   KeyKind classify(const std::string& key) const;
   std::string topic_key(const std::string& name) const { return prefix_ + "/topics/" + name; }
   // Dynamic broker configs: configs/brokers/<id>, and configs/brokers/<default> for "".
+  std::string group_config_key(const std::string& group) const { return prefix_ + "/configs/groups/" + group; }
   std::string broker_config_key(const std::string& entity) const {
     return prefix_ + "/configs/brokers/" + (entity.empty() ? std::string("<default>") : entity);
   }

@@ -29,6 +29,7 @@ class LocalMetadataStore final : public MetadataStore {
       cluster_id_ = doc.at("cluster_id").get<std::string>();
       next_producer_id_ = doc.value("next_producer_id", int64_t{0});
       broker_configs_ = doc.value("broker_configs", std::map<std::string, std::map<std::string, std::string>>{});
+      group_configs_ = doc.value("group_configs", std::map<std::string, std::map<std::string, std::string>>{});
       for (const auto& t : doc.at("topics")) {
         TopicMetadata topic;
         topic.name = t.at("name").get<std::string>();
@@ -161,6 +162,28 @@ class LocalMetadataStore final : public MetadataStore {
     co_return Status();
   }
 
+  std::map<std::string, std::string> group_configs(const std::string& group) const override {
+    auto it = group_configs_.find(group);
+    return it == group_configs_.end() ? std::map<std::string, std::string>{} : it->second;
+  }
+
+  std::vector<std::string> configured_groups() const override {
+    std::vector<std::string> out;
+    for (const auto& [g, c] : group_configs_) out.push_back(g);
+    return out;
+  }
+
+  asio::awaitable<Status> set_group_configs(std::string group, std::map<std::string, std::string> configs) override {
+    auto before = group_configs_;
+    if (configs.empty())
+      group_configs_.erase(group);
+    else
+      group_configs_[group] = std::move(configs);
+    Status s = save();
+    if (!s.ok()) group_configs_ = std::move(before);
+    co_return s;
+  }
+
   asio::awaitable<Status> update_partition(std::string topic, int32_t, PartitionState, PartitionState,
                                            Writer) override {
     // A single node is every partition's only replica: nothing ever changes a state.
@@ -185,6 +208,7 @@ class LocalMetadataStore final : public MetadataStore {
     doc["cluster_id"] = cluster_id_;
     doc["next_producer_id"] = next_producer_id_;
     doc["broker_configs"] = broker_configs_;
+    doc["group_configs"] = group_configs_;
     doc["topics"] = json::array();
     for (const auto& [name, t] : topics_) {
       doc["topics"].push_back({{"name", t.name},
@@ -215,6 +239,7 @@ class LocalMetadataStore final : public MetadataStore {
   std::map<std::string, TopicMetadata> topics_;
   // Dynamic broker configs by entity ("" the cluster-wide default, else a broker id).
   std::map<std::string, std::map<std::string, std::string>> broker_configs_;
+  std::map<std::string, std::map<std::string, std::string>> group_configs_;  // by group id
 };
 
 }  // namespace

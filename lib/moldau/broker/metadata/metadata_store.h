@@ -138,6 +138,11 @@ class MetadataStore {
   virtual std::map<std::string, std::string> broker_configs(const std::string& entity) const = 0;
   virtual asio::awaitable<Status> set_broker_configs(std::string entity,
                                                      std::map<std::string, std::string> configs) = 0;
+  // Dynamic group configs (kafka-configs --entity-type groups), by group id; the groups that
+  // have any. Setting an empty map removes them.
+  virtual std::map<std::string, std::string> group_configs(const std::string& group) const = 0;
+  virtual std::vector<std::string> configured_groups() const = 0;
+  virtual asio::awaitable<Status> set_group_configs(std::string group, std::map<std::string, std::string> configs) = 0;
   // Reserves `count` producer ids that no earlier call returned, even across restarts and
   // brokers; returns the first.
   virtual asio::awaitable<Result<int64_t>> allocate_producer_ids(int32_t count) = 0;

@@ -17,13 +17,14 @@ struct ListClientMetricsResourcesRequest {
   static constexpr int16_t kApiKey = 74;
   static constexpr const char* kApiName = "ListClientMetricsResources";
   static constexpr int16_t kMinVersion = 0;
-  static constexpr int16_t kMaxVersion = 0;
+  static constexpr int16_t kMaxVersion = 1;
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
+  std::vector<int8_t> resource_types{};  // v1+ (ListConfigResources): empty lists every type
 
   template <class IO>
   void io(IO& io, int16_t v) {
-    (void)v;
+    if (v >= 1) io.array("resource_types", resource_types, [&](IO& io, int8_t& e) { io.i8("", e); });
     io.tagged_fields();
   }
   friend bool operator==(const ListClientMetricsResourcesRequest&, const ListClientMetricsResourcesRequest&) = default;
@@ -33,16 +34,17 @@ struct ListClientMetricsResourcesResponse {
   static constexpr int16_t kApiKey = 74;
   static constexpr const char* kApiName = "ListClientMetricsResources";
   static constexpr int16_t kMinVersion = 0;
-  static constexpr int16_t kMaxVersion = 0;
+  static constexpr int16_t kMaxVersion = 1;
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
   struct ClientMetricsResource {
     std::string name{};
+    int8_t resource_type = 16;  // v1+: the resource's ConfigResource type (16: CLIENT_METRICS)
 
     template <class IO>
     void io(IO& io, int16_t v) {
-      (void)v;
       io.string("name", name);
+      if (v >= 1) io.i8("resource_type", resource_type);
       io.tagged_fields();
     }
     friend bool operator==(const ClientMetricsResource&, const ClientMetricsResource&) = default;
