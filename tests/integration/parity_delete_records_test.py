@@ -13,12 +13,9 @@ import tempfile
 
 import pytest
 
-from parity import HIDDEN_EXCEPTION_LINES, MISSING, Scenario, check, files, read_records
+from parity import MISSING, Scenario, check, files, read_records
 
 T = "kafka-delete-records"
-# A known difference, still to mend: where Kafka's tool fails with an exception it prints the
-# exception line (class: message) before the stack frames, and this tool prints the message only.
-HIDDEN_EXCEPTION_LINES.add(T)
 BS = ["--bootstrap-server", "{bootstrap}"]
 # A client that gives up on an absent broker or topic in seconds rather than a minute.
 FAST = "default.api.timeout.ms=3000\nrequest.timeout.ms=2000\n"

@@ -3,12 +3,9 @@ every flag of --help and the usual mistakes. Both tools ask the same broker, so 
 paths and sizes they print are that broker's."""
 import pytest
 
-from parity import HIDDEN_EXCEPTION_LINES, MISSING, Scenario, check, files, topic_with_records
+from parity import MISSING, Scenario, check, files, topic_with_records
 
 T = "kafka-log-dirs"
-# A known difference, still to mend: where Kafka's tool fails with an exception it prints the
-# exception line (class: message) before the stack frames, and this tool prints the message only.
-HIDDEN_EXCEPTION_LINES.add(T)
 BS = ["--bootstrap-server", "{bootstrap}"]
 D = [*BS, "--describe"]
 # A client that gives up on an absent broker in seconds rather than a minute.

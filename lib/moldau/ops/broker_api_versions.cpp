@@ -212,12 +212,12 @@ int broker_api_versions_main(int argc, char** argv) {
   // awaitBrokers, then listAllBrokerVersionInfo: two Metadata requests, as Kafka's tool sends.
   while (true) {
     auto found = find_all_brokers(nodes, timeout_ms);
-    if (!found.ok()) return admin_tool_fail(found.status().message());
+    if (!found.ok()) return admin_tool_fail(found.status().message(), "java.lang.RuntimeException");
     if (!found->empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto found = find_all_brokers(nodes, timeout_ms);
-  if (!found.ok()) return admin_tool_fail(found.status().message());
+  if (!found.ok()) return admin_tool_fail(found.status().message(), "java.lang.RuntimeException");
   const Brokers& brokers = *found;
 
   // A HashMap<Node, ...> in Kafka's tool: printed in its order.

@@ -375,6 +375,7 @@ std::string joptsimple_exception_class(const std::string& message) {
   if (ends_with(" requires an argument")) return "joptsimple.OptionMissingRequiredArgumentException";
   if (ends_with(", but you asked for only one")) return "joptsimple.MultipleArgumentsForOptionException";
   if (message.rfind("Cannot parse argument ", 0) == 0) return "joptsimple.OptionArgumentConversionException";
+  if (ends_with(" does not take an argument")) return "joptsimple.UnexpectedArgumentException";
   return "joptsimple.OptionException";
 }
 

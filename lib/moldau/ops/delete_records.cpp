@@ -201,15 +201,22 @@ int delete_records_main(int argc, char** argv) {
   int api_timeout_ms = int_property(start.props, "default.api.timeout.ms", 60000);
 
   auto path = single_value(a, "offset-json-file");
-  if (!path.ok()) return admin_tool_fail(path.status().message());
+  if (!path.ok()) return admin_option_error(path.status().message());
   std::error_code ec;
-  if (std::filesystem::is_directory(**path, ec)) return admin_tool_fail("Unable to read file " + **path);
+  if (std::filesystem::is_directory(**path, ec)) return admin_tool_fail("Unable to read file " + **path, "java.io.IOException");
   std::ifstream in(**path, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();
-  if (!in || in.bad()) return admin_tool_fail("Unable to read file " + **path);
+  if (!in || in.bad()) return admin_tool_fail("Unable to read file " + **path, "java.io.IOException");
   auto entries = parse_offset_json(text.str());
-  if (!entries.ok()) return admin_tool_fail(entries.status().message());
+  if (!entries.ok()) {
+    // Jackson's errors (a value of the wrong type, a missing field) are JsonMappingExceptions,
+    // the tool's own AdminOperationExceptions.
+    const std::string m = entries.status().message();
+    const bool jackson = m.rfind("Expected ", 0) == 0 || m.rfind("No such field exists: ", 0) == 0;
+    return admin_tool_fail(m, jackson ? "com.fasterxml.jackson.databind.JsonMappingException"
+                                      : "org.apache.kafka.tools.AdminOperationException");
+  }
 
   // Kafka keeps the entries in a HashMap by TopicPartition: it names duplicates in that order.
   std::vector<std::pair<std::string, int32_t>> keys;
@@ -233,7 +240,8 @@ int delete_records_main(int argc, char** argv) {
   if (!dups.empty()) {
     std::vector<std::string> names;
     for (const auto& tp : in_hash_order(dups)) names.push_back(tp.first + "-" + std::to_string(tp.second));
-    return admin_tool_fail("Offset json file contains duplicate topic partitions: " + join(names, ","));
+    return admin_tool_fail("Offset json file contains duplicate topic partitions: " + join(names, ","),
+                           "org.apache.kafka.tools.AdminCommandFailedException");
   }
   // Kafka prints the results from the admin client's immutable map, whose order is random per
   // JVM; ours come sorted by topic and partition.

@@ -131,7 +131,7 @@ int log_dirs_main(int argc, char** argv) {
   auto deadline = RawClock::now() + std::chrono::milliseconds(api_timeout_ms);
 
   auto topic_list = single_value(a, "topic-list");
-  if (!topic_list.ok()) return admin_tool_fail(topic_list.status().message());
+  if (!topic_list.ok()) return admin_option_error(topic_list.status().message());
   std::vector<std::string> topics = split_commas(topic_list->value_or(""));
 
   // describeCluster: the brokers, retried until the API timeout.
@@ -141,7 +141,7 @@ int log_dirs_main(int argc, char** argv) {
     if (r.ok()) {
       md = std::move(r).value();
     } else if (RawClock::now() >= deadline) {
-      return admin_tool_fail("org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: "
+      return admin_call_fail("org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: "
                   "listNodes");
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -151,11 +151,11 @@ int log_dirs_main(int argc, char** argv) {
   for (const auto& b : md->brokers) cluster_ids.push_back(b.node_id);
 
   auto broker_list = single_value(a, "broker-list");
-  if (!broker_list.ok()) return admin_tool_fail(broker_list.status().message());
+  if (!broker_list.ok()) return admin_option_error(broker_list.status().message());
   std::vector<int32_t> input;
   for (const auto& s : split_commas(broker_list->value_or(""))) {
     auto id = java_int(s);
-    if (!id) return admin_tool_fail("For input string: \"" + s + "\"");
+    if (!id) return admin_tool_fail("For input string: \"" + s + "\"", "java.lang.NumberFormatException");
     input.push_back(*id);
   }
   std::vector<int32_t> missing;
@@ -179,7 +179,7 @@ int log_dirs_main(int argc, char** argv) {
     auto c = RawConnection::open(broker->host, broker->port, deadline);
     int16_t v = c.ok() ? (*c)->version_for(protocol::DescribeLogDirsRequest::kApiKey, 4) : -1;
     if (v < 0) {
-      return admin_tool_fail(c.ok() ? "org.apache.kafka.common.errors.UnsupportedVersionException: The node does not support "
+      return admin_call_fail(c.ok() ? "org.apache.kafka.common.errors.UnsupportedVersionException: The node does not support "
                            "DESCRIBE_LOG_DIRS"
                          : "org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. "
                            "Call: describeLogDirs");
@@ -188,11 +188,11 @@ int log_dirs_main(int argc, char** argv) {
     req.topics = std::nullopt;  // every partition
     auto resp = (*c)->call<protocol::DescribeLogDirsRequest, protocol::DescribeLogDirsResponse>(req, v, deadline);
     if (!resp.ok())
-      return admin_tool_fail("org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: "
+      return admin_call_fail("org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: "
                   "describeLogDirs");
     if (resp->error_code != 0) {
       auto code = static_cast<ErrorCode>(resp->error_code);
-      return admin_tool_fail(java_exception_class(code) + ": " + std::string(error_message(code)));
+      return admin_call_fail(java_exception_class(code) + ": " + std::string(error_message(code)));
     }
     BrokerLogDirs b;
     b.broker = id;
