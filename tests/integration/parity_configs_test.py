@@ -124,6 +124,15 @@ SCENARIOS = [
                                     "consumer.heartbeat.interval.ms=soon"]),
     Scenario("alter group without name", T, [*BS, "--alter", "--entity-type", "groups", "--add-config", "a=1"],
              brokers=False),
+    # Quotas and client metrics (none set on either broker).
+    Scenario("describe users", T, [*BS, "--describe", "--entity-type", "users"]),
+    Scenario("describe user and client", T, [*BS, "--describe", "--entity-type", "users", "--entity-name", "alice",
+                                             "--entity-type", "clients", "--entity-name", "c1"]),
+    Scenario("describe user defaults", T, [*BS, "--describe", "--user-defaults"]),
+    Scenario("describe ip", T, [*BS, "--describe", "--ip", "10.1.2.3"]),
+    Scenario("invalid ip", T, [*BS, "--describe", "--ip", "not..an.ip"], brokers=False),
+    Scenario("describe absent client metrics", T, [*BS, "--describe", "--client-metrics", "parity-metrics"]),
+    Scenario("describe client metrics", T, [*BS, "--describe", "--entity-type", "client-metrics"]),
     # Command-line mistakes.
     Scenario("no action", T, [*BS, "--entity-type", "topics"], brokers=False),
     Scenario("both actions", T, [*BS, "--describe", "--alter", "--topic", "t"], brokers=False),

@@ -9,10 +9,14 @@
 #include <set>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+
 #include "moldau/ops/admin_tool.h"
 #include "moldau/ops/cli.h"
 #include "moldau/ops/java_order.h"
 #include "moldau/ops/raw_client.h"
+#include "moldau/protocol/messages/describe_client_quotas.h"
 #include "moldau/protocol/messages/describe_configs.h"
 #include "moldau/protocol/messages/incremental_alter_configs.h"
 #include "moldau/protocol/messages/list_groups.h"
@@ -125,7 +129,7 @@ struct ListConfigResourcesResponse {
 };
 
 // Resource types and config sources on the wire.
-constexpr int8_t kTopic = 2, kBroker = 4, kBrokerLogger = 8, kGroup = 32;
+constexpr int8_t kTopic = 2, kBroker = 4, kBrokerLogger = 8, kClientMetrics = 16, kGroup = 32;
 constexpr int8_t kSet = 0, kDelete = 1;
 
 const char* source_name(int8_t s) {
@@ -315,6 +319,21 @@ void check_args(Options& o) {
         throw ArgError{"The entity name for " + types.front() + " must be a valid integer broker id, but it is: " + id};
     }
   }
+  if (has_name && contains("ips")) {
+    for (const char* flag : {"entity-name", "ip"}) {
+      if (!a.has(flag)) continue;
+      std::string ip = *one(a, flag);
+      unsigned char buf[16];
+      addrinfo hints{}, *res = nullptr;
+      bool ok = inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+      if (!ok && getaddrinfo(ip.c_str(), nullptr, &hints, &res) == 0) {
+        ok = true;
+        freeaddrinfo(res);
+      }
+      if (!ok)
+        throw ArgError{"The entity name for " + types.front() + " must be a valid IP or resolvable host, but it is: " + ip};
+    }
+  }
   if (a.has("describe")) {
     if (!(contains("users") || contains("clients") || contains("brokers") || contains("ips")) && a.has("entity-default"))
       throw ArgError{"--entity-default must not be specified with --describe of " + join(types, ",")};
@@ -405,6 +424,7 @@ int8_t resource_type(const std::string& entity_type) {
   if (entity_type == "topics") return kTopic;
   if (entity_type == "brokers") return kBroker;
   if (entity_type == "broker-loggers") return kBrokerLogger;
+  if (entity_type == "client-metrics") return kClientMetrics;
   return kGroup;
 }
 
@@ -438,6 +458,22 @@ std::vector<std::string> known_groups(Cluster& cluster) {
   return out;
 }
 
+// The client-metrics resources the broker lists (ListConfigResources).
+std::vector<std::string> known_client_metrics(Cluster& cluster) {
+  std::vector<std::string> out;
+  RawConnection& c = cluster.connect(std::nullopt, "listConfigResources");
+  int16_t v = c.version_for(ListConfigResourcesRequest::kApiKey, 1);
+  if (v < 0) return out;
+  ListConfigResourcesRequest req;
+  if (v >= 1) req.resource_types = {kClientMetrics};
+  auto resp = c.call<ListConfigResourcesRequest, ListConfigResourcesResponse>(req, v, cluster.deadline());
+  if (!resp.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + resp.status().message()};
+  if (resp->error_code != 0) throw ExecError{exception_text(resp->error_code, std::nullopt)};
+  for (const auto& r : resp->resources)
+    if (r.type == kClientMetrics) out.push_back(r.name);
+  return out;
+}
+
 using DescribedEntry = protocol::DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult;
 
 // DescribeConfigs of one resource; nullopt when it does not exist (Kafka's tool says so).
@@ -448,10 +484,12 @@ std::optional<std::vector<DescribedEntry>> describe_resource(Cluster& cluster, c
     if (auto why = invalid_topic_name(name)) throw ArgError{*why};
   auto node = target_node(type, name);
   // Kafka's tool first asks whether the topic exists (listTopics), or which brokers there are.
-  cluster.nodes(type == kTopic ? "listTopics" : type == kGroup ? "listConfigResources" : "describeCluster");
-  if (type == kGroup) {
-    auto groups = known_groups(cluster);
-    if (std::find(groups.begin(), groups.end(), name) == groups.end()) return std::nullopt;
+  cluster.nodes(type == kTopic ? "listTopics"
+                : (type == kGroup || type == kClientMetrics) ? "listConfigResources"
+                                                            : "describeCluster");
+  if (type == kGroup || type == kClientMetrics) {
+    auto known = type == kGroup ? known_groups(cluster) : known_client_metrics(cluster);
+    if (std::find(known.begin(), known.end(), name) == known.end()) return std::nullopt;
   }
   if (node && !cluster.node(*node)) return std::nullopt;
   RawConnection& c = cluster.connect(node, "describeConfigs");
@@ -476,6 +514,7 @@ int8_t dynamic_source(int8_t type, const std::string& name) {
     case kTopic: return 1;
     case kBroker: return name.empty() ? 3 : 2;
     case kGroup: return 8;
+    case kClientMetrics: return 7;
     default: return -1;  // broker loggers: every entry
   }
 }
@@ -529,7 +568,59 @@ std::vector<std::string> entities_of(Cluster& cluster, const std::string& entity
     out.push_back("");
     return out;
   }
+  if (entity_type == "client-metrics") return known_client_metrics(cluster);
   return known_groups(cluster);
+}
+
+// Java's Double.toString for the values quotas usually hold.
+std::string java_double(double d) {
+  char buf[64];
+  if (d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 1e7) {
+    std::snprintf(buf, sizeof buf, "%.1f", d);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
+// Quotas of users, clients and ips (DescribeClientQuotas): one line per entity that has any.
+void describe_quotas(Cluster& cluster, const std::vector<std::string>& types, const std::vector<std::string>& names) {
+  auto key = [](const std::string& t) { return t == "users" ? "user" : t == "clients" ? "client-id" : "ip"; };
+  protocol::DescribeClientQuotasRequest req;
+  for (size_t i = 0; i < types.size(); ++i) {
+    protocol::DescribeClientQuotasRequest::ComponentData c;
+    c.entity_type = key(types[i]);
+    if (i < names.size() && !names[i].empty()) {
+      c.match_type = 0;
+      c.match = names[i];
+    } else if (i < names.size()) {
+      c.match_type = 1;
+    } else {
+      c.match_type = 2;
+    }
+    req.components.push_back(std::move(c));
+  }
+  req.strict = names.size() == types.size();
+  RawConnection& conn = cluster.connect(std::nullopt, "describeClientQuotas");
+  int16_t v = conn.version_for(protocol::DescribeClientQuotasRequest::kApiKey, 1);
+  if (v < 0) throw ExecError{"org.apache.kafka.common.errors.UnsupportedVersionException: DescribeClientQuotas is not supported"};
+  auto resp = conn.call<protocol::DescribeClientQuotasRequest, protocol::DescribeClientQuotasResponse>(req, v, cluster.deadline());
+  if (!resp.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + resp.status().message()};
+  if (resp->error_code != 0) throw ExecError{exception_text(resp->error_code, resp->error_message)};
+  if (!resp->entries) return;
+  for (const auto& e : *resp->entries) {
+    std::vector<std::string> entity, values;
+    for (const auto& c : e.entity) {
+      std::string what = c.entity_type == "user" ? "user-principal" : c.entity_type;
+      entity.push_back(c.entity_name ? what + " '" + *c.entity_name + "'" : "the default " + what);
+    }
+    for (const auto& val : e.values) values.push_back(val.key + "=" + java_double(val.value));
+    std::printf("Quota configs for %s are %s\n", join(entity, ", ").c_str(), join(values, ", ").c_str());
+  }
 }
 
 void alter_one(Cluster& cluster, const std::string& entity_type, const std::string& name,
@@ -589,12 +680,17 @@ int run(int argc, char** argv) {
     throw ArgError{"An entity name must be specified for every entity type"};
 
   const std::string& type = o.entity_types.front();
-  if (type == "users" || type == "clients" || type == "ips" || type == "client-metrics")
-    throw ArgError{"Error: kafka-configs of Moldau does not handle entity type " + type +
-                   " (quotas, SCRAM credentials, client metrics) yet"};
+  const bool quotas = type == "users" || type == "clients" || type == "ips";
+  if (quotas && a.has("alter"))
+    throw ArgError{"Error: kafka-configs of Moldau does not alter quotas or SCRAM credentials (entity type " + type +
+                   ") yet"};
   int api_timeout_ms = int_property(props, "default.api.timeout.ms", 60000);
   Cluster cluster(std::move(nodes).value(), RawClock::now() + std::chrono::milliseconds(api_timeout_ms));
 
+  if (a.has("describe") && quotas) {
+    describe_quotas(cluster, o.entity_types, o.entity_names);
+    return 0;
+  }
   if (a.has("describe")) {
     bool all = a.has("all");
     std::vector<std::string> entities;
