@@ -133,6 +133,12 @@ SCENARIOS = [
     Scenario("invalid ip", T, [*BS, "--describe", "--ip", "not..an.ip"], brokers=False),
     Scenario("describe absent client metrics", T, [*BS, "--describe", "--client-metrics", "parity-metrics"]),
     Scenario("describe client metrics", T, [*BS, "--describe", "--entity-type", "client-metrics"]),
+    Scenario("unknown client quota", T, [*BS, "--alter", "--client", "c1", "--add-config", "foo=1,bar=2"]),
+    Scenario("unknown user config deleted", T, [*BS, "--alter", "--user", "bob", "--delete-config", "foo"]),
+    Scenario("bad quota value", T, [*BS, "--alter", "--client", "c1", "--add-config", "producer_byte_rate=fast"]),
+    Scenario("unknown ip quota", T, [*BS, "--alter", "--ip", "10.1.2.3", "--add-config", "foo=5"]),
+    Scenario("delete absent quota", T, [*BS, "--alter", "--user", "parity-user", "--delete-config",
+                                        "producer_byte_rate"]),
     # Command-line mistakes.
     Scenario("no action", T, [*BS, "--entity-type", "topics"], brokers=False),
     Scenario("both actions", T, [*BS, "--describe", "--alter", "--topic", "t"], brokers=False),

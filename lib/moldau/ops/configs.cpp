@@ -16,6 +16,7 @@
 #include "moldau/ops/cli.h"
 #include "moldau/ops/java_order.h"
 #include "moldau/ops/raw_client.h"
+#include "moldau/protocol/messages/alter_client_quotas.h"
 #include "moldau/protocol/messages/describe_client_quotas.h"
 #include "moldau/protocol/messages/describe_configs.h"
 #include "moldau/protocol/messages/incremental_alter_configs.h"
@@ -587,8 +588,11 @@ std::string java_double(double d) {
   return buf;
 }
 
-// Quotas of users, clients and ips (DescribeClientQuotas): one line per entity that has any.
-void describe_quotas(Cluster& cluster, const std::vector<std::string>& types, const std::vector<std::string>& names) {
+// Quotas of users, clients and ips (DescribeClientQuotas) of the entities named (any entity of
+// a type given without a name), only those of exactly these types.
+std::vector<protocol::DescribeClientQuotasResponse::EntryData> quota_entries(Cluster& cluster,
+                                                                             const std::vector<std::string>& types,
+                                                                             const std::vector<std::string>& names) {
   auto key = [](const std::string& t) { return t == "users" ? "user" : t == "clients" ? "client-id" : "ip"; };
   protocol::DescribeClientQuotasRequest req;
   for (size_t i = 0; i < types.size(); ++i) {
@@ -604,17 +608,26 @@ void describe_quotas(Cluster& cluster, const std::vector<std::string>& types, co
     }
     req.components.push_back(std::move(c));
   }
-  req.strict = names.size() == types.size();
+  req.strict = true;
   RawConnection& conn = cluster.connect(std::nullopt, "describeClientQuotas");
   int16_t v = conn.version_for(protocol::DescribeClientQuotasRequest::kApiKey, 1);
   if (v < 0) throw ExecError{"org.apache.kafka.common.errors.UnsupportedVersionException: DescribeClientQuotas is not supported"};
   auto resp = conn.call<protocol::DescribeClientQuotasRequest, protocol::DescribeClientQuotasResponse>(req, v, cluster.deadline());
   if (!resp.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + resp.status().message()};
   if (resp->error_code != 0) throw ExecError{exception_text(resp->error_code, resp->error_message)};
-  if (!resp->entries) return;
-  for (const auto& e : *resp->entries) {
+  return resp->entries ? *resp->entries : std::vector<protocol::DescribeClientQuotasResponse::EntryData>{};
+}
+
+// One line per entity that has quotas.
+void describe_quotas(Cluster& cluster, const std::vector<std::string>& types, const std::vector<std::string>& names) {
+  for (const auto& e : quota_entries(cluster, types, names)) {
     std::vector<std::string> entity, values;
-    for (const auto& c : e.entity) {
+    // Kafka names the user before the client id.
+    auto components = e.entity;
+    auto rank = [](const std::string& t) { return t == "user" ? 0 : t == "client-id" ? 1 : 2; };
+    std::stable_sort(components.begin(), components.end(),
+                     [&](const auto& x, const auto& y) { return rank(x.entity_type) < rank(y.entity_type); });
+    for (const auto& c : components) {
       std::string what = c.entity_type == "user" ? "user-principal" : c.entity_type;
       entity.push_back(c.entity_name ? what + " '" + *c.entity_name + "'" : "the default " + what);
     }
@@ -655,6 +668,100 @@ std::vector<std::pair<std::string, std::string>> hash_ordered(const std::map<std
   return out;
 }
 
+// Java's Double.parseDouble, near enough: a decimal or exponent number, blanks around allowed.
+std::optional<double> java_parse_double(const std::string& text) {
+  std::string t = trim(text);
+  if (t.empty()) return std::nullopt;
+  char* end = nullptr;
+  double d = std::strtod(t.c_str(), &end);
+  if (*end == 'd' || *end == 'D' || *end == 'f' || *end == 'F') ++end;
+  if (*end != '\0' || t.find_first_of("xXnN") != std::string::npos) return std::nullopt;
+  return d;
+}
+
+// --alter of users, clients and ips: ConfigCommand's checks, then AlterClientQuotas.
+void alter_quotas(Cluster& cluster, const std::vector<std::string>& types, const std::vector<std::string>& names,
+                  const std::vector<std::pair<std::string, std::string>>& add, const std::vector<std::string>& del) {
+  static const std::set<std::string> kQuota = {"consumer_byte_rate", "controller_mutation_rate", "producer_byte_rate",
+                                               "request_percentage"};
+  static const std::set<std::string> kScram = {"SCRAM-SHA-256", "SCRAM-SHA-512"};
+  const std::string& head = types.front();
+  auto unexpected = [](const std::vector<std::string>& keys) { return join(keys, ","); };
+  std::vector<std::string> add_keys;
+  for (const auto& [k, v] : add) add_keys.push_back(k);
+  if (head == "ips") {
+    std::vector<std::string> bad;
+    for (const auto& k : add_keys)
+      if (k != "connection_creation_rate") bad.push_back(k);
+    for (const auto& k : del)
+      if (k != "connection_creation_rate") bad.push_back(k);
+    if (!bad.empty())
+      throw ArgError{"Only connection quota configs can be added for 'ips' using --bootstrap-server. Unexpected config "
+                     "names: " + unexpected(bad)};
+  } else {
+    bool users_only = head == "users" && types.size() == 1;
+    std::vector<std::string> bad_add, bad_del;
+    bool scram = false;
+    for (const auto& k : add_keys) {
+      if (kQuota.count(k)) continue;
+      if (users_only && kScram.count(k)) {
+        scram = true;
+        continue;
+      }
+      bad_add.push_back(k);
+    }
+    for (const auto& k : del) {
+      if (kQuota.count(k)) continue;
+      if (users_only && kScram.count(k)) {
+        scram = true;
+        continue;
+      }
+      bad_del.push_back(k);
+    }
+    std::string what = users_only ? "quota and SCRAM credential configs" : "quota configs";
+    std::string type = users_only ? "users" : "clients";
+    if (!bad_add.empty())
+      throw ArgError{"Only " + what + " can be added for '" + type +
+                     "' using --bootstrap-server. Unexpected config names: " + unexpected(bad_add)};
+    if (!bad_del.empty())
+      throw ArgError{"Only " + what + " can be deleted for '" + type +
+                     "' using --bootstrap-server. Unexpected config names: " + unexpected(bad_del)};
+    if (scram) throw ArgError{"Error: kafka-configs of Moldau does not alter SCRAM credentials yet"};
+  }
+  if (!del.empty()) {
+    // Kafka's tool refuses to delete a quota the entity does not have.
+    std::set<std::string> present;
+    for (const auto& e : quota_entries(cluster, types, names))
+      for (const auto& val : e.values) present.insert(val.key);
+    std::vector<std::string> missing;
+    for (const auto& k : del)
+      if (!present.count(k)) missing.push_back(k);
+    if (!missing.empty()) throw ArgError{"Invalid config(s): " + join(missing, ",")};
+  }
+  protocol::AlterClientQuotasRequest req;
+  protocol::AlterClientQuotasRequest::EntryData entry;
+  for (size_t i = 0; i < types.size(); ++i) {
+    std::string key = types[i] == "users" ? "user" : types[i] == "clients" ? "client-id" : "ip";
+    std::optional<std::string> name;
+    if (i < names.size() && !names[i].empty()) name = names[i];
+    entry.entity.push_back({key, name});
+  }
+  for (const auto& [k, v] : add) {
+    auto d = java_parse_double(v);
+    if (!d) throw ArgError{"Cannot parse quota configuration value for " + k + ": " + v};
+    entry.ops.push_back({k, *d, false});
+  }
+  for (const auto& k : del) entry.ops.push_back({k, 0, true});
+  req.entries.push_back(std::move(entry));
+  RawConnection& c = cluster.connect(std::nullopt, "alterClientQuotas");
+  int16_t v = c.version_for(protocol::AlterClientQuotasRequest::kApiKey, 1);
+  if (v < 0) throw ExecError{"org.apache.kafka.common.errors.UnsupportedVersionException: AlterClientQuotas is not supported"};
+  auto resp = c.call<protocol::AlterClientQuotasRequest, protocol::AlterClientQuotasResponse>(req, v, cluster.deadline());
+  if (!resp.ok()) throw ExecError{"org.apache.kafka.common.errors.TimeoutException: " + resp.status().message()};
+  for (const auto& e : resp->entries)
+    if (e.error_code != 0) throw ExecError{exception_text(e.error_code, e.error_message)};
+}
+
 int run(int argc, char** argv) {
   if (argc <= 1) usage_exit(kUsage, docs());
   auto parsed = parse_args(argc, argv, docs());
@@ -681,9 +788,6 @@ int run(int argc, char** argv) {
 
   const std::string& type = o.entity_types.front();
   const bool quotas = type == "users" || type == "clients" || type == "ips";
-  if (quotas && a.has("alter"))
-    throw ArgError{"Error: kafka-configs of Moldau does not alter quotas or SCRAM credentials (entity type " + type +
-                   ") yet"};
   int api_timeout_ms = int_property(props, "default.api.timeout.ms", 60000);
   Cluster cluster(std::move(nodes).value(), RawClock::now() + std::chrono::milliseconds(api_timeout_ms));
 
@@ -727,7 +831,10 @@ int run(int argc, char** argv) {
       }
     }
   const std::string& name = o.entity_names.front();
-  alter_one(cluster, type, name, hash_ordered(add), del);
+  if (quotas)
+    alter_quotas(cluster, o.entity_types, o.entity_names, hash_ordered(add), del);
+  else
+    alter_one(cluster, type, name, hash_ordered(add), del);
   if (!name.empty())
     std::printf("Completed updating config for %s %s.\n", singular(type).c_str(), name.c_str());
   else
