@@ -12,12 +12,6 @@ import pytest
 import parity
 from parity import NORMALIZE, Scenario, check
 
-# A known difference, still to mend: where Kafka's tool fails with an exception it prints the
-# exception line (class: message) before the stack frames, and these tools print the message only;
-# parity hides those lines for them (parity.HIDDEN_EXCEPTION_LINES).
-parity.HIDDEN_EXCEPTION_LINES.add("kafka-consumer-perf-test")
-parity.HIDDEN_EXCEPTION_LINES.add("kafka-e2e-latency")
-
 PP = "kafka-producer-perf-test"
 CP = "kafka-consumer-perf-test"
 E2E = "kafka-e2e-latency"

@@ -81,7 +81,7 @@ int consumer_perf_main(int argc, char** argv) {
   // (after the header), with the exception's message.
   auto str = [&](const char* name) -> std::optional<std::string> {
     auto v = single_value(a, name);
-    if (!v.ok()) perf_failure_exit(v.status().message());
+    if (!v.ok()) perf_option_exit(v.status().message());
     return *v;
   };
   auto number = [&](const char* name, int64_t dflt, bool is_int) -> int64_t {
@@ -89,7 +89,7 @@ int consumer_perf_main(int argc, char** argv) {
     if (!v) return dflt;
     auto n = is_int ? std::optional<int64_t>(java_int(*v)) : java_long(*v);
     if (is_int && !java_int(*v)) n.reset();
-    if (!n) perf_failure_exit("Cannot parse argument '" + *v + "' of option " + name);
+    if (!n) perf_option_exit("Cannot parse argument '" + *v + "' of option " + name);
     return *n;
   };
   ConsumerPerfOptions o;
@@ -112,9 +112,9 @@ int consumer_perf_main(int argc, char** argv) {
   o.num_records = a.has("messages") ? number("messages", 0, false) : number("num-records", 0, false);
   o.timeout = number("timeout", 10000, false);
   o.reporting_interval = number("reporting-interval", 5000, false);
-  if (o.reporting_interval <= 0) perf_failure_exit("Reporting interval must be greater than 0.");
+  if (o.reporting_interval <= 0) perf_failure_exit("Reporting interval must be greater than 0.", "java.lang.IllegalArgumentException");
   if (auto v = str("date-format")) o.date_format = *v;
-  if (auto err = java_date_pattern_error(o.date_format)) perf_failure_exit(*err);
+  if (auto err = java_date_pattern_error(o.date_format)) perf_failure_exit(*err, "java.lang.IllegalArgumentException");
   return run_consumer_perf(o);
 }
 
@@ -146,7 +146,7 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   Properties props;
   if (o.config_file) {
     auto r = java_load_props(*o.config_file);
-    if (!r.ok()) perf_failure_exit(r.status().message());
+    if (!r.ok()) perf_failure_exit(r.status().message(), "java.nio.file.NoSuchFileException");
     props = std::move(r).value();
   }
   merge_props(props, parse_key_values(o.command_properties));
@@ -157,11 +157,13 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   // the first batch (librdkafka's least, 1, does the same).
   if (o.socket_buffer_size < -1)
     perf_failure_exit("Invalid value " + std::to_string(o.socket_buffer_size) +
-                      " for configuration receive.buffer.bytes: Value must be at least -1");
+                      " for configuration receive.buffer.bytes: Value must be at least -1",
+                      "org.apache.kafka.common.config.ConfigException");
   if (o.fetch_size < 0)
     perf_failure_exit("Invalid value " + std::to_string(o.fetch_size) +
-                      " for configuration max.partition.fetch.bytes: Value must be at least 0");
-  if (o.socket_buffer_size == 0) perf_failure_exit("Invalid receive size");
+                      " for configuration max.partition.fetch.bytes: Value must be at least 0",
+                      "org.apache.kafka.common.config.ConfigException");
+  if (o.socket_buffer_size == 0) perf_failure_exit("Invalid receive size", "java.lang.IllegalArgumentException");
   props.set("receive.buffer.bytes", std::to_string(o.socket_buffer_size == -1 ? 0 : o.socket_buffer_size));
   props.set("max.partition.fetch.bytes", std::to_string(o.fetch_size == 0 ? 1 : o.fetch_size));
   props.set("auto.offset.reset", o.from_latest ? "latest" : "earliest");
@@ -169,12 +171,12 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   if (!props.contains("client.id")) props.set("client.id", "perf-consumer-client");
   // Kafka's consumer refuses a bootstrap address without a port when it is constructed.
   if (auto bad = invalid_bootstrap_url(o.bootstrap_server))
-    perf_failure_exit("Failed to construct kafka consumer",
+    perf_failure_exit("Failed to construct kafka consumer", "org.apache.kafka.common.KafkaException",
                       "org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: " + *bad);
   // The Java consumer refuses a group id that trims to nothing (Java's trim: every character up
   // to the space) when it is constructed.
   if (std::all_of(o.group->begin(), o.group->end(), [](char c) { return (unsigned char)c <= ' '; }))
-    perf_failure_exit("Failed to construct kafka consumer",
+    perf_failure_exit("Failed to construct kafka consumer", "org.apache.kafka.common.KafkaException",
                       "org.apache.kafka.common.errors.InvalidGroupIdException: The configured group.id should not be "
                       "an empty string or whitespace.");
   const int64_t reporting_ms = o.reporting_interval;

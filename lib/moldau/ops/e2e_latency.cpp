@@ -21,8 +21,11 @@ constexpr int kPollTimeoutMs = 60000;
 constexpr const char* kDescription =
     "This tool measures end-to-end latency in Kafka by sending messages and timing their reception.";
 
-// A failure inside the run: Kafka's tool prints the exception's message and its stack trace.
-int fail(const std::string& message) { perf_failure_exit(message); }
+// A failure inside the run: Kafka's tool prints the exception's message and its stack trace
+// (the tool's own checks throw RuntimeExceptions).
+int fail(const std::string& message, const std::string& exception_class = "java.lang.RuntimeException") {
+  perf_failure_exit(message, exception_class);
+}
 
 struct E2eOptions {
   std::string bootstrap, topic, acks;
@@ -112,14 +115,14 @@ int e2e_latency_main(int argc, char** argv) {
   // Values are converted where Kafka's checkArgs asks for them: a bad one is an exception there.
   auto str = [&](const char* name) -> std::optional<std::string> {
     auto v = single_value(a, name);
-    if (!v.ok()) fail(v.status().message());
+    if (!v.ok()) perf_option_exit(v.status().message());
     return *v;
   };
   auto integer = [&](const char* name, int32_t dflt) -> int32_t {
     auto v = str(name);
     if (!v) return dflt;
     auto n = java_int(*v);
-    if (!n) fail("Cannot parse argument '" + *v + "' of option " + name);
+    if (!n) perf_option_exit("Cannot parse argument '" + *v + "' of option " + name);
     return *n;
   };
   E2eOptions o;
@@ -155,12 +158,12 @@ int run(const E2eOptions& o) {
   const int32_t num = o.num;
   // Kafka builds the consumer first: a bootstrap it cannot use fails there.
   if (auto bad = invalid_bootstrap_url(brokers))
-    perf_failure_exit("Failed to construct kafka consumer",
+    perf_failure_exit("Failed to construct kafka consumer", "org.apache.kafka.common.KafkaException",
                       "org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: " + *bad);
   Properties file;
   if (o.command_config && o.command_config->find_first_not_of(" \t") != std::string::npos) {
     auto r = java_load_props(*o.command_config);
-    if (!r.ok()) return fail(r.status().message());
+    if (!r.ok()) return fail(r.status().message(), "java.nio.file.NoSuchFileException");
     file = std::move(r).value();
   }
   auto with_bootstrap = [&] {

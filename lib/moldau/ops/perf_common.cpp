@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "moldau/ops/cli.h"
+
 namespace moldau::ops {
 
 int64_t now_ms() {
@@ -189,14 +191,16 @@ void print_metrics(std::vector<std::pair<std::string, double>> metrics) {
 
 namespace moldau::ops {
 
-void perf_failure_exit(const std::string& message, const std::string& cause) {
+void perf_failure_exit(const std::string& message, const std::string& exception_class, const std::string& cause) {
   std::fflush(stdout);
-  std::string out = message + "\n";
+  std::string out = message + "\n" + exception_class + ": " + message + "\n";
   if (!cause.empty()) out += "Caused by: " + cause + "\n";
   out += "\n";
   std::fputs(out.c_str(), stderr);
   std::exit(1);
 }
+
+void perf_option_exit(const std::string& message) { perf_failure_exit(message, joptsimple_exception_class(message)); }
 
 Result<Properties> java_load_props(const std::string& path) {
   if (FILE* f = std::fopen(path.c_str(), "rb")) {

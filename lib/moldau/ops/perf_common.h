@@ -38,9 +38,13 @@ namespace moldau::ops {
 
 // What Kafka's perf tools do with an exception they catch (or the JVM with one nobody catches
 // in EndToEndLatency and ConsumerPerformance): its message on stderr, then its stack trace,
-// which ends in an empty line. Ours prints the message, `cause` (a "Caused by: ..." line, as
-// the JVM names the cause) when given, and the empty line; exits 1.
-[[noreturn]] void perf_failure_exit(const std::string& message, const std::string& cause = "");
+// which ends in an empty line. Ours prints the message, the trace's first line
+// ("`exception_class`: `message`"; the frames are Java's own), `cause` (a "Caused by: ..."
+// line, as the JVM names the cause) when given, and the empty line; exits 1.
+[[noreturn]] void perf_failure_exit(const std::string& message, const std::string& exception_class,
+                                    const std::string& cause = "");
+// perf_failure_exit for one of parse_args' or single_value's messages: joptsimple's exception.
+[[noreturn]] void perf_option_exit(const std::string& message);
 // Kafka's Utils.loadProps: the file's properties, or the message of the exception Java throws
 // (a missing file: NoSuchFileException, whose message is the path).
 Result<Properties> java_load_props(const std::string& path);
