@@ -170,28 +170,10 @@ Outcome elect(const std::vector<HostPort>& bootstrap, int8_t type,
   return out;
 }
 
-// What escapes LeaderElectionCommand's run: its message on a line, then the first line of the
-// JVM's stack trace (the exception's class and message; the frames are Java's own), then an
-// empty line. Returns 1, the exit code.
-int fail_with(const std::string& message, const std::string& exception_line) {
-  std::fprintf(stderr, "%s\n%s\n\n", message.c_str(), exception_line.c_str());
-  return 1;
-}
+// What escapes LeaderElectionCommand's run: its message, the first line of the JVM's stack
+// trace and an empty line (admin_tool_fail). The tool's own failures are AdminCommandFailedExceptions.
 int command_failed(const std::string& message) {
-  return fail_with(message, "org.apache.kafka.tools.AdminCommandFailedException: " + message);
-}
-// joptsimple's exception for one of parse_args' or single_value's messages.
-int option_error(const std::string& message) {
-  auto ends_with = [&](const std::string& tail) {
-    return message.size() >= tail.size() && message.compare(message.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  std::string cls = "joptsimple.OptionException";
-  if (ends_with(" is not a recognized option")) cls = "joptsimple.UnrecognizedOptionException";
-  else if (ends_with(" requires an argument")) cls = "joptsimple.OptionMissingRequiredArgumentException";
-  else if (ends_with(", but you asked for only one")) cls = "joptsimple.MultipleArgumentsForOptionException";
-  else if (message.rfind("Cannot parse argument ", 0) == 0) cls = "joptsimple.OptionArgumentConversionException";
-  else if (ends_with(" does not take an argument")) cls = "joptsimple.UnexpectedArgumentException";
-  return fail_with(message, cls + ": " + message);
+  return admin_tool_fail(message, "org.apache.kafka.tools.AdminCommandFailedException");
 }
 
 }  // namespace
@@ -236,7 +218,7 @@ int leader_election_main(int argc, char** argv) {
   const auto& options = docs();
   if (argc <= 1) usage_exit(kUsage, options);
   auto parsed = parse_args(argc, argv, options);
-  if (!parsed.ok()) return option_error(parsed.status().message());
+  if (!parsed.ok()) return admin_option_error(parsed.status().message());
   const ParsedArgs& a = *parsed;
   if (a.has("help")) usage_exit(kUsage, options);
   if (a.has("version")) version_exit();
@@ -257,56 +239,55 @@ int leader_election_main(int argc, char** argv) {
   if (!a.has("topic") && a.has("partition")) return command_failed("Option partition is only allowed if topic is used");
 
   auto type_arg = single_value(a, "election-type");
-  if (!type_arg.ok()) return option_error(type_arg.status().message());
+  if (!type_arg.ok()) return admin_option_error(type_arg.status().message());
   std::string type_name = **type_arg;
   std::transform(type_name.begin(), type_name.end(), type_name.begin(), [](unsigned char c) { return std::toupper(c); });
   if (type_name != "PREFERRED" && type_name != "UNCLEAN")
-    return option_error("Cannot parse argument '" + **type_arg + "' of option election-type");
+    return admin_option_error("Cannot parse argument '" + **type_arg + "' of option election-type");
   const int8_t type = type_name == "PREFERRED" ? 0 : 1;
 
   std::optional<std::vector<TopicPartition>> partitions;
   auto path = single_value(a, "path-to-json-file");
-  if (!path.ok()) return option_error(path.status().message());
+  if (!path.ok()) return admin_option_error(path.status().message());
   if (*path) {
     std::error_code ec;
     std::ifstream in(**path, std::ios::binary);
     std::ostringstream text;
     if (in && !std::filesystem::is_directory(**path, ec)) text << in.rdbuf();
     if (!in || in.bad() || std::filesystem::is_directory(**path, ec))
-      return fail_with("java.io.IOException: Unable to read file " + **path,
-                       "java.lang.RuntimeException: java.io.IOException: Unable to read file " + **path);
+      return admin_tool_fail("java.io.IOException: Unable to read file " + **path, "java.lang.RuntimeException");
     auto parsed_json = parse_election_json(text.str());
     if (!parsed_json.ok()) {
       // Jackson's errors come wrapped in a RuntimeException, the tool's own are AdminOperationException.
       const std::string m = parsed_json.status().message();
-      return fail_with(m, (m.rfind(kMapping, 0) == 0 ? "java.lang.RuntimeException: "
-                                                       : "org.apache.kafka.tools.AdminOperationException: ") + m);
+      return admin_tool_fail(m, m.rfind(kMapping, 0) == 0 ? "java.lang.RuntimeException"
+                                                           : "org.apache.kafka.tools.AdminOperationException");
     }
     partitions = std::move(parsed_json).value();
   }
   auto topic = single_value(a, "topic");
-  if (!topic.ok()) return option_error(topic.status().message());
+  if (!topic.ok()) return admin_option_error(topic.status().message());
   auto partition = int_value(a, "partition");
-  if (!partition.ok()) return option_error(partition.status().message());
+  if (!partition.ok()) return admin_option_error(partition.status().message());
   if (*topic && *partition) partitions = std::vector<TopicPartition>{{**topic, **partition}};
 
   Properties props;
   for (const char* name : {"admin.config", "command-config"}) {
     auto config = single_value(a, name);
-    if (!config.ok()) return option_error(config.status().message());
+    if (!config.ok()) return admin_option_error(config.status().message());
     if (!*config) continue;
     if (std::string(name) == "admin.config")
       std::printf(
           "Option --admin.config has been deprecated and will be removed in a future version. Use --command-config "
           "instead.\n");
     auto loaded = Properties::load_file(**config);
-    if (!loaded.ok()) return fail_with(**config, "java.nio.file.NoSuchFileException: " + **config);
+    if (!loaded.ok()) return admin_tool_fail(**config, "java.nio.file.NoSuchFileException");
     props = std::move(loaded).value();
   }
   auto bootstrap_arg = single_value(a, "bootstrap-server");
-  if (!bootstrap_arg.ok()) return option_error(bootstrap_arg.status().message());
+  if (!bootstrap_arg.ok()) return admin_option_error(bootstrap_arg.status().message());
   auto bootstrap = parse_bootstrap(**bootstrap_arg);
-  if (!bootstrap.ok()) return fail_with("Failed to create new KafkaAdminClient", "org.apache.kafka.common.KafkaException: Failed to create new KafkaAdminClient");
+  if (!bootstrap.ok()) return admin_tool_fail("Failed to create new KafkaAdminClient", "org.apache.kafka.common.KafkaException");
   // The tool's own defaults: 30 s for the call, half of it per request.
   const int api_timeout_ms = int_property(props, "default.api.timeout.ms", 30000);
   const int request_timeout_ms = int_property(props, "request.timeout.ms", api_timeout_ms / 2);
@@ -319,7 +300,7 @@ int leader_election_main(int argc, char** argv) {
     std::fflush(stdout);
     return command_failed("Timeout waiting for election results");
   }
-  if (!outcome.failure.empty()) return fail_with(outcome.failure, "java.lang.RuntimeException: " + outcome.failure);
+  if (!outcome.failure.empty()) return admin_tool_fail(outcome.failure, "java.lang.RuntimeException");
 
   // The admin client's HashMap of results, split into the tool's HashSets and HashMap.
   std::vector<TopicPartition> all;
