@@ -152,7 +152,7 @@ def test_alter_partitions_and_topic_errors(broker):
     r = tool("kafka-topics", "--bootstrap-server", bs, "--describe", "--topic", "orders")
     first = r.stdout.splitlines()[0]
     assert re.fullmatch(r"Topic: orders\tTopicId: \S+\tPartitionCount: 2\tReplicationFactor: 1\t"
-                        r"Configs: cleanup.policy=compact,min.insync.replicas=1,segment.bytes=1073741824", first), first
+                        r"Configs: min.insync.replicas=1,cleanup.policy=compact,segment.bytes=1073741824", first), first
     r = tool("kafka-topics", "--bootstrap-server", bs, "--describe", "--topics-with-overrides")
     assert r.stdout.startswith("Topic: orders\t") and len(r.stdout.splitlines()) == 1
     r = tool("kafka-topics", "--bootstrap-server", bs, "--delete", "--topic", "nope")
