@@ -13,12 +13,7 @@ import time
 
 import pytest
 
-from parity import HIDDEN_EXCEPTION_LINES, NORMALIZE, Scenario, check, drop_help_rows
-
-# A known difference, still to mend: where Kafka's tool fails with an exception it prints the
-# exception line (class: message) before the stack frames, and these tools print the message only;
-# parity hides those lines for them (HIDDEN_EXCEPTION_LINES).
-HIDDEN_EXCEPTION_LINES.add("kafka-consumer-groups")
+from parity import NORMALIZE, Scenario, check, drop_help_rows
 
 T = "kafka-consumer-groups"
 BS = ["--bootstrap-server", "{bootstrap}"]

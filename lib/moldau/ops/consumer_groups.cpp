@@ -265,10 +265,24 @@ void check_available(const ParsedArgs& a) {
     uncaught("Option(s) [" + join(unavailable, ", ") + "] are unavailable given other options on the command line");
 }
 
-// An error that ends a command: Kafka's "Executing consumer group command failed due to ...".
+// An error that ends a command: Kafka's "Executing consumer group command failed due to ...",
+// the exception's message, then the JVM's stack trace: its first line "class: message" (the
+// class empty: failure_class's guess from the message).
 struct Failure {
   std::string message;
+  std::string exception_class;
 };
+
+// The class of the exception Kafka's run() catches, for its message: an admin client error
+// ("org.apache.kafka.common.errors.X: ...") comes in the future's ExecutionException, another
+// exception's text ("java.nio.file.NoSuchFileException: ...") in the RuntimeException wrapping
+// it, the rest are KafkaExceptions.
+std::string failure_class(const std::string& m) {
+  if (m.rfind("org.apache.kafka.common.errors.", 0) == 0) return "java.util.concurrent.ExecutionException";
+  static const RE2 kWrapped(R"(^([a-z_$][\w$]*\.)+[A-Z][\w$]*(Exception|Error): )");
+  if (RE2::PartialMatch(m, kWrapped)) return "java.lang.RuntimeException";
+  return "org.apache.kafka.common.KafkaException";
+}
 
 class Service {
  public:
@@ -612,7 +626,9 @@ class Service {
       auto md = metadata();
       for (const auto& t : whole) {
         const client::TopicInfo* info = find_topic(md, t);
-        if (!info) throw Failure{"This server does not host this topic-partition."};
+        if (!info)
+          throw Failure{"This server does not host this topic-partition.",
+                        "org.apache.kafka.common.errors.UnknownTopicOrPartitionException"};
         for (const auto& p : info->partitions) out.push_back({t, p.partition});
       }
     }
@@ -647,8 +663,12 @@ class Service {
       else if (p->leader < 0)
         leaderless.push_back(tp_string(tp));
     }
-    if (!missing.empty()) throw Failure{"The partitions \"" + join(missing, ",") + "\" do not exist"};
-    if (!leaderless.empty()) throw Failure{"The partitions \"" + join(leaderless, ",") + "\" have no leader"};
+    if (!missing.empty())
+      throw Failure{"The partitions \"" + join(missing, ",") + "\" do not exist",
+                    "org.apache.kafka.common.errors.UnknownTopicOrPartitionException"};
+    if (!leaderless.empty())
+      throw Failure{"The partitions \"" + join(leaderless, ",") + "\" have no leader",
+                    "org.apache.kafka.common.errors.LeaderNotAvailableException"};
   }
 
   std::pair<int64_t, int64_t> watermarks(const TopicPartition& tp, const char* which) {
@@ -662,7 +682,8 @@ class Service {
     Offsets out;
     for (auto [tp, off] : req) {
       auto w = admin_.watermarks(tp);
-      if (!w.ok()) throw Failure{"Unexpected non-existing offset value for topic partition " + tp_string(tp)};
+      if (!w.ok()) throw Failure{"Unexpected non-existing offset value for topic partition " + tp_string(tp),
+                              "java.lang.IllegalStateException"};
       if (off > w->second) {
         std::fprintf(stderr,
                      "[%s] WARN New offset (%lld) is higher than latest offset for topic partition %s. Value will be "
@@ -772,7 +793,7 @@ class Service {
     }
     if (o_.has("by-duration")) {
       auto d = parse_iso_duration(*o_.by_duration);
-      if (!d) throw Failure{"Text cannot be parsed to a Duration"};
+      if (!d) throw Failure{"Text cannot be parsed to a Duration", "java.time.format.DateTimeParseException"};
       int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
@@ -1322,17 +1343,21 @@ int consumer_groups_main(int argc, char** argv) {
   }
   // From here on, Kafka's run(): an error prints "Error: Executing consumer group command failed
   // due to ..." and the command still exits 0; a usage error exits 1.
-  auto failed = [](const std::string& m) {
+  auto failed = [](const std::string& m, const std::string& exception_class = "") {
     print_error("Executing consumer group command failed due to " + m);
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s: %s\n", (exception_class.empty() ? failure_class(m) : exception_class).c_str(),
+                 m.c_str());
     return 0;
   };
+  auto option_failed = [&](const std::string& m) { return failed(m, joptsimple_exception_class(m)); };
   if (auto out = single_value(a, "output"); out.ok() && *out) o.output = **out;
   if (o.output != "text" && o.output != "json") usage("--output must be text or json, not '" + o.output + "'");
   if (o.output == "json" && !(a.has("list") || a.has("describe") || a.has("reset-offsets")))
     usage("--output json is supported with --list, --describe and --reset-offsets only");
-  if (auto v = single_value(a, "bootstrap-server"); !v.ok()) return failed(v.status().message());
+  if (auto v = single_value(a, "bootstrap-server"); !v.ok()) return option_failed(v.status().message());
   else if (*v) o.bootstrap = **v;
-  if (auto v = single_value(a, "command-config"); !v.ok()) return failed(v.status().message());
+  if (auto v = single_value(a, "command-config"); !v.ok()) return option_failed(v.status().message());
   else o.command_config = *v;
   Properties props;
   if (o.command_config) {
@@ -1351,13 +1376,13 @@ int consumer_groups_main(int argc, char** argv) {
     ParsedArgs first;
     first.options.push_back({name, {vs->front()}});
     auto v = long_value(first, name);
-    if (!v.ok()) return failed(v.status().message());
+    if (!v.ok()) return option_failed(v.status().message());
     *field = *v;
   }
   for (auto [name, field] : {std::pair{"from-file", &o.from_file}, {"to-datetime", &o.to_datetime},
                              {"by-duration", &o.by_duration}})
     *field = o.value(name);
-  if (auto v = long_value(a, "timeout"); !v.ok()) return failed(v.status().message());
+  if (auto v = long_value(a, "timeout"); !v.ok()) return option_failed(v.status().message());
   else if (*v) o.timeout_ms = **v;
 
   auto admin = client::Admin::create(props, static_cast<int>(o.timeout_ms));
@@ -1370,7 +1395,7 @@ int consumer_groups_main(int argc, char** argv) {
     if (a.has("reset-offsets")) return s.reset();
     return s.delete_offsets();
   } catch (const Failure& f) {
-    return failed(f.message);
+    return failed(f.message, f.exception_class);
   } catch (const std::invalid_argument& e) {
     usage(e.what());
   }
