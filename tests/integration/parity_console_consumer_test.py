@@ -12,11 +12,6 @@ from conftest import java_partition, wait_until
 
 from parity import MISSING, NORMALIZE, Scenario, check, drop_help_rows, files
 
-# A known difference, still to mend: where Kafka's tool fails with an exception it prints the
-# exception line (class: message) before the stack frames, and these tools print the message only;
-# parity hides those lines for them (parity.HIDDEN_EXCEPTION_LINES).
-parity.HIDDEN_EXCEPTION_LINES.add("kafka-console-consumer")
-
 T = "kafka-console-consumer"
 BS = ["--bootstrap-server", "{bootstrap}"]
 

@@ -533,7 +533,7 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
         std::fprintf(stderr,
                      "[%s] ERROR Error processing message, terminating consumer process:  "
                      "(org.apache.kafka.tools.consumer.ConsoleConsumer)\n"
-                     "org.apache.kafka.common.errors.TimeoutException\n",
+                     "org.apache.kafka.common.errors.TimeoutException: null\n",  // log4j prints the null message
                      log_timestamp().c_str());
         break;
       }
