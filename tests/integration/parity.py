@@ -46,19 +46,6 @@ def _strip_java_stack_frames(text):
     return "".join(out)
 
 
-def _strip_java_stack_traces(text):
-    """The frames as above and the exception line too: for the tools in HIDDEN_EXCEPTION_LINES,
-    which print a failure's message without the exception line Kafka's tool prints before its
-    frames (a known difference, named by each tool's test)."""
-    return "".join(line for line in _strip_java_stack_frames(text).splitlines(keepends=True)
-                   if not re.match(r"^([a-z_$][\w$]*\.)+[A-Z][\w$]*(Exception|Error)(: .*)?$", line.rstrip("\n")))
-
-
-# Tools whose parity still hides Kafka's exception lines (see _strip_java_stack_traces); every
-# other tool's exception lines are compared.
-HIDDEN_EXCEPTION_LINES = set()
-
-
 # The named normalizations. Each rewrites both outputs the same way.
 NORMALIZE = {
     # The JVM's exception class in a tool's ERROR log line (ours names Kafka's when it knows it).
@@ -67,8 +54,6 @@ NORMALIZE = {
     "log_time": lambda t: re.sub(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] ", "[TIME] ", t, flags=re.M),
     # JVM stack frames after an exception line.
     "java_stack_frames": _strip_java_stack_frames,
-    # ... and the exception line (the tools in HIDDEN_EXCEPTION_LINES).
-    "java_stack_trace": _strip_java_stack_traces,
     # A JVM that dies of an exception says "Exception in thread "main" <class>: <message>"; our
     # tools say "Error: <message>".
     "java_uncaught": lambda t: re.sub(r'(?m)^Exception in thread "main" ([\w$]+\.)+[\w$]+: ', "Error: ", t),
@@ -309,8 +294,6 @@ def normalize(text, norms, topic=None, subst=None):
 
 def compare(scn, side, theirs, ours, topic_k, topic_m, subst_k=None, subst_m=None):
     norms = DEFAULT_NORMS + tuple(scn.norms)
-    if scn.tool in HIDDEN_EXCEPTION_LINES:
-        norms += ("java_stack_trace",)
     t_out, t_err = normalize(theirs.out, norms, topic_k, subst_k), normalize(theirs.err, norms, topic_k, subst_k)
     o_out, o_err = normalize(ours.out, norms, topic_m, subst_m), normalize(ours.err, norms, topic_m, subst_m)
     if scn.kept:
