@@ -117,9 +117,22 @@ class Cluster:
         self.size = size
         self.brokers = {}
         for node_id in range(1, size + 1):
-            log_dir = os.path.join(root, f"broker{node_id}")
-            os.makedirs(log_dir, exist_ok=True)
-            self.brokers[node_id] = Broker(log_dir, overrides=self.broker_overrides(node_id))
+            self._make_broker(node_id)
+
+    def _make_broker(self, node_id):
+        log_dir = os.path.join(self.root, f"broker{node_id}")
+        os.makedirs(log_dir, exist_ok=True)
+        self.brokers[node_id] = Broker(log_dir, overrides=self.broker_overrides(node_id))
+        return self.brokers[node_id]
+
+    def add_broker(self, timeout=90):
+        """Starts one more broker (the next node id) into the running cluster; returns it once
+        every broker lists it."""
+        node_id = max(self.brokers) + 1
+        b = self._make_broker(node_id)
+        b.start(timeout)
+        self.wait_for_brokers(sorted(self.brokers), timeout)
+        return b
 
     def broker_overrides(self, node_id):
         props = {

@@ -513,8 +513,19 @@ void BrokerConfig::set_dynamic(std::map<std::string, std::string> own,
     auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
     return ec == std::errc() && p == t.data() + t.size() ? out : fallback;
   };
+  auto long_of = [&](const char* key, int64_t fallback) {
+    auto v = effective(key);
+    if (!v) return fallback;
+    int64_t out = fallback;
+    std::string t = trim(*v);
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc() && p == t.data() + t.size() ? out : fallback;
+  };
   message_max_bytes = int_of("message.max.bytes", 1048588);
   min_insync_replicas = int_of("min.insync.replicas", 1);
+  leader_replication_throttled_rate = long_of("leader.replication.throttled.rate", INT64_MAX);
+  follower_replication_throttled_rate = long_of("follower.replication.throttled.rate", INT64_MAX);
+  log_cleaner_threads = std::max(1, int_of("log.cleaner.threads", 1));
 }
 
 // Kafka 4.4's dynamic broker keys (DynamicBrokerConfig), sorted.

@@ -131,6 +131,11 @@ class BrokerConfig {
   int32_t offset_commit_timeout_ms = 5000;  // offsets.commit.timeout.ms: how long a commit waits to be replicated
   int16_t transaction_state_log_replication_factor = 3;
   int32_t transaction_state_log_min_isr = 2;
+  // Dynamic only (KIP-73 replication throttles; INT64_MAX: none), set through kafka-configs or
+  // kafka-reassign-partitions --throttle.
+  int64_t leader_replication_throttled_rate = INT64_MAX;
+  int64_t follower_replication_throttled_rate = INT64_MAX;
+  int32_t log_cleaner_threads = 1;
   std::string compression_type = "producer";
   std::string log_level = "info";
 
@@ -145,7 +150,8 @@ class BrokerConfig {
   // Dynamic broker configs (kafka-configs --entity-type brokers), as the metadata store holds
   // them: this broker's own and the cluster-wide default. The own win over the default, both
   // over the properties file, in value_of(), log_defaults() and effective(); the typed fields
-  // that Kafka applies live (message.max.bytes, min.insync.replicas) follow. Event loop only.
+  // that Kafka applies live (message.max.bytes, min.insync.replicas, the replication throttles,
+  // log.cleaner.threads) follow. Event loop only.
   void set_dynamic(std::map<std::string, std::string> own, std::map<std::string, std::string> cluster_default);
   const std::map<std::string, std::string>& dynamic_own() const { return dynamic_own_; }
   const std::map<std::string, std::string>& dynamic_default() const { return dynamic_default_; }

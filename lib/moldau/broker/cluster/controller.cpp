@@ -1,5 +1,6 @@
 #include "moldau/broker/cluster/controller.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/use_awaitable.hpp>
@@ -187,6 +188,109 @@ std::optional<PartitionState> Controller::next_state(const TopicMetadata& t, int
   return next;
 }
 
+std::optional<PartitionState> Controller::complete_reassignment(const TopicMetadata& t, int32_t partition,
+                                                                 const PartitionState& st) const {
+  if (!st.reassigning()) return std::nullopt;
+  const auto& current = st.replicas.empty() ? t.replicas[static_cast<size_t>(partition)] : st.replicas;
+  std::vector<int32_t> target;
+  for (int32_t r : current)
+    if (!contains(st.removing_replicas, r)) target.push_back(r);
+  for (int32_t r : target)
+    if (!contains(st.isr, r)) return std::nullopt;
+  PartitionState next = st;
+  next.replicas = target;
+  next.adding_replicas.clear();
+  next.removing_replicas.clear();
+  next.isr.clear();
+  for (int32_t r : st.isr)
+    if (contains(target, r)) next.isr.push_back(r);
+  next.partition_epoch = st.partition_epoch + 1;
+  if (st.leader < 0 || !contains(target, st.leader)) {
+    auto leader = std::find_if(target.begin(), target.end(), [&](int32_t r) { return alive(r); });
+    if (leader == target.end()) return std::nullopt;  // no target replica can lead yet
+    next.leader = *leader;
+    next.leader_broker_epoch = store_.find_broker(*leader)->epoch;
+    next.leader_epoch = st.leader_epoch + 1;
+  } else if (!st.removing_replicas.empty()) {
+    // As Kafka's controller does: the replicas removed are fenced by a new leader epoch.
+    next.leader_epoch = st.leader_epoch + 1;
+  }
+  return next;
+}
+
+asio::awaitable<Status> Controller::reassign(std::string topic, int32_t partition,
+                                             std::optional<std::vector<int32_t>> target) {
+  const int32_t self = broker_.config().node_id;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (!active() || shut_down_) co_return Status(ErrorCode::kNotController, "This broker is not the controller");
+    const TopicMetadata* t = store_.find_topic(topic);
+    if (!t) co_return Status(ErrorCode::kUnknownTopicOrPartition, "Unable to find a topic named " + topic + ".");
+    if (partition < 0 || partition >= t->partition_count())
+      co_return Status(ErrorCode::kUnknownTopicOrPartition,
+                       "Unable to find partition " + topic + ":" + std::to_string(partition) + ".");
+    const PartitionState st = *t->state(partition);
+    const std::vector<int32_t> current = t->replicas[static_cast<size_t>(partition)];
+    // The replicas before any reassignment in progress.
+    std::vector<int32_t> original;
+    for (int32_t r : current)
+      if (!contains(st.adding_replicas, r)) original.push_back(r);
+    PartitionState next = st;
+    next.partition_epoch = st.partition_epoch + 1;
+    next.adding_replicas.clear();
+    next.removing_replicas.clear();
+    if (!target) {
+      if (!st.reassigning())
+        co_return Status(ErrorCode::kNoReassignmentInProgress,
+                         std::string(error_message(ErrorCode::kNoReassignmentInProgress)));
+      next.replicas = original;
+    } else {
+      if (!st.reassigning() && *target == current) co_return Status();  // already so
+      next.replicas = *target;
+      for (int32_t r : original) {
+        if (contains(*target, r)) continue;
+        next.replicas.push_back(r);
+        next.removing_replicas.push_back(r);
+      }
+      for (int32_t r : *target)
+        if (!contains(original, r)) next.adding_replicas.push_back(r);
+    }
+    // Replicas that leave at once (being added by the reassignment this one replaces or
+    // cancels) leave the ISR and the leadership too.
+    std::erase_if(next.isr, [&](int32_t r) { return !contains(next.replicas, r); });
+    const std::string unclean = (target ? "Unable to change the assignment of " : "Unable to revert partition assignment for ") +
+                                topic + ":" + std::to_string(partition) +
+                                " because it would require an unclean leader election.";
+    if (next.leader >= 0 && !contains(next.replicas, next.leader)) {
+      auto leader = std::find_if(next.replicas.begin(), next.replicas.end(),
+                                 [&](int32_t r) { return contains(next.isr, r) && alive(r); });
+      if (leader == next.replicas.end()) co_return Status(ErrorCode::kInvalidReplicaAssignment, unclean);
+      next.leader = *leader;
+      next.leader_broker_epoch = store_.find_broker(*leader)->epoch;
+      next.leader_epoch = st.leader_epoch + 1;
+    }
+    if (next.isr.empty()) co_return Status(ErrorCode::kInvalidReplicaAssignment, unclean);
+    // Kafka completes a reassignment whose targets are all in sync in the same step.
+    if (auto done = complete_reassignment(*t, partition, next)) next = std::move(*done);
+    Status s = co_await store_.update_partition(topic, partition, st, next, MetadataStore::Writer::kController);
+    if (s.ok()) {
+      if (!target) {
+        controller_log().info("[Controller id={}] {}-{}: reassignment cancelled, replicas {}", self, topic, partition,
+                              isr_string(next.replicas));
+      } else if (next.reassigning()) {
+        controller_log().info("[Controller id={}] {}-{}: reassignment to {} started: adding {}, removing {}", self,
+                              topic, partition, isr_string(*target), isr_string(next.adding_replicas),
+                              isr_string(next.removing_replicas));
+      } else {
+        controller_log().info("[Controller id={}] {}-{}: replicas {} -> {}, leader {}", self, topic, partition,
+                              isr_string(current), isr_string(next.replicas), next.leader);
+      }
+      co_return Status();
+    }
+    controller_log().debug("[Controller id={}] {}-{}: reassignment write: {}", self, topic, partition, s.to_string());
+  }
+  co_return Status(ErrorCode::kRequestTimedOut, "The partition's state kept changing during the reassignment");
+}
+
 asio::awaitable<Status> Controller::elect_leader(std::string topic, int32_t partition, int8_t type) {
   const int32_t self = broker_.config().node_id;
   // A state written by the controller's own reconciliation or a leader's ISR change between our
@@ -273,9 +377,13 @@ asio::awaitable<void> Controller::reconcile() {
       PartitionState expected, next;
     };
     std::vector<Change> changes;
-    for (const TopicMetadata* t : store_.topics())
-      for (int32_t p = 0; p < t->partition_count(); ++p)
-        if (auto n = next_state(*t, p, rebalance)) changes.push_back({t->name, p, *t->state(p), *n});
+    for (const TopicMetadata* t : store_.topics()) {
+      for (int32_t p = 0; p < t->partition_count(); ++p) {
+        std::optional<PartitionState> n = next_state(*t, p, rebalance);
+        if (auto done = complete_reassignment(*t, p, n ? *n : *t->state(p))) n = std::move(done);
+        if (n) changes.push_back({t->name, p, *t->state(p), *n});
+      }
+    }
     bool all_written = true;
     for (auto& c : changes) {
       if (!active() || shut_down_) break;
@@ -286,6 +394,9 @@ asio::awaitable<void> Controller::reconcile() {
         controller_log().debug("[Controller id={}] {}-{}: {}", self, c.topic, c.partition, s.to_string());
         continue;
       }
+      if (c.expected.reassigning() && !c.next.reassigning())
+        controller_log().info("[Controller id={}] {}-{}: reassignment completed: replicas {}", self, c.topic,
+                              c.partition, isr_string(c.next.replicas));
       if (c.next.leader != c.expected.leader || c.next.leader_epoch != c.expected.leader_epoch) {
         if (c.next.leader < 0) {
           controller_log().warn("[Controller id={}] {}-{} is offline: no live in-sync replica of {}", self, c.topic,

@@ -14,7 +14,10 @@
 //  - brokers that are gone, restarted or shutting down leave every ISR (never the last member);
 //  - preferred leaders come back (auto.leader.rebalance.enable, every
 //    leader.imbalance.check.interval.seconds, when a broker's imbalance passes
-//    leader.imbalance.per.broker.percentage).
+//    leader.imbalance.per.broker.percentage);
+//  - a reassignment completes once every target replica is in the ISR: the replica list
+//    becomes the target, the ISR loses the replicas removed, and a leader outside the target
+//    hands over to the first target replica in the ISR.
 // New topics get their assignment and first states from the broker that created them (the
 // same rules, Topics::assign_replicas), committed only if the name was free.
 //
@@ -66,11 +69,25 @@ class Controller : public MetadataListener {
   // Active controller only (NOT_CONTROLLER otherwise).
   asio::awaitable<Status> elect_leader(std::string topic, int32_t partition, int8_t type);
 
+  // AlterPartitionReassignments for one partition, as Kafka's controller reassigns
+  // (ReplicationControlManager): `target` (already validated: non-empty, distinct, registered
+  // brokers) becomes the replica list once its new replicas caught up; until then the list is
+  // the target followed by the original replicas leaving it. A new target replaces one in
+  // progress (measured against the original replicas). nullopt cancels: the original replicas
+  // come back (NO_REASSIGNMENT_IN_PROGRESS when none is; INVALID_REPLICA_ASSIGNMENT when no
+  // original replica is in the ISR, which would need an unclean election).
+  // Active controller only (NOT_CONTROLLER otherwise).
+  asio::awaitable<Status> reassign(std::string topic, int32_t partition, std::optional<std::vector<int32_t>> target);
+
  private:
   asio::awaitable<void> campaign();
   asio::awaitable<void> reconcile();
   // The state a partition should move to now, or nullopt.
   std::optional<PartitionState> next_state(const TopicMetadata& t, int32_t partition, bool rebalance) const;
+  // `st` with its reassignment completed, when every target replica is in its ISR and one of
+  // them can lead; nullopt otherwise.
+  std::optional<PartitionState> complete_reassignment(const TopicMetadata& t, int32_t partition,
+                                                      const PartitionState& st) const;
   bool alive(int32_t broker) const;
   bool rebalance_due(int32_t broker) const;
   void schedule_tick();

@@ -4,15 +4,11 @@
 //
 // On a single node every partition's leader is its only, preferred replica: an election is
 // never needed. In a cluster the controller elects (Controller::elect_leader); another broker
-// forwards the request to it over the inter-broker listener and relays its answer. A forwarded
-// request that meets a broker which is no longer the controller is answered NOT_CONTROLLER
-// rather than forwarded again.
-#include <chrono>
-
+// forwards the request to it (controller_forward.h).
 #include "moldau/broker/broker.h"
 #include "moldau/broker/cluster/controller.h"
+#include "moldau/broker/handlers/controller_forward.h"
 #include "moldau/broker/handlers/handlers.h"
-#include "moldau/broker/peer/peer_connection.h"
 #include "moldau/protocol/messages/elect_leaders.h"
 
 namespace moldau::broker::handlers {
@@ -21,8 +17,6 @@ using protocol::ElectLeadersRequest;
 using protocol::ElectLeadersResponse;
 
 namespace {
-
-constexpr const char* kForwardClientPrefix = "moldau-controller-forward-";
 
 using PartitionResult = ElectLeadersResponse::ReplicaElectionResult::PartitionResult;
 
@@ -104,25 +98,15 @@ asio::awaitable<Status> elect_leaders(RequestContext& ctx) {
       co_return co_await controller->elect_leader(topic, p, type);
     });
   } else {
-    const bool forwarded = ctx.header.client_id && ctx.header.client_id->rfind(kForwardClientPrefix, 0) == 0;
-    const int32_t id = broker.metadata().controller_id();
-    const BrokerRegistration* b = id >= 0 ? broker.metadata().find_broker(id) : nullptr;
-    const BrokerEndpoint* endpoint = b ? b->endpoint(broker.config().inter_broker_listener_name) : nullptr;
-    const Status not_controller(ErrorCode::kNotController, std::string(error_message(ErrorCode::kNotController)));
-    if (forwarded || !endpoint) {
-      resp = all_failed(*req, not_controller);
+    ElectLeadersRequest fwd = *req;
+    fwd.election_type = type;
+    auto r = co_await forward_to_controller<ElectLeadersResponse>(ctx, fwd, req->timeout_ms);
+    if (r.ok()) {
+      resp = std::move(r).value();
+    } else if (r.status().code() == ErrorCode::kNotController) {
+      resp = all_failed(*req, r.status());
     } else {
-      peer::PeerConnection conn(broker.io(), kForwardClientPrefix + std::to_string(broker.config().node_id));
-      ElectLeadersRequest fwd = *req;
-      fwd.election_type = type;
-      auto timeout = std::chrono::milliseconds(std::max(req->timeout_ms, 1000) + 5000);
-      auto r = co_await conn.call<ElectLeadersResponse>(endpoint->host, endpoint->port, fwd,
-                                                        ElectLeadersRequest::kMaxVersion, timeout);
-      if (r.ok()) {
-        resp = std::move(r).value();
-      } else {
-        resp = all_failed(*req, Status(ErrorCode::kRequestTimedOut, r.status().message()));
-      }
+      resp = all_failed(*req, Status(ErrorCode::kRequestTimedOut, r.status().message()));
     }
   }
   if (ctx.version() < 1) resp.error_code = 0;

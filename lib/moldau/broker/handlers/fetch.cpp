@@ -27,6 +27,8 @@ using PartitionData = FetchResponse::FetchableTopicResponse::PartitionData;
 namespace {
 
 constexpr int8_t kReadCommitted = 1;
+// Fetch's replica id of the debugging consumer (Kafka's FetchRequest.DEBUGGING_CONSUMER_ID).
+constexpr int32_t kDebuggingConsumerId = -2;
 
 // Where a follower's log diverges from ours: its last epoch ends elsewhere here, so it must
 // truncate before it may append (KIP-320 / KIP-595 fetch-time truncation). An epoch we cannot
@@ -59,6 +61,15 @@ int64_t read_partition(Broker& broker, const FetchRequest& req, const FetchParti
   int64_t total = 0;
   auto [partition, error] =
       broker.replicas().leader(p.topic, p.partition, version >= 9 ? p.current_leader_epoch : -1);
+  // The debugging consumer (replica id -2, kafka-replica-verification) reads any replica this
+  // broker holds, a follower's too, up to its high watermark: Kafka allows it so that the tool
+  // can compare the replicas.
+  if (!partition && req.replica_id == kDebuggingConsumerId) {
+    if (auto local = broker.replicas().get(p.topic, p.partition)) {
+      partition = std::move(local);
+      error = ErrorCode::kNone;
+    }
+  }
   if (!partition) {
     pd.error_code = to_wire(error);
     pd.high_watermark = -1;

@@ -19,11 +19,16 @@ constexpr int kMaxWriteAttempts = 5;
 constexpr std::chrono::milliseconds kImageTimeout{15000};
 
 json encode_state(const PartitionState& s) {
-  return {{"leader", s.leader},
-          {"leader_epoch", s.leader_epoch},
-          {"isr", s.isr},
-          {"partition_epoch", s.partition_epoch},
-          {"leader_broker_epoch", s.leader_broker_epoch}};
+  json j = {{"leader", s.leader},
+            {"leader_epoch", s.leader_epoch},
+            {"isr", s.isr},
+            {"partition_epoch", s.partition_epoch},
+            {"leader_broker_epoch", s.leader_broker_epoch}};
+  // Only a reassigned partition carries its own replica list.
+  if (!s.replicas.empty()) j["replicas"] = s.replicas;
+  if (!s.adding_replicas.empty()) j["adding_replicas"] = s.adding_replicas;
+  if (!s.removing_replicas.empty()) j["removing_replicas"] = s.removing_replicas;
+  return j;
 }
 
 PartitionState decode_state(const json& j) {
@@ -33,6 +38,9 @@ PartitionState decode_state(const json& j) {
   s.isr = j.value("isr", std::vector<int32_t>{});
   s.partition_epoch = j.value("partition_epoch", 0);
   s.leader_broker_epoch = j.value("leader_broker_epoch", int64_t{0});
+  s.replicas = j.value("replicas", std::vector<int32_t>{});
+  s.adding_replicas = j.value("adding_replicas", std::vector<int32_t>{});
+  s.removing_replicas = j.value("removing_replicas", std::vector<int32_t>{});
   return s;
 }
 
@@ -262,8 +270,10 @@ void EtcdMetadataStore::rebuild_topic(const std::string& name) {
     if (pk == raw_.end()) continue;  // still in its first state, kept in the topic's value
     json j = json::parse(pk->second.value, nullptr, false);
     if (j.is_discarded()) continue;
-    t.partitions[static_cast<size_t>(p)] = decode_state(j);
-    t.partitions[static_cast<size_t>(p)].version = pk->second.mod_revision;
+    PartitionState& st = t.partitions[static_cast<size_t>(p)];
+    st = decode_state(j);
+    st.version = pk->second.mod_revision;
+    if (!st.replicas.empty()) t.replicas[static_cast<size_t>(p)] = st.replicas;
   }
   topics_[name] = std::move(t);
 }

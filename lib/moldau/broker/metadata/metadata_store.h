@@ -34,13 +34,24 @@ struct PartitionState {
   // The registration (broker epoch) of the leader when it was elected: a leader that restarted
   // since is another incarnation, which must not lead on the old election.
   int64_t leader_broker_epoch = 0;
+  // The partition's replica list once a reassignment changed it; it then overrides the topic's
+  // (TopicMetadata::replicas shows it). Empty: the topic's list holds.
+  std::vector<int32_t> replicas;
+  // A reassignment in progress (AlterPartitionReassignments), as in Kafka's PartitionRecord:
+  // the replicas being added and those being removed. The replica list is then the target
+  // followed by the replicas being removed. Both empty when none is in progress.
+  std::vector<int32_t> adding_replicas;
+  std::vector<int32_t> removing_replicas;
   // The store's version of this state (etcd: the key's mod revision), for compare-and-set.
   int64_t version = 0;
 
   bool in_isr(int32_t broker) const;
+  bool reassigning() const { return !adding_replicas.empty() || !removing_replicas.empty(); }
   friend bool operator==(const PartitionState& a, const PartitionState& b) {
     return a.leader == b.leader && a.leader_epoch == b.leader_epoch && a.isr == b.isr &&
-           a.partition_epoch == b.partition_epoch && a.leader_broker_epoch == b.leader_broker_epoch;
+           a.partition_epoch == b.partition_epoch && a.leader_broker_epoch == b.leader_broker_epoch &&
+           a.replicas == b.replicas && a.adding_replicas == b.adding_replicas &&
+           a.removing_replicas == b.removing_replicas;
   }
 };
 

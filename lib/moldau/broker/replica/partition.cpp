@@ -51,6 +51,10 @@ Partition::Transition Partition::apply(const PartitionState& state, const std::v
   if (pending_isr_ && *pending_isr_ == state.isr) pending_isr_.reset();
   for (int32_t r : replicas_)
     if (r != local_id_ && !followers_.count(r)) followers_[r] = FollowerProgress{-1, now_ms, -1, 0};
+  // A reassignment that completed took replicas away: they are no longer followers.
+  std::erase_if(followers_, [&](const auto& f) {
+    return std::find(replicas_.begin(), replicas_.end(), f.first) == replicas_.end();
+  });
   maybe_advance_high_watermark();
   return Transition::kStateChanged;
 }

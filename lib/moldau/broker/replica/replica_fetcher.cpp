@@ -22,6 +22,8 @@ using protocol::FetchResponse;
 
 // Fetch v12: replica fetches with the diverging epoch in the response (KIP-595's truncation).
 constexpr int16_t kFetchVersion = 12;
+// How soon a partition held back by the follower throttle is looked at again.
+constexpr int64_t kThrottledRetryMs = 100;
 
 spdlog::logger& fetcher_log() { return logger("replica-fetcher"); }
 
@@ -90,6 +92,11 @@ asio::awaitable<void> ReplicaFetcher::run(Broker& broker, ReplicaManager& manage
       }
       Partition& p = *f.partition;
       if (p.is_leader()) continue;
+      if (manager.throttled(key.first, key.second, config.node_id, false) &&
+          manager.follower_quota().exceeded(config.follower_replication_throttled_rate, now)) {
+        next_due = std::min(next_due, now + kThrottledRetryMs);  // sits this fetch out
+        continue;
+      }
       if (req.topics.empty() || req.topics.back().topic != key.first) req.topics.push_back({key.first, {}});
       FetchRequest::FetchTopic::FetchPartition fp;
       fp.partition = key.second;
@@ -190,6 +197,8 @@ asio::awaitable<void> ReplicaFetcher::run(Broker& broker, ReplicaManager& manage
             end = view.position + view.bytes.size();
           }
           if (first != SIZE_MAX) {
+            if (manager.throttled(t.topic, pd.partition_index, config.node_id, false))
+              manager.follower_quota().record(static_cast<int64_t>(end - first), after);
             auto appended = p.append_as_follower(std::span(data.data() + first, end - first), pd.high_watermark);
             if (!appended.ok()) {
               fetcher_log().error("{}-{}: appending fetched batches failed: {}", t.topic, pd.partition_index,

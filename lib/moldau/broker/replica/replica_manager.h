@@ -21,6 +21,7 @@
 
 #include "moldau/broker/metadata/metadata_store.h"
 #include "moldau/broker/replica/partition.h"
+#include "moldau/broker/replica/replication_quota.h"
 #include "moldau/common/result.h"
 #include "moldau/storage/partition_log.h"
 
@@ -89,6 +90,13 @@ class ReplicaManager : public MetadataListener {
   // min.insync.replicas of a topic.
   int32_t min_insync_replicas(const std::string& topic) const;
 
+  // Replication throttles (replication_quota.h): whether `replica` of a partition is throttled
+  // on the `leader` or follower side now (named by the topic's throttled-replicas config and
+  // out of the ISR), and the broker's quotas, which every fetcher and fetch share.
+  bool throttled(const std::string& topic, int32_t partition, int32_t replica, bool leader_side) const;
+  ReplicationQuota& leader_quota() { return leader_quota_; }
+  ReplicationQuota& follower_quota() { return follower_quota_; }
+
   // The broker lost its registration (etcd lease): it stops leading anything at once, so that
   // a deposed leader takes no more writes while the controller elects others.
   void resign_all();
@@ -113,6 +121,8 @@ class ReplicaManager : public MetadataListener {
   std::map<int32_t, std::unique_ptr<ReplicaFetcher>> fetchers_;  // by leader broker id
   std::map<int32_t, int64_t> fetcher_leader_epochs_;  // the leader registration each connects to
   std::vector<LeadershipListener*> leadership_listeners_;
+  ReplicationQuota leader_quota_;
+  ReplicationQuota follower_quota_;
   asio::steady_timer isr_timer_;
   bool shut_down_ = false;
 };
