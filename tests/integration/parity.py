@@ -14,6 +14,7 @@ import difflib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -50,6 +51,8 @@ def _strip_java_stack_frames(text):
 NORMALIZE = {
     # The JVM's exception class in a tool's ERROR log line (ours names Kafka's when it knows it).
     "java_exception_class": lambda t: re.sub(r"(?m)^(\[TIME\] ERROR )([\w$]+\.)+[\w$]+(: )", r"\1<exception>\3", t),
+    # The time kafka-replica-verification starts each line of its report with.
+    "report_time": lambda t: re.sub(r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}: ", "<time>: ", t),
     # Log lines carry the time they were written.
     "log_time": lambda t: re.sub(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] ", "[TIME] ", t, flags=re.M),
     # JVM stack frames after an exception line.
@@ -139,6 +142,11 @@ class Scenario:
     # {side kind: reason}: a broker's known gap (not the tool's) that makes Kafka's tool fail
     # there; that run is counted, not compared, and GAPS lists it in the summary.
     broker_gap: Optional[dict] = None
+    # A tool that runs until it is stopped (kafka-replica-verification): once its stdout holds
+    # this text, it gets `stop_signal` as from a user's Ctrl-C or kill (and at `timeout`, if
+    # the text never comes).
+    stop_on: Optional[str] = None
+    stop_signal: int = signal.SIGINT
 
     @property
     def id(self):
@@ -172,19 +180,65 @@ class Run:
         self.code, self.out, self.err, self.seconds = code, out, err, seconds
 
 
-def run_ours(tool, args, stdin=None, timeout=90, env=None, cwd=None):
+def run_until(cmd, stop_on, sig, stdin=None, timeout=90, env=None, cwd=None):
+    """Runs `cmd` until its stdout holds `stop_on`, then sends it `sig` (at `timeout` too) and
+    waits for it to end; returns a CompletedProcess with text output."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    out, err = [], []
+    seen = threading.Event()
+
+    def pump(stream, sink, watch):
+        text = ""
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            sink.append(chunk)
+            if watch and not seen.is_set():
+                text += chunk.decode(errors="replace")
+                if stop_on in text:
+                    seen.set()
+
+    readers = [threading.Thread(target=pump, args=(p.stdout, out, True), daemon=True),
+               threading.Thread(target=pump, args=(p.stderr, err, False), daemon=True)]
+    for r in readers:
+        r.start()
+    if stdin is not None:
+        p.stdin.write(stdin.encode())
+        p.stdin.close()
+    deadline = time.monotonic() + timeout
+    while p.poll() is None and not seen.is_set() and time.monotonic() < deadline:
+        seen.wait(0.05)
+    if p.poll() is None:
+        p.send_signal(sig)
+    try:
+        p.wait(30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    for r in readers:
+        r.join(10)
+    return subprocess.CompletedProcess(cmd, p.returncode, b"".join(out).decode(errors="replace"),
+                                       b"".join(err).decode(errors="replace"))
+
+
+def run_ours(tool, args, stdin=None, timeout=90, env=None, cwd=None, stop_on=None, stop_signal=signal.SIGINT):
     t = time.monotonic()
-    p = subprocess.run([os.path.join(BIN, tool), *args], input=stdin, capture_output=True, text=True,
-                       timeout=timeout, env=env, cwd=cwd)
+    if stop_on is not None:
+        p = run_until([os.path.join(BIN, tool), *args], stop_on, stop_signal, stdin, timeout, env, cwd)
+    else:
+        p = subprocess.run([os.path.join(BIN, tool), *args], input=stdin, capture_output=True, text=True,
+                           timeout=timeout, env=env, cwd=cwd)
     dt = time.monotonic() - t
     with _timings_lock:
         TIMINGS["our tools"] += dt
     return Run(p.returncode, p.stdout, p.stderr, dt)
 
 
-def run_kafka(tool, args, stdin=None, timeout=90, env=None, cwd=None):
+def run_kafka(tool, args, stdin=None, timeout=90, env=None, cwd=None, stop_on=None, stop_signal=signal.SIGINT):
     t = time.monotonic()
-    p = apache_kafka.run_tool(tool, *args, input=stdin, timeout=timeout, env=env, cwd=cwd)
+    if stop_on is not None:
+        p = run_until(apache_kafka.tool_command(tool, *args), stop_on, stop_signal, stdin, timeout, env, cwd)
+    else:
+        p = apache_kafka.run_tool(tool, *args, input=stdin, timeout=timeout, env=env, cwd=cwd)
     dt = time.monotonic() - t
     with _timings_lock:
         TIMINGS["kafka tools"] += dt
@@ -367,13 +421,14 @@ def _check_side(scn, side, tmpdir, cleanup):
         return args
 
     def theirs_run():
-        r = run_kafka(scn.tool, args_for(0, scn.kafka_args), scn.stdin, scn.timeout, scn.env, tmpdir)
+        r = run_kafka(scn.tool, args_for(0, scn.kafka_args), scn.stdin, scn.timeout, scn.env, tmpdir, scn.stop_on,
+                      scn.stop_signal)
         if scn.after and side is not None:
             r.out += "--- after\n" + scn.after(side, topics[0])
         return r
 
     def ours_run():
-        r = run_ours(scn.tool, args_for(1), scn.stdin, scn.timeout, scn.env, tmpdir)
+        r = run_ours(scn.tool, args_for(1), scn.stdin, scn.timeout, scn.env, tmpdir, scn.stop_on, scn.stop_signal)
         if scn.after and side is not None:
             r.out += "--- after\n" + scn.after(side, topics[1])
         return r

@@ -1,0 +1,106 @@
+"""kafka-replica-verification (Kafka's ReplicaVerificationTool), ours and Apache Kafka's, side by
+side (parity.py), on a single broker: --help, the mistakes of the command line, runs over a
+topic with records (the tool runs until it is stopped: each run gets SIGINT or SIGTERM once it
+has printed its first report, and the JVM's exit codes 130 and 143 are expected of ours too),
+include regexes, a regex that is invalid or matches nothing, a broker that is down.
+
+Kafka's tool cannot fetch from our broker: its fetchers skip the ApiVersions exchange and send
+Fetch at the newest version Kafka knows (v17, topic ids), and our broker serves Fetch v0-v12;
+so Kafka's tool gets no partition data and reports "max lag is -1 for partition null".
+That is a gap of our broker, not of the tool (broker_gap), so for the runs that fetch, ours
+against our broker is compared with Kafka's against Kafka's broker, on topics of the same name
+and records (test_ours_on_moldau_as_kafkas_on_kafka).
+
+Every run names its topic in --topics-include: the brokers hold the other scenarios' topics too.
+Replicas that differ are tested on a cluster of ours (cluster_replica_verification_test.py)."""
+import concurrent.futures
+import signal
+
+import pytest
+
+from parity import NORMALIZE, Scenario, check, compare, run_kafka, run_ours, substitute, topic_with_records
+
+T = "kafka-replica-verification"
+BL = ["--broker-list", "{bootstrap}"]
+ONLY = ["--topics-include", "{topic}"]
+# A report a second after the start, so that a run ends in seconds.
+SOON = ["--report-interval-ms", "1000"]
+REPORT = "max lag is"
+
+
+def records(partitions=3, per_partition=(2, 0, 5)):
+    return topic_with_records(partitions, per_partition)
+
+
+FETCH_GAP = {"moldau": "Kafka's tool sends Fetch v17 without asking the broker's versions; ours serves v0-v12"}
+
+
+def running(name, args, sig=signal.SIGINT, setup=None):
+    """A run that reports: stopped with `sig` after its first report."""
+    return Scenario(name, T, args, setup=setup or records(), stop_on=REPORT, stop_signal=sig,
+                    norms=("report_time",), broker_gap=FETCH_GAP)
+
+
+SCENARIOS = [
+    Scenario("help", T, ["--help"], brokers=False),
+    Scenario("no arguments", T, [], brokers=False),
+    Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
+    # Runs over a topic with records, stopped after the first report.
+    running("records, latest", [*BL, *ONLY, *SOON]),
+    running("records, earliest, SIGTERM", [*BL, *ONLY, *SOON, "--time", "-2"], sig=signal.SIGTERM),
+    running("records, small fetches", [*BL, *ONLY, *SOON, "--time", "-2", "--fetch-size", "1", "--max-wait-ms", "200"]),
+    running("one partition", [*BL, *ONLY, *SOON, "--time", "-2"], setup=records(1, (7,))),
+    running("empty topic", [*BL, *ONLY, *SOON], setup=records(2, (0, 0))),
+    running("include list with a comma", [*BL, "--topics-include", "{topic},nothing-else", *SOON]),
+    running("include regex", [*BL, "--topics-include", "({topic})?", *SOON]),
+    running("extra argument", [*BL, *ONLY, *SOON, "extra"]),
+    # What matches nothing, and what is not a regex.
+    Scenario("regex matching nothing", T, [*BL, "--topics-include", "nothing-matches-this", *SOON], setup=records()),
+    Scenario("invalid regex", T, [*BL, "--topics-include", "[", *SOON], setup=records()),
+    Scenario("two include regexes", T, [*BL, *ONLY, "--topics-include", "x"], setup=records()),
+    # Numbers the tool cannot use (each is read where Kafka's tool reads it: after the metadata).
+    Scenario("fetch size not a number", T, [*BL, *ONLY, "--fetch-size", "x"], setup=records()),
+    Scenario("max wait too large", T, [*BL, *ONLY, "--max-wait-ms", "2147483648"], setup=records()),
+    Scenario("time not a number", T, [*BL, *ONLY, "--time", "1.5"], setup=records()),
+    Scenario("report interval not a number", T, [*BL, *ONLY, "--report-interval-ms", "x"], setup=records()),
+    Scenario("negative time", T, [*BL, *ONLY, "--time", "-3"], setup=records()),
+    Scenario("time without records at or after it", T, [*BL, *ONLY, "--time", "0"], setup=records()),
+    # Mistakes in the command line.
+    Scenario("unknown flag", T, [*BL, "--bogus"], brokers=False),
+    Scenario("missing argument", T, ["--broker-list"], brokers=False),
+    Scenario("no broker list", T, [*ONLY], brokers=False),
+    Scenario("broker list without port", T, ["--broker-list", "localhost", *ONLY], brokers=False),
+    Scenario("empty broker list", T, ["--broker-list", " ", *ONLY], brokers=False),
+    # The admin client gives up after its default.api.timeout.ms (60 s).
+    Scenario("broker down", T, ["--broker-list", "127.0.0.1:9"], brokers=False, timeout=150,
+             norms=("client_log", "repeated_warnings", "admin_call_timeout")),
+]
+
+
+@pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
+def test_parity(scn, parity_sides):
+    check(scn, parity_sides)
+
+
+RUNS = [s for s in SCENARIOS if s.stop_on]
+_serial = iter(range(1, 1000))
+
+
+@pytest.mark.parametrize("scn", RUNS, ids=lambda s: s.name)
+def test_ours_on_moldau_as_kafkas_on_kafka(scn, parity_sides):
+    """Kafka's tool against Kafka's broker and ours against ours, on a topic of the same name
+    with the same records in each (the partition a report names follows the name's hash)."""
+    kafka = next(s for s in parity_sides if s.kind == "kafka")
+    moldau = next(s for s in parity_sides if s.kind == "moldau")
+    topic = f"cross-{next(_serial)}-{abs(hash(scn.name)) % 10000}"
+    for side in (kafka, moldau):
+        scn.setup(side, topic)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        theirs = pool.submit(run_kafka, T, substitute(scn.args, kafka, topic), None, scn.timeout, None, None,
+                             scn.stop_on, scn.stop_signal)
+        ours = pool.submit(run_ours, T, substitute(scn.args, moldau, topic), None, scn.timeout, None, None,
+                           scn.stop_on, scn.stop_signal)
+        theirs, ours = theirs.result(), ours.result()
+    problems = compare(scn, moldau, theirs, ours, topic, topic)
+    assert not problems, "\n".join(problems)
+    assert REPORT in ours.out
