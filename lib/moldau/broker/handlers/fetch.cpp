@@ -15,6 +15,7 @@
 #include "moldau/broker/fetch_session.h"
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/broker/replica/replica_manager.h"
+#include "moldau/common/clock.h"
 #include "moldau/protocol/messages/fetch.h"
 #include "moldau/storage/file_util.h"
 
@@ -102,10 +103,16 @@ int64_t read_partition(Broker& broker, const FetchRequest& req, const FetchParti
   pd.last_stable_offset = lso;
   pd.log_start_offset = log->log_start_offset();
   if (committed) pd.aborted_transactions.emplace();
+  // The leader's side of a replication throttle (replication_quota.h): a throttled follower
+  // gets no records while the throttled replicas' rate is over leader.replication.throttled.rate.
+  const bool throttled = follower && broker.replicas().throttled(p.topic, p.partition, req.replica_id, true);
   if (pd.error_code == 0 && !diverging.diverges()) {
     int64_t offset = p.fetch_offset;
     if (offset < log->log_start_offset() || offset > log->log_end_offset()) {
       pd.error_code = to_wire(ErrorCode::kOffsetOutOfRange);
+    } else if (throttled && broker.replicas().leader_quota().exceeded(broker.config().leader_replication_throttled_rate,
+                                                                      wall_clock_ms())) {
+      // nothing this time
     } else if (offset < visible) {
       int32_t limit = static_cast<int32_t>(
           std::min<int64_t>(p.max_bytes, std::max<int64_t>(budget, 0)));
@@ -140,6 +147,7 @@ int64_t read_partition(Broker& broker, const FetchRequest& req, const FetchParti
   if (version <= 5 && pd.error_code == to_wire(ErrorCode::kKafkaStorageError))
     pd.error_code = to_wire(ErrorCode::kNotLeaderOrFollower);
   if (pd.records.slices.empty() && !pd.records.data) pd.records.data.emplace();
+  if (throttled && total > 0) broker.replicas().leader_quota().record(total, wall_clock_ms());
   return total;
 }
 

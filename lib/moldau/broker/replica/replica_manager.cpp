@@ -80,14 +80,16 @@ std::vector<std::shared_ptr<Partition>> ReplicaManager::all() const {
   return out;
 }
 
-bool ReplicaManager::throttled(const std::string& topic, int32_t partition, int32_t replica, bool leader_side) const {
+bool ReplicaManager::throttled(const std::string& topic, int32_t partition, int32_t follower, bool leader_side) const {
   const TopicMetadata* t = broker_.metadata().find_topic(topic);
   if (!t) return false;
   const PartitionState* st = t->state(partition);
-  if (st && st->in_isr(replica)) return false;
+  if (st && st->in_isr(follower)) return false;
+  // Either side names its own replica, as Kafka's brokers read these configs: the leader's
+  // "p:leader" throttles what it serves, the follower's "p:follower" what it fetches.
   auto it = t->configs.find(leader_side ? "leader.replication.throttled.replicas"
                                         : "follower.replication.throttled.replicas");
-  return it != t->configs.end() && names_replica(it->second, partition, replica);
+  return it != t->configs.end() && names_replica(it->second, partition, local_id_);
 }
 
 int32_t ReplicaManager::min_insync_replicas(const std::string& topic) const {

@@ -90,10 +90,11 @@ class ReplicaManager : public MetadataListener {
   // min.insync.replicas of a topic.
   int32_t min_insync_replicas(const std::string& topic) const;
 
-  // Replication throttles (replication_quota.h): whether `replica` of a partition is throttled
-  // on the `leader` or follower side now (named by the topic's throttled-replicas config and
-  // out of the ISR), and the broker's quotas, which every fetcher and fetch share.
-  bool throttled(const std::string& topic, int32_t partition, int32_t replica, bool leader_side) const;
+  // Replication throttles (replication_quota.h): whether replicating a partition to `follower`
+  // is throttled on this broker now, as its leader (`leader_side`) or as that follower: the
+  // topic's throttled-replicas config names this broker's replica and the follower is out of
+  // the ISR. And the broker's quotas, which every fetcher and fetch share.
+  bool throttled(const std::string& topic, int32_t partition, int32_t follower, bool leader_side) const;
   ReplicationQuota& leader_quota() { return leader_quota_; }
   ReplicationQuota& follower_quota() { return follower_quota_; }
 
