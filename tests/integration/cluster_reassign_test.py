@@ -7,7 +7,8 @@ replicas that moved away left no files behind, a preferred election lets the new
 partitions it prefers, every acknowledged record is readable, and neither the producer nor the
 consumer saw an error that was not retriable.
 
-Also: a reassignment in progress (its new replica down) is listed with its adding and removing
+Also: a reassignment held in progress by a replication throttle is listed (by
+kafka-reassign-partitions --list and kafka-topics --describe) with its adding and removing
 replicas, and --cancel restores the original replicas."""
 import json
 import os
@@ -182,6 +183,11 @@ def test_reassignment_in_progress_is_listed_and_cancelled(cluster_factory, tmp_p
                                            "stuck-0: replicas: 3,2,1. adding: 3. removing: 1.\n"), r.stdout + r.stderr
     leader, replicas, isr = describe(b1, "stuck")[0]
     assert (leader, replicas, isr) == (1, [3, 2, 1], [1, 2])
+    # kafka-topics shows the move, and counts the replication factor without the replica added.
+    lines = topics(b1, "--describe", "--topic", "stuck").splitlines()
+    assert "\tReplicationFactor: 2\t" in lines[0], lines
+    assert "\tReplicas: 3,2,1\tIsr: 1,2\tAdding Replicas: 3\tRemoving Replicas: 1\tElr: " in lines[1], lines
+    assert topics(b1, "--describe", "--under-replicated-partitions", "--topic", "stuck") == ""
     wait_until(lambda: partition_dirs(c.broker(3), "stuck") == {0}, 60, message="broker 3 fetching stuck-0")
     r = reassign(b1, "--verify", "--reassignment-json-file", str(plan))
     assert (r.returncode, r.stdout) == (0, "Status of partition reassignment:\n"

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "moldau/ops/raw_client.h"
+#include "moldau/protocol/messages/list_partition_reassignments.h"
 #include "moldau/protocol/messages/metadata.h"
 
 namespace moldau::ops {
@@ -43,6 +44,32 @@ Result<std::map<int16_t, int16_t>> fetch_api_versions(const std::vector<client::
     return keys;
   }
   return Status(ErrorCode::kNetworkException, "no broker reachable for ApiVersions");
+}
+
+Result<std::map<std::pair<std::string, int32_t>, OngoingReassignment>> fetch_reassignments(
+    const std::vector<client::BrokerInfo>& brokers, int timeout_ms) {
+  auto deadline = RawClock::now() + std::chrono::milliseconds(timeout_ms);
+  for (const auto& b : brokers) {
+    auto c = RawConnection::open(b.host, b.port, deadline);
+    if (!c.ok() || (*c)->api_versions().error_code != 0) continue;
+    int16_t v = (*c)->version_for(protocol::ListPartitionReassignmentsRequest::kApiKey,
+                                  protocol::ListPartitionReassignmentsRequest::kMaxVersion);
+    if (v < 0) return Status(ErrorCode::kUnsupportedVersion, "ListPartitionReassignments not supported");
+    protocol::ListPartitionReassignmentsRequest req;
+    req.timeout_ms = timeout_ms;
+    req.topics = std::nullopt;  // all
+    auto resp = (*c)->call<protocol::ListPartitionReassignmentsRequest, protocol::ListPartitionReassignmentsResponse>(
+        req, v, deadline);
+    if (!resp.ok()) continue;
+    if (resp->error_code != 0)
+      return Status(static_cast<ErrorCode>(resp->error_code), resp->error_message.value_or(""));
+    std::map<std::pair<std::string, int32_t>, OngoingReassignment> out;
+    for (const auto& t : resp->topics)
+      for (const auto& p : t.partitions)
+        out[{t.name, p.partition_index}] = {p.replicas, p.adding_replicas, p.removing_replicas};
+    return out;
+  }
+  return Status(ErrorCode::kNetworkException, "no broker reachable for ListPartitionReassignments");
 }
 
 }  // namespace moldau::ops

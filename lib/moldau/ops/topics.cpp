@@ -282,6 +282,15 @@ static std::string ids(const std::vector<int32_t>& v) {
   return s;
 }
 
+size_t replication_factor(const client::PartitionInfo& p, const OngoingReassignment* r) {
+  // A reassignment that completed after it was listed no longer involves the partition's replicas.
+  auto involved = [&](int32_t id) {
+    return r && (std::count(r->adding.begin(), r->adding.end(), id) || std::count(r->removing.begin(), r->removing.end(), id));
+  };
+  if (std::any_of(p.replicas.begin(), p.replicas.end(), involved)) return r->replicas.size() - r->adding.size();
+  return p.replicas.size();
+}
+
 std::string format_topic_line(const TopicView& t) {
   // Kafka's admin client keeps a topic's configs in a HashMap by name: its tool lists them in
   // that map's order.
@@ -295,16 +304,25 @@ std::string format_topic_line(const TopicView& t) {
   std::string s = "Topic: " + t.info.name;
   if (!t.info.topic_id.empty() && t.info.topic_id != "AAAAAAAAAAAAAAAAAAAAAA") s += "\tTopicId: " + t.info.topic_id;
   s += "\tPartitionCount: " + std::to_string(t.info.partitions.size());
-  s += "\tReplicationFactor: " +
-       std::to_string(t.info.partitions.empty() ? 0 : t.info.partitions.front().replicas.size());
+  size_t rf = 0;
+  if (!t.info.partitions.empty()) {
+    const auto& first = t.info.partitions.front();
+    auto it = t.reassignments.find(first.partition);
+    rf = replication_factor(first, it == t.reassignments.end() ? nullptr : &it->second);
+  }
+  s += "\tReplicationFactor: " + std::to_string(rf);
   s += "\tConfigs: " + join(cfg, ",") + "\n";
   return s;
 }
 
-std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known) {
+std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known,
+                                  const OngoingReassignment* reassignment) {
   return "\tTopic: " + topic + "\tPartition: " + std::to_string(p.partition) +
          "\tLeader: " + (p.leader >= 0 ? std::to_string(p.leader) : std::string("none")) +
          "\tReplicas: " + ids(p.replicas) + "\tIsr: " + ids(p.isr) +
+         (reassignment ? "\tAdding Replicas: " + ids(reassignment->adding) +
+                             "\tRemoving Replicas: " + ids(reassignment->removing)
+                       : std::string()) +
          // Eligible leader replicas (KIP-966): Kafka reads them with DescribeTopicPartitions,
          // and prints N/A where the broker lacks it. Where it has it, the lists are empty here
          // (librdkafka 2.0 cannot read them; they fill only while a partition is under min ISR).
@@ -454,6 +472,8 @@ int run_topics(const TopicsOptions& o) {
   auto ids_r = fetch_topic_ids(md.brokers, 5000, &elr_known);
   auto cfg_r = admin.describe_topic_configs(topics);
   if (!cfg_r.ok()) return command_error(cfg_r.status());
+  // Kafka's tool shows reassignments in progress; a broker without the API has none to show.
+  auto reassignments = fetch_reassignments(md.brokers, 5000);
   std::set<int32_t> live;
   for (const auto& b : md.brokers) live.insert(b.id);
   const bool describe_configs = !o.unavailable && !o.under_replicated && !o.under_min_isr && !o.at_min_isr;
@@ -469,6 +489,9 @@ int run_topics(const TopicsOptions& o) {
       if (it != ids_r->end()) v.info.topic_id = it->second;
     }
     v.configs = (*cfg_r)[name];
+    if (reassignments.ok())
+      for (const auto& [tp, r] : *reassignments)
+        if (tp.first == name) v.reassignments[tp.second] = r;
     auto misr = min_isr(v.configs);
     bool has_override = std::any_of(v.configs.begin(), v.configs.end(), [](auto& c) { return !c.is_default; });
     nlohmann::ordered_json jt;
@@ -481,13 +504,15 @@ int run_topics(const TopicsOptions& o) {
     if (describe_partitions) {
       for (const auto& p : v.info.partitions) {
         bool has_leader = p.leader >= 0;
+        auto ra = v.reassignments.find(p.partition);
+        const OngoingReassignment* reassignment = ra == v.reassignments.end() ? nullptr : &ra->second;
         bool show = describe_configs ||
-                    (o.under_replicated && p.replicas.size() > p.isr.size()) ||
+                    (o.under_replicated && replication_factor(p, reassignment) > p.isr.size()) ||
                     (o.unavailable && (!has_leader || !live.count(p.leader))) ||
                     (o.under_min_isr && (!has_leader || (misr && (int)p.isr.size() < *misr))) ||
                     (o.at_min_isr && misr && (int)p.isr.size() == *misr);
         if (!show) continue;
-        text += format_partition_line(name, p, elr_known);
+        text += format_partition_line(name, p, elr_known, reassignment);
         nlohmann::ordered_json jp;
         jp["partition"] = p.partition;
         jp["leader"] = has_leader ? nlohmann::ordered_json(p.leader) : nlohmann::ordered_json(nullptr);

@@ -11,6 +11,7 @@
 
 #include "moldau/client/admin.h"
 #include "moldau/ops/cli.h"
+#include "moldau/ops/raw_metadata.h"
 
 namespace moldau::ops {
 
@@ -49,11 +50,18 @@ Result<std::map<int32_t, std::vector<int32_t>>> parse_replica_assignment(const s
 struct TopicView {
   client::TopicInfo info;
   std::vector<client::ConfigEntry> configs;
+  std::map<int32_t, OngoingReassignment> reassignments;  // by partition, those in progress
 };
+// The replication factor Kafka's tool shows for a partition: while a reassignment that still
+// involves its replicas is in progress, the list's size without the replicas being added.
+size_t replication_factor(const client::PartitionInfo& p, const OngoingReassignment* r);
 // "Topic: t\tTopicId: ...\tPartitionCount: N\tReplicationFactor: R\tConfigs: k=v,...\n"
 std::string format_topic_line(const TopicView& t);
 // "\tTopic: t\tPartition: p\tLeader: l\tReplicas: a,b\tIsr: a,b\tElr: \tLastKnownElr: \n"; Elr and
 // LastKnownElr are "N/A" when the broker has no DescribeTopicPartitions (as Kafka prints them).
-std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known = true);
+// A partition being reassigned also shows "\tAdding Replicas: ..\tRemoving Replicas: .." after
+// its ISR.
+std::string format_partition_line(const std::string& topic, const client::PartitionInfo& p, bool elr_known = true,
+                                  const OngoingReassignment* reassignment = nullptr);
 
 }  // namespace moldau::ops
