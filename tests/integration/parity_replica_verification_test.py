@@ -12,7 +12,10 @@ against our broker is compared with Kafka's against Kafka's broker, on topics of
 and records (test_ours_on_moldau_as_kafkas_on_kafka).
 
 Every run names its topic in --topics-include: the brokers hold the other scenarios' topics too.
-Replicas that differ are tested on a cluster of ours (cluster_replica_verification_test.py)."""
+Ours also takes --bootstrap-server and --topic-white-list for Kafka's --broker-list and
+--topics-include (kafka_args: Kafka's tool gets its own names). Replicas that agree on a cluster
+are tested in cluster_replica_verification_test.py; replicas that differ (the checksum and offset
+lines) in tests/unit/ops/replica_verification_test.cpp."""
 import concurrent.futures
 import signal
 
@@ -35,10 +38,10 @@ def records(partitions=3, per_partition=(2, 0, 5)):
 FETCH_GAP = {"moldau": "Kafka's tool sends Fetch v17 without asking the broker's versions; ours serves v0-v12"}
 
 
-def running(name, args, sig=signal.SIGINT, setup=None):
+def running(name, args, sig=signal.SIGINT, setup=None, kafka_args=None):
     """A run that reports: stopped with `sig` after its first report."""
     return Scenario(name, T, args, setup=setup or records(), stop_on=REPORT, stop_signal=sig,
-                    norms=("report_time",), broker_gap=FETCH_GAP)
+                    norms=("report_time",), broker_gap=FETCH_GAP, kafka_args=kafka_args)
 
 
 SCENARIOS = [
@@ -54,6 +57,8 @@ SCENARIOS = [
     running("include list with a comma", [*BL, "--topics-include", "{topic},nothing-else", *SOON]),
     running("include regex", [*BL, "--topics-include", "({topic})?", *SOON]),
     running("extra argument", [*BL, *ONLY, *SOON, "extra"]),
+    running("Moldau's option names", ["--bootstrap-server", "{bootstrap}", "--topic-white-list", "{topic}", *SOON],
+            kafka_args=[*BL, *ONLY, *SOON]),
     # What matches nothing, and what is not a regex.
     Scenario("regex matching nothing", T, [*BL, "--topics-include", "nothing-matches-this", *SOON], setup=records()),
     Scenario("invalid regex", T, [*BL, "--topics-include", "[", *SOON], setup=records()),
@@ -96,7 +101,7 @@ def test_ours_on_moldau_as_kafkas_on_kafka(scn, parity_sides):
     for side in (kafka, moldau):
         scn.setup(side, topic)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        theirs = pool.submit(run_kafka, T, substitute(scn.args, kafka, topic), None, scn.timeout, None, None,
+        theirs = pool.submit(run_kafka, T, substitute(scn.kafka_args or scn.args, kafka, topic), None, scn.timeout, None, None,
                              scn.stop_on, scn.stop_signal)
         ours = pool.submit(run_ours, T, substitute(scn.args, moldau, topic), None, scn.timeout, None, None,
                            scn.stop_on, scn.stop_signal)
