@@ -219,7 +219,8 @@ std::optional<PartitionState> Controller::complete_reassignment(const TopicMetad
 }
 
 asio::awaitable<Status> Controller::reassign(std::string topic, int32_t partition,
-                                             std::optional<std::vector<int32_t>> target) {
+                                             std::optional<std::vector<int32_t>> target,
+                                             bool allow_replication_factor_change) {
   const int32_t self = broker_.config().node_id;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (!active() || shut_down_) co_return Status(ErrorCode::kNotController, "This broker is not the controller");
@@ -230,6 +231,13 @@ asio::awaitable<Status> Controller::reassign(std::string topic, int32_t partitio
                        "Unable to find partition " + topic + ":" + std::to_string(partition) + ".");
     const PartitionState st = *t->state(partition);
     const std::vector<int32_t> current = t->replicas[static_cast<size_t>(partition)];
+    if (target && !allow_replication_factor_change) {
+      const size_t factor = current.size() - st.removing_replicas.size();
+      if (target->size() != factor)
+        co_return Status(ErrorCode::kInvalidReplicationFactor, "The replication factor is changed from " +
+                                                                   std::to_string(factor) + " to " +
+                                                                   std::to_string(target->size()));
+    }
     // The replicas before any reassignment in progress.
     std::vector<int32_t> original;
     for (int32_t r : current)

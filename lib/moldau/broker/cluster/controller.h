@@ -77,7 +77,10 @@ class Controller : public MetadataListener {
   // come back (NO_REASSIGNMENT_IN_PROGRESS when none is; INVALID_REPLICA_ASSIGNMENT when no
   // original replica is in the ISR, which would need an unclean election).
   // Active controller only (NOT_CONTROLLER otherwise).
-  asio::awaitable<Status> reassign(std::string topic, int32_t partition, std::optional<std::vector<int32_t>> target);
+  // Without `allow_replication_factor_change` (KIP-860), a target of another size than the
+  // replica list (the target of a move in progress) is INVALID_REPLICATION_FACTOR.
+  asio::awaitable<Status> reassign(std::string topic, int32_t partition, std::optional<std::vector<int32_t>> target,
+                                   bool allow_replication_factor_change = true);
 
  private:
   asio::awaitable<void> campaign();

@@ -41,9 +41,13 @@ Status validate(const MetadataStore& metadata, const std::vector<int32_t>& repli
   return Status();
 }
 
-Status single_node(const MetadataStore& metadata, const std::optional<std::vector<int32_t>>& replicas) {
+Status single_node(const MetadataStore& metadata, const std::optional<std::vector<int32_t>>& replicas,
+                   bool allow_replication_factor_change) {
   if (!replicas)
     return Status(ErrorCode::kNoReassignmentInProgress, std::string(error_message(ErrorCode::kNoReassignmentInProgress)));
+  if (!allow_replication_factor_change && replicas->size() != 1)
+    return Status(ErrorCode::kInvalidReplicationFactor,
+                  "The replication factor is changed from 1 to " + std::to_string(replicas->size()));
   return validate(metadata, *replicas);
 }
 
@@ -79,6 +83,8 @@ asio::awaitable<Status> alter_partition_reassignments(RequestContext& ctx) {
     co_return Status();
   }
   AlterPartitionReassignmentsResponse resp;
+  const bool allow_change = ctx.version() < 1 || req->allow_replication_factor_change;
+  resp.allow_replication_factor_change = allow_change;
   for (const auto& topic : req->topics) {
     AlterPartitionReassignmentsResponse::ReassignableTopicResponse tr;
     tr.name = topic.name;
@@ -91,11 +97,11 @@ asio::awaitable<Status> alter_partition_reassignments(RequestContext& ctx) {
         s = Status(ErrorCode::kUnknownTopicOrPartition, "Unable to find partition " + topic.name + ":" +
                                                             std::to_string(p.partition_index) + ".");
       } else if (!controller) {
-        s = single_node(broker.metadata(), p.replicas);
+        s = single_node(broker.metadata(), p.replicas, allow_change);
       } else if (p.replicas && !(s = validate(broker.metadata(), *p.replicas)).ok()) {
         // refused before the controller sees it
       } else {
-        s = co_await controller->reassign(topic.name, p.partition_index, p.replicas);
+        s = co_await controller->reassign(topic.name, p.partition_index, p.replicas, allow_change);
       }
       tr.partitions.push_back(response_of(p.partition_index, s));
     }

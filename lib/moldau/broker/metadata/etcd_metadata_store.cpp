@@ -486,46 +486,32 @@ std::vector<std::string> EtcdMetadataStore::configured_groups() const {
   return out;
 }
 
-asio::awaitable<Status> EtcdMetadataStore::set_group_configs(std::string group,
-                                                             std::map<std::string, std::string> configs) {
+asio::awaitable<Status> EtcdMetadataStore::write_configs(std::string key, std::map<std::string, std::string> configs) {
   etcd::TxnRequest txn;
   if (configs.empty()) {
     etcd::DeleteRangeRequest del;
-    del.key = group_config_key(group);
+    del.key = std::move(key);
     txn.success.push_back(del);
   } else {
-    txn.success.push_back(put(group_config_key(group), json(configs).dump()));
+    txn.success.push_back(put(std::move(key), json(configs).dump()));
   }
   auto r = co_await write(std::move(txn));
   if (!r.ok()) co_return r.status();
   co_return Status();
 }
 
+asio::awaitable<Status> EtcdMetadataStore::set_group_configs(std::string group,
+                                                             std::map<std::string, std::string> configs) {
+  co_return co_await write_configs(group_config_key(group), std::move(configs));
+}
+
 std::map<std::string, std::string> EtcdMetadataStore::broker_configs(const std::string& entity) const {
-  const etcd::KeyValue* kv = raw(broker_config_key(entity));
-  if (!kv) return {};
-  json j = json::parse(kv->value, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return {};
-  try {
-    return j.get<std::map<std::string, std::string>>();
-  } catch (const json::exception&) {
-    return {};
-  }
+  return decode_configs(raw(broker_config_key(entity)));
 }
 
 asio::awaitable<Status> EtcdMetadataStore::set_broker_configs(std::string entity,
                                                               std::map<std::string, std::string> configs) {
-  etcd::TxnRequest txn;
-  if (configs.empty()) {
-    etcd::DeleteRangeRequest del;
-    del.key = broker_config_key(entity);
-    txn.success.push_back(del);
-  } else {
-    txn.success.push_back(put(broker_config_key(entity), json(configs).dump()));
-  }
-  auto r = co_await write(std::move(txn));
-  if (!r.ok()) co_return r.status();
-  co_return Status();
+  co_return co_await write_configs(broker_config_key(entity), std::move(configs));
 }
 
 asio::awaitable<Result<int64_t>> EtcdMetadataStore::allocate_producer_ids(int32_t count) {

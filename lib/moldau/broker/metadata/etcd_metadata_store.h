@@ -119,6 +119,8 @@ class EtcdMetadataStore final : public MetadataStore {
   }
   // Runs a write txn and waits for its revision to reach the image.
   asio::awaitable<Result<etcd::TxnResponse>> write(etcd::TxnRequest txn);
+  // Puts a config map (JSON object) at `key`, or deletes the key when the map is empty.
+  asio::awaitable<Status> write_configs(std::string key, std::map<std::string, std::string> configs);
 
   asio::io_context& io_;
   std::unique_ptr<etcd::Client> client_;
