@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
 
 namespace moldau::storage {
@@ -72,6 +73,10 @@ Status LogManager::load_dir(size_t index, const ConfigFor& config_for) {
     if (auto it = cleaner.find(tp); it != cleaner.end()) opts.cleaner_offset = it->second;
     if (use_high_watermark_checkpoint_)
       if (auto it = replication.find(tp); it != replication.end()) opts.high_watermark = it->second;
+    if (auto it = logs_.find(tp); it != logs_.end())
+      return Status(ErrorCode::kKafkaStorageError,
+                    "Duplicate log directories for " + name + " are found in both " + it->second.log->dir() +
+                        " and " + path + ". Keep the complete one: delete the other directory by hand and start again.");
     LogConfig cfg = config_for ? config_for(topic) : default_config_;
     MOLDAU_ASSIGN_OR_RETURN(auto log, PartitionLog::open(path, topic, partition, cfg, opts));
     logs_[tp] = Entry{std::move(log), index};
@@ -184,21 +189,66 @@ Status LogManager::flush_all() {
 
 Status LogManager::checkpoint_all() {
   std::lock_guard lock(mu_);
-  for (size_t i = 0; i < dirs_.size(); ++i) {
-    std::map<TopicPartition, int64_t> recovery, starts, hws, cleaner;
-    for (const auto& [tp, e] : logs_) {
-      if (e.dir_index != i) continue;
-      recovery[tp] = e.log->recovery_point();
-      starts[tp] = e.log->log_start_offset();
-      hws[tp] = e.log->high_watermark();
-      if (e.log->config().cleanup_compact) cleaner[tp] = e.log->cleaner_offset();
-    }
-    MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kRecoveryPointCheckpoint, recovery));
-    MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kLogStartCheckpoint, starts));
-    MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kReplicationCheckpoint, hws));
-    MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kCleanerCheckpoint, cleaner));
-  }
+  for (size_t i = 0; i < dirs_.size(); ++i) MOLDAU_RETURN_IF_ERROR(checkpoint_dir_locked(i));
   return Status();
+}
+
+Status LogManager::checkpoint_dir_locked(size_t i, const TopicPartition* also) {
+  std::map<TopicPartition, int64_t> recovery, starts, hws, cleaner;
+  for (const auto& [tp, e] : logs_) {
+    if (e.dir_index != i && !(also && tp == *also)) continue;
+    recovery[tp] = e.log->recovery_point();
+    starts[tp] = e.log->log_start_offset();
+    hws[tp] = e.log->high_watermark();
+    if (e.log->config().cleanup_compact) cleaner[tp] = e.log->cleaner_offset();
+  }
+  MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kRecoveryPointCheckpoint, recovery));
+  MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kLogStartCheckpoint, starts));
+  MOLDAU_RETURN_IF_ERROR(write_offset_checkpoint(dirs_[i] + "/" + kReplicationCheckpoint, hws));
+  return write_offset_checkpoint(dirs_[i] + "/" + kCleanerCheckpoint, cleaner);
+}
+
+namespace {
+// A log dir path for comparison: absolute, `.`/`..` and symlinks resolved, no trailing '/'.
+std::string normal_dir(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::path(path), ec);
+  std::string s = (ec ? std::filesystem::path(path).lexically_normal() : p).string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+}  // namespace
+
+Status LogManager::move_partition(const std::string& topic, int32_t partition, const std::string& target_dir) {
+  std::lock_guard lock(mu_);
+  const std::string name = topic + "-" + std::to_string(partition);
+  size_t target = dirs_.size();
+  const std::string wanted = normal_dir(target_dir);
+  for (size_t i = 0; i < dirs_.size() && target == dirs_.size(); ++i)
+    if (dirs_[i] == target_dir || normal_dir(dirs_[i]) == wanted) target = i;
+  if (target == dirs_.size()) return Status(ErrorCode::kLogDirNotFound, target_dir + " is not one of log.dirs");
+  TopicPartition tp{topic, partition};
+  auto it = logs_.find(tp);
+  if (it == logs_.end()) return Status(ErrorCode::kUnknownTopicOrPartition, "no log for " + name);
+  const size_t source = it->second.dir_index;
+  if (source == target) return Status();
+  PartitionLog* log = it->second.log.get();
+  // Flushed first, so that the recovery point written with the entries is the log end.
+  MOLDAU_RETURN_IF_ERROR(log->flush());
+  MOLDAU_RETURN_IF_ERROR(checkpoint_dir_locked(target, &tp));
+  const std::string from = log->dir();
+  Status moved = log->relocate(dirs_[target] + "/" + name);
+  if (log->dir() == from) {
+    logger("log").error("Moving {} from {} to {} failed, it stays where it was: {}", name, dirs_[source], dirs_[target],
+                        moved.message());
+    return moved;
+  }
+  it->second.dir_index = target;
+  logger("log").info("Moved {} from log dir {} to {} (offsets {} to {})", name, dirs_[source], dirs_[target],
+                     log->log_start_offset(), log->log_end_offset());
+  MOLDAU_RETURN_IF_ERROR(moved);
+  MOLDAU_RETURN_IF_ERROR(checkpoint_dir_locked(source));
+  return checkpoint_dir_locked(target);
 }
 
 Status LogManager::close(bool clean) {

@@ -41,7 +41,9 @@ class LogManager {
   using ConfigFor = std::function<LogConfig(const std::string& topic)>;
 
   // Creates missing dirs, removes `*-delete` dirs, opens and recovers every partition found.
-  // Recovery is skipped when the dir's clean-shutdown marker exists (the marker is then removed
+  // A partition directory found in two log dirs stops start-up with KAFKA_STORAGE_ERROR naming
+  // both (as Kafka's LogManager does): move_partition never leaves one behind, so it is
+  // someone's copy and an operator must say which to keep. Recovery is skipped when the dir's clean-shutdown marker exists (the marker is then removed
   // so that a crash from now on is detected).
   // `replicated`: the logs are replicas in a cluster, so each high watermark starts from
   // replication-offset-checkpoint (what was known committed), not from the log end.
@@ -59,6 +61,18 @@ class LogManager {
   std::vector<PartitionLog*> all() const;
   // Renames the dir to `<topic>-<partition>.<32 hex>-delete` and removes it (Kafka's layout).
   Status delete_partition(const std::string& topic, int32_t partition);
+
+  // Moves a partition's log into another of the log dirs (AlterReplicaLogDirs). `target_dir`
+  // is one of dirs() (compared after normalization). Already there: nothing to do.
+  // Steps: the target dir's checkpoints get the partition's entries first (harmless while the
+  // directory is not there: start-up only looks up partitions it finds), then
+  // PartitionLog::relocate renames the directory under the log's lock (atomic; see there),
+  // then the partition counts in the target dir and both dirs' checkpoints are rewritten.
+  // A crash at any point leaves the directory whole in exactly one dir, with checkpoint
+  // entries beside it. The PartitionLog* stays the same object.
+  // Errors: LOG_DIR_NOT_FOUND (not a log dir), UNKNOWN_TOPIC_OR_PARTITION (no such log),
+  // KAFKA_STORAGE_ERROR (I/O; the dirs are on different filesystems: refused, nothing moved).
+  Status move_partition(const std::string& topic, int32_t partition, const std::string& target_dir);
 
   // Retention over every log, then removal of *.deleted files past file.delete.delay.ms.
   // Returns the number of segments deleted.
@@ -81,6 +95,9 @@ class LogManager {
  private:
   LogManager(std::vector<std::string> dirs, LogConfig default_config);
   Status load_dir(size_t index, const ConfigFor& config_for);
+  // Writes dir `index`'s four checkpoints from the logs in it, plus `also` (a log about to be
+  // moved there) when not null. Caller holds mu_.
+  Status checkpoint_dir_locked(size_t index, const TopicPartition* also = nullptr);
 
   mutable std::mutex mu_;
   std::vector<std::string> dirs_;

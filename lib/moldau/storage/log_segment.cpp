@@ -365,4 +365,15 @@ Status LogSegment::remove_files() {
   return time_index_.remove_file();
 }
 
+void LogSegment::relocate(const std::string& new_dir) {
+  auto moved = [&](const std::string& path) {
+    // Every path of this segment starts with dir_ + "/" (seg_path); the tail is the file name.
+    return new_dir + path.substr(dir_.size());
+  };
+  log_path_ = moved(log_path_);
+  offset_index_.set_path(moved(offset_index_.path()));
+  time_index_.set_path(moved(time_index_.path()));
+  dir_ = new_dir;
+}
+
 }  // namespace moldau::storage

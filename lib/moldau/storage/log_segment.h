@@ -107,6 +107,11 @@ class LogSegment {
   Status add_suffix(const std::string& suffix);
   // Unlinks the files (under whatever names they have now).
   Status remove_files();
+  // The partition directory was renamed to `new_dir` (same files, same inodes): points the
+  // .log path and both index paths into it, keeping any suffix (e.g. ".deleted"). Touches no
+  // file; the cached descriptor (OpenFiles, by id) stays valid, and a reopen after eviction
+  // uses the new path. Only for the owning PartitionLog, under its lock, right after the rename.
+  void relocate(const std::string& new_dir);
 
  private:
   LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, uint64_t file_id, int64_t size,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <filesystem>
 
 #include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
@@ -579,6 +580,38 @@ Status PartitionLog::close() {
   for (auto& [b, seg] : segments_) MOLDAU_RETURN_IF_ERROR(seg->persist_indexes(false));
   MOLDAU_RETURN_IF_ERROR(write_producer_snapshot());
   return active()->seal();
+}
+
+std::string PartitionLog::dir() const {
+  std::lock_guard lock(mu_);
+  return dir_;
+}
+
+Status PartitionLog::relocate(const std::string& new_dir) {
+  std::lock_guard lock(mu_);
+  if (new_dir == dir_) return Status();
+  struct stat st {};
+  if (::lstat(new_dir.c_str(), &st) == 0)
+    return Status(ErrorCode::kKafkaStorageError,
+                  "cannot move " + dir_ + " to " + new_dir + ": the target already exists");
+  // Everything durable before the move: a crash right after the rename finds the log complete
+  // in the new place (and the recovery point checkpointed there by the caller holds).
+  MOLDAU_RETURN_IF_ERROR(flush_locked(wall_clock_ms()));
+  for (auto& pd : pending_deletes_) MOLDAU_RETURN_IF_ERROR(pd.segment->persist_indexes(false));
+  if (::rename(dir_.c_str(), new_dir.c_str()) != 0) {
+    int err = errno;
+    if (err == EXDEV)
+      return Status(ErrorCode::kKafkaStorageError,
+                    "cannot move " + dir_ + " to " + new_dir +
+                        ": the log dirs are on different filesystems (moving between filesystems is not supported)");
+    return io_error("rename " + dir_ + " to", new_dir, err);
+  }
+  const std::string old_parent = std::filesystem::path(dir_).parent_path().string();
+  dir_ = new_dir;
+  for (auto& [b, seg] : segments_) seg->relocate(new_dir);
+  for (auto& pd : pending_deletes_) pd.segment->relocate(new_dir);
+  MOLDAU_RETURN_IF_ERROR(fsync_dir(std::filesystem::path(new_dir).parent_path().string()));
+  return fsync_dir(old_parent);
 }
 
 void PartitionLog::mark_deleted() {

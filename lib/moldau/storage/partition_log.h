@@ -119,7 +119,8 @@ class PartitionLog {
                                                     const OpenOptions& options);
   ~PartitionLog();
 
-  const std::string& dir() const { return dir_; }
+  // The partition directory now (it changes when relocate() moves the log to another log dir).
+  std::string dir() const;
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }
 
@@ -179,6 +180,19 @@ class PartitionLog {
   Status close();
   // Closes and removes the directory's files (after the caller renamed the directory).
   void mark_deleted();
+
+  // Moves the partition directory to `new_dir` (a path that must not exist yet, on the same
+  // filesystem, whose parent exists), for AlterReplicaLogDirs. Under the partition's lock, so
+  // no append, read or flush sees a half-moved log: flushes (data, indexes, recovery point =
+  // log end), renames the directory with rename(2) (atomic: after a crash the whole directory is
+  // in one place or the other), then points every stored path (segments and their indexes,
+  // segments awaiting deletion; the epoch checkpoint, producer snapshots, .txnindex and
+  // partition.metadata paths are derived from dir() on use) into `new_dir`, and fsyncs both
+  // parents. Open descriptors stay valid across the rename, so FileSlices in flight are
+  // unaffected. Errors leave the log where it was and usable: KAFKA_STORAGE_ERROR when
+  // `new_dir` exists, when it is on another filesystem (EXDEV: nothing is copied) or when the
+  // rename fails; an fsync failure after the rename is returned with the log already moved.
+  Status relocate(const std::string& new_dir);
 
   int64_t size_bytes() const;
   std::vector<SegmentInfo> segments() const;

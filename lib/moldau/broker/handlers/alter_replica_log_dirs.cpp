@@ -1,10 +1,21 @@
-// AlterReplicaLogDirs, as far as is cheap: a path that is not one of log.dirs gets
-// LOG_DIR_NOT_FOUND and a partition this broker does not hold REPLICA_NOT_AVAILABLE, as in
-// Kafka's ReplicaManager.alterReplicaLogDirs; a partition already in that dir needs nothing.
-// Moving a replica to another log dir is not supported yet: INVALID_REQUEST.
+// AlterReplicaLogDirs: moves a replica of this broker into another of its log dirs, as Kafka's
+// ReplicaManager.alterReplicaLogDirs does from a client's point of view. A path that is not
+// one of log.dirs gets LOG_DIR_NOT_FOUND and a partition this broker does not hold
+// REPLICA_NOT_AVAILABLE (Kafka's answer when it has neither the replica nor the partition in
+// metadata; we do not record a preferred dir for partitions created later). A partition
+// already in that dir needs nothing: NONE.
+//
+// The move itself differs from Kafka's: instead of a "-future" replica filled by a copying
+// thread and swapped in, LogManager::move_partition renames the partition directory into the
+// target dir under the partition's lock, before the answer is sent (same filesystem: a
+// rename(2), cheap whatever the log's size). So DescribeLogDirs never shows a future replica
+// (is_future_key stays false) and the partition is in its new dir once NONE is answered.
+// Log dirs on different filesystems are refused: KAFKA_STORAGE_ERROR and an error line in the
+// broker's log; the partition stays where it was, unchanged.
 #include <filesystem>
 
 #include "moldau/broker/broker.h"
+#include "moldau/common/log.h"
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/protocol/messages/alter_replica_log_dirs.h"
 
@@ -45,8 +56,16 @@ asio::awaitable<Status> alter_replica_log_dirs(RequestContext& ctx) {
           pr.error_code = to_wire(ErrorCode::kLogDirNotFound);
         } else if (!log) {
           pr.error_code = to_wire(ErrorCode::kReplicaNotAvailable);
-        } else if (normal(std::filesystem::path(log->dir()).parent_path().string()) != wanted) {
-          pr.error_code = to_wire(ErrorCode::kInvalidRequest);
+        } else {
+          Status moved = broker.logs().move_partition(topic.name, p, dir.path);
+          if (!moved.ok()) {
+            logger("log-dirs").error("AlterReplicaLogDirs: moving {}-{} to {} failed: {}", topic.name, p, dir.path,
+                               moved.message());
+            pr.error_code = to_wire(moved.code() == ErrorCode::kLogDirNotFound ? ErrorCode::kLogDirNotFound
+                                    : moved.code() == ErrorCode::kUnknownTopicOrPartition
+                                        ? ErrorCode::kReplicaNotAvailable
+                                        : ErrorCode::kKafkaStorageError);
+          }
         }
         tr.partitions.push_back(pr);
       }
