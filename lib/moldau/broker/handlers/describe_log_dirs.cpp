@@ -1,6 +1,8 @@
 // DescribeLogDirs: for each log dir, the partitions it holds (all of them, or those asked
 // for) with their size in bytes; offset_lag is 0 and is_future_key false, as for Kafka's
-// current replicas. v4 adds the dir's total and usable bytes (statvfs, as Java's
+// current replicas. There are no future replicas: AlterReplicaLogDirs moves a partition by
+// renaming its directory before it answers (docs/storage.md), and LogManager::dir_of names the
+// dir it is in now. v4 adds the dir's total and usable bytes (statvfs, as Java's
 // File.getTotalSpace / getUsableSpace).
 #include <sys/statvfs.h>
 
