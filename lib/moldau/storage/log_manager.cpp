@@ -241,6 +241,10 @@ Status LogManager::move_partition(const std::string& topic, int32_t partition, c
   if (log->dir() == from) {
     logger("log").error("Moving {} from {} to {} failed, it stays where it was: {}", name, dirs_[source], dirs_[target],
                         moved.message());
+    // Drop the entries written ahead for it: a later partition of that name created in the
+    // target dir must not start from them.
+    Status undone = checkpoint_dir_locked(target);
+    if (!undone.ok()) logger("log").warn("Rewriting the checkpoints of {}: {}", dirs_[target], undone.message());
     return moved;
   }
   it->second.dir_index = target;

@@ -170,6 +170,7 @@ TEST_CASE("move_partition: errors leave the log where it was") {
   CHECK(s.message().find("already exists") != std::string::npos);
   CHECK(mgr.dir_of("e", 0) == d / "a");
   CHECK((*log)->dir() == d / "a/e-0");
+  CHECK(read_text(d / "b/log-start-offset-checkpoint") == "0\n0\n");  // no entry left behind
   append(*log, 1);
   CHECK((*log)->log_end_offset() == 2);
   REQUIRE(mgr.close(true).ok());
@@ -203,6 +204,7 @@ TEST_CASE("move_partition: log dirs on different filesystems are refused, nothin
       CHECK(mgr.dir_of("x", 0) == d / "a");
       CHECK(std::filesystem::exists(d / "a/x-0/00000000000000000000.log"));
       CHECK_FALSE(std::filesystem::exists(other + "/x-0"));
+      CHECK(read_text(other + "/log-start-offset-checkpoint") == "0\n0\n");
       CHECK(batch_at(*log, 0) == before);
       append(*log, 1);
     }
