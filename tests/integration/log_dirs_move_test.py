@@ -6,7 +6,9 @@ Kafka's own kafka-reassign-partitions (a `log_dirs` entry naming the dir) when i
 there, and by a raw AlterReplicaLogDirs request otherwise (and in the error cases)."""
 import json
 import os
+import shutil
 import signal
+import tempfile
 
 import pytest
 from confluent_kafka import Producer
@@ -16,7 +18,7 @@ import apache_kafka
 from broker_clients import Buf, Wire, consume_partition
 from conftest import tool
 
-NONE, REPLICA_NOT_AVAILABLE, LOG_DIR_NOT_FOUND = 0, 9, 57
+NONE, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, LOG_DIR_NOT_FOUND = 0, 9, 56, 57
 TOPIC = "moving"
 
 
@@ -163,3 +165,29 @@ def test_alter_replica_log_dirs_errors_move_nothing(broker_factory, tmp_root):
                                                                         (5, REPLICA_NOT_AVAILABLE)]
     assert dir_holding(dirs) == source
     assert_all_records(broker.bootstrap, 10)
+
+
+def test_a_move_to_another_filesystem_is_refused_and_the_partition_stays(broker_factory, tmp_root):
+    """/dev/shm (tmpfs) and the temp dir are different filesystems on most hosts: no copy is
+    made, the answer is KAFKA_STORAGE_ERROR with a line in the broker's log."""
+    if not os.access("/dev/shm", os.W_OK) or os.stat("/dev/shm").st_dev == os.stat(tmp_root).st_dev:
+        pytest.skip("/dev/shm is not a separate writable filesystem here")
+    shm = tempfile.mkdtemp(prefix="moldau-log-dirs-", dir="/dev/shm")
+    try:
+        dirs = [os.path.join(tmp_root, "dir-a"), shm]
+        broker = broker_factory(overrides={"log.dirs": ",".join(dirs)})
+        create_topic(broker.bootstrap, partitions=1)
+        assert produce(broker.bootstrap, 0, 30) == list(range(30))
+        source = dir_holding(dirs)
+        target = [d for d in dirs if d != source][0]
+        assert alter_replica_log_dirs(broker.bootstrap, [(target, 0)]) == [(0, KAFKA_STORAGE_ERROR)]
+        assert dir_holding(dirs) == source
+        assert "different filesystems" in broker.log()
+        assert produce(broker.bootstrap, 30, 5) == list(range(30, 35))
+        assert_all_records(broker.bootstrap, 35)
+        broker.restart()
+        assert dir_holding(dirs) == source
+        assert_all_records(broker.bootstrap, 35)
+        broker.stop()
+    finally:
+        shutil.rmtree(shm, ignore_errors=True)
