@@ -1,0 +1,194 @@
+"""kafka-reassign-partitions (Kafka's ReassignPartitionsCommand), ours and Apache Kafka's, side by
+side (parity.py), on a single broker: --help, every action (a move to the replicas a partition
+already has, with and without throttles; --verify, which clears the throttles; --cancel with
+nothing in progress; --list; --generate), and the mistakes of the command line and of the JSON
+files, a broker id or partition that does not exist, a broker that is down.
+
+On one broker --generate's proposal is fixed (every replica on the one broker), so no
+normalization is needed for Kafka's random start index; tests/unit/ops/reassign_partitions_test.cpp
+checks the assignment's algorithm and shape on several brokers. Like Kafka's tool, ours prints its
+errors to stdout."""
+import atexit
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+
+import pytest
+
+import parity
+from parity import MISSING, Scenario, check, files
+
+T = "kafka-reassign-partitions"
+BS = ["--bootstrap-server", "{bootstrap}"]
+# A client that gives up on an absent broker in seconds rather than a minute.
+FAST = "default.api.timeout.ms=3000\nrequest.timeout.ms=2000\n"
+
+# Kafka's admin client logs a fatal metadata error once or twice (its retry races the call's
+# failure), each time a WARN line (client_log drops it) and the exception's line: one is kept.
+parity.NORMALIZE["repeated_client_exception"] = lambda t: re.sub(
+    r"(?m)^(org\.apache\.kafka\.common\.errors\.\w+Exception: .*\n)\1+", r"\1", t)
+
+# JSON files named after each run's topic (they name the topic and the side's broker id).
+JSON_DIR = tempfile.mkdtemp(prefix="parity-reassign-")
+atexit.register(shutil.rmtree, JSON_DIR, True)
+PER_TOPIC = ["--reassignment-json-file", os.path.join(JSON_DIR, "{topic}.json")]
+TOPICS_FILE = ["--topics-to-move-json-file", os.path.join(JSON_DIR, "{topic}.topics.json")]
+
+
+def broker_id(side):
+    md = side.admin().list_topics(timeout=10)
+    return sorted(md.brokers)[0]
+
+
+def topic(partitions=3, entries=None):
+    """A setup: a topic, its --topics-to-move-json-file and, with `entries` ((topic or None,
+    partition, replicas or None for the side's broker, extra fields) tuples), its reassignment file."""
+    def setup(side, name):
+        side.create_topic(name, partitions)
+        # A partition has a leader before its log dir exists; the tools print the log dir of
+        # each replica, so wait for the dirs.
+        deadline = time.monotonic() + 30
+        while not all(os.path.isdir(os.path.join(side.log_dir, f"{name}-{p}")) for p in range(partitions)):
+            assert time.monotonic() < deadline, f"log dirs of {name} not created on {side.kind}"
+            time.sleep(0.05)
+        me = broker_id(side)
+        with open(os.path.join(JSON_DIR, name + ".topics.json"), "w") as f:
+            json.dump({"version": 1, "topics": [{"topic": name}]}, f)
+        if entries is not None:
+            parts = []
+            for t, p, replicas, extra in entries:
+                parts.append({"topic": t or name, "partition": p, "replicas": [me] if replicas is None else replicas,
+                              **extra})
+            with open(os.path.join(JSON_DIR, name + ".json"), "w") as f:
+                json.dump({"version": 1, "partitions": parts}, f)
+    return setup
+
+
+def same(*partitions, **extra):
+    """Entries that move each partition to the replica it already has."""
+    return [(None, p, None, extra) for p in partitions]
+
+
+def json_file(text):
+    return files(reassign_json=text)
+
+
+JF = ["--reassignment-json-file", "{reassign_json}"]
+ONE = '{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1]}]}'
+# Scenarios that fail before any admin call: Kafka's admin client may still log that the
+# absent broker (127.0.0.1:9) does not answer.
+OFFLINE = ("client_log",)
+
+SCENARIOS = [
+    Scenario("help", T, ["--help"], brokers=False),
+    Scenario("no arguments", T, [], brokers=False),
+    Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
+    # The actions on one broker.
+    Scenario("list", T, [*BS, "--list"]),
+    Scenario("execute, replicas unchanged", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=same(0)),
+             fresh=True),
+    Scenario("execute, two partitions", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=same(2, 0)),
+             fresh=True),
+    Scenario("execute with throttle", T, [*BS, "--execute", *PER_TOPIC, "--throttle", "5000"],
+             setup=topic(entries=same(0, 1)), fresh=True),
+    Scenario("execute with log dir throttle", T, [*BS, "--execute", *PER_TOPIC, "--replica-alter-log-dirs-throttle",
+                                                   "100", "--timeout", "5000"],
+             setup=topic(entries=same(1, log_dirs=["any"])), fresh=True),
+    Scenario("execute, disallow replication factor change", T,
+             [*BS, "--execute", *PER_TOPIC, "--disallow-replication-factor-change", "--additional"],
+             setup=topic(entries=same(0)), fresh=True),
+    Scenario("verify", T, [*BS, "--verify", *PER_TOPIC], setup=topic(entries=same(0, 2))),
+    Scenario("verify, preserve throttles", T, [*BS, "--verify", *PER_TOPIC, "--preserve-throttles"],
+             setup=topic(entries=same(1))),
+    Scenario("verify, other replicas", T, [*BS, "--verify", *PER_TOPIC],
+             setup=topic(entries=[(None, 0, [7], {})])),
+    Scenario("cancel, nothing in progress", T, [*BS, "--cancel", *PER_TOPIC], setup=topic(entries=same(0))),
+    Scenario("cancel, preserve throttles", T, [*BS, "--cancel", *PER_TOPIC, "--preserve-throttles"],
+             setup=topic(entries=same(0))),
+    Scenario("generate", T, [*BS, "--generate", *TOPICS_FILE, "--broker-list", "1"], setup=topic()),
+    Scenario("generate, rack unaware", T, [*BS, "--generate", *TOPICS_FILE, "--broker-list", "1",
+                                           "--disable-rack-aware"], setup=topic(2)),
+    Scenario("generate, command config", T, [*BS, "--generate", *TOPICS_FILE, "--broker-list", "1",
+                                             "--command-config", "{cfg}"], setup=topic(1),
+             prepare=files(cfg="client.id=parity\n")),
+    # What does not exist.
+    Scenario("unknown broker", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=[(None, 0, [7], {})])),
+    Scenario("unknown topic", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=[("nope-topic", 0, None, {})])),
+    Scenario("unknown partition", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=[(None, 9, None, {})])),
+    Scenario("generate, unknown topic", T, [*BS, "--generate", "--topics-to-move-json-file", "{topics_json}",
+                                            "--broker-list", "1"],
+             prepare=files(topics_json='{"version":1,"topics":[{"topic":"nope-topic"}]}')),
+    Scenario("generate, unknown broker", T, [*BS, "--generate", *TOPICS_FILE, "--broker-list", "7"], setup=topic()),
+    Scenario("verify, unknown topic", T, [*BS, "--verify", *PER_TOPIC],
+             setup=topic(entries=[("nope-topic", 0, None, {})])),
+    # Mistakes in the command line.
+    Scenario("no action", T, [*BS, *JF], brokers=False, prepare=json_file(ONE)),
+    Scenario("two actions", T, [*BS, "--execute", "--verify", *JF], brokers=False, prepare=json_file(ONE)),
+    Scenario("no bootstrap", T, ["--list"], brokers=False),
+    Scenario("both bootstraps", T, [*BS, "--bootstrap-controller", "{bootstrap}", "--list"], brokers=False),
+    Scenario("execute without file", T, [*BS, "--execute"], brokers=False),
+    Scenario("generate without broker list", T, [*BS, "--generate", "--topics-to-move-json-file", "x.json"],
+             brokers=False),
+    Scenario("option of another action", T, [*BS, "--execute", *JF, "--broker-list", "1"], brokers=False,
+             prepare=json_file(ONE)),
+    Scenario("throttle with verify", T, [*BS, "--verify", *JF, "--throttle", "5"], brokers=False,
+             prepare=json_file(ONE)),
+    Scenario("controller with verify", T, ["--bootstrap-controller", "{bootstrap}", "--verify", *JF], brokers=False,
+             prepare=json_file(ONE)),
+    Scenario("typo flag", T, [*BS, "--executee"], brokers=False),
+    Scenario("missing argument", T, [*BS, "--execute", "--reassignment-json-file"], brokers=False),
+    Scenario("bad throttle", T, [*BS, "--execute", *JF, "--throttle", "abc"], brokers=False, norms=OFFLINE,
+             prepare=json_file(ONE)),
+    Scenario("bad timeout", T, [*BS, "--cancel", *JF, "--timeout", "1.5"], brokers=False, norms=OFFLINE,
+             prepare=json_file(ONE)),
+    Scenario("bad broker list", T, [*BS, "--generate", "--topics-to-move-json-file", "{t_json}", "--broker-list", "1,a"],
+             brokers=False, norms=OFFLINE, prepare=files(t_json='{"topics":[]}')),
+    Scenario("duplicate brokers", T, [*BS, "--generate", "--topics-to-move-json-file", "{t_json}", "--broker-list",
+                                      "1,2,1"], brokers=False, norms=OFFLINE, prepare=files(t_json='{"topics":[]}')),
+    Scenario("missing command config", T, [*BS, "--list", "--command-config", MISSING], brokers=False),
+    Scenario("bootstrap without port", T, ["--bootstrap-server", "localhost", "--list"], brokers=False),
+    Scenario("bootstrap without value", T, ["--bootstrap-server", "--list"], brokers=False),
+    Scenario("broker down", T, ["--bootstrap-server", "127.0.0.1:9", "--list", "--command-config", "{cfg}"],
+             brokers=False, norms=("client_log", "admin_call_timeout"), prepare=files(cfg=FAST)),
+    Scenario("bootstrap controller on a broker", T, ["--bootstrap-controller", "{bootstrap}", "--list"],
+             norms=("client_log", "repeated_client_exception")),
+    # Mistakes in the JSON files.
+    Scenario("JSON file missing", T, [*BS, "--execute", "--reassignment-json-file", MISSING], brokers=False,
+             norms=OFFLINE),
+    Scenario("JSON file is a directory", T, [*BS, "--verify", "--reassignment-json-file", "{dir}"], brokers=False,
+             norms=OFFLINE, prepare=files()),
+    Scenario("malformed JSON", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"version":1,\n')),
+    Scenario("version 2", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"version":2,"partitions":[{"topic":"t","partition":0,"replicas":[1]}]}')),
+    Scenario("empty partition list", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"version":1,"partitions":[]}')),
+    Scenario("empty replica list", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[]}]}')),
+    Scenario("duplicate partitions", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"partitions":[{"topic":"t","partition":0,"replicas":[1]},'
+                               '{"topic":"t","partition":0,"replicas":[1]}]}')),
+    Scenario("duplicate replicas", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2,1]},'
+                               '{"topic":"u","partition":3,"replicas":[4,4]}]}')),
+    Scenario("log dirs length mismatch", T, [*BS, "--execute", *JF], brokers=False, norms=OFFLINE,
+             prepare=json_file('{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1],'
+                               '"log_dirs":["any","any"]}]}')),
+    Scenario("topics file version 2", T, [*BS, "--generate", "--topics-to-move-json-file", "{t_json}",
+                                          "--broker-list", "1"], brokers=False, norms=OFFLINE,
+             prepare=files(t_json='{"version":2,"topics":[{"topic":"t"}]}')),
+    Scenario("topics file not JSON", T, [*BS, "--generate", "--topics-to-move-json-file", "{t_json}",
+                                         "--broker-list", "1"], brokers=False, norms=OFFLINE,
+             prepare=files(t_json="t\n")),
+    Scenario("duplicate topics", T, [*BS, "--generate", "--topics-to-move-json-file", "{t_json}",
+                                     "--broker-list", "1"], brokers=False, norms=OFFLINE,
+             prepare=files(t_json='{"topics":[{"topic":"t"},{"topic":"u"},{"topic":"t"}]}')),
+]
+
+
+@pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
+def test_parity(scn, parity_sides):
+    check(scn, parity_sides)
