@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+import apache_kafka
 import parity
 from parity import MISSING, Scenario, check, files
 
@@ -72,6 +73,29 @@ def same(*partitions, **extra):
     return [(None, p, None, extra) for p in partitions]
 
 
+def topic_throttles(side, name):
+    """`after`: the throttled-replica configs of the run's topic, as the broker reports them."""
+    from confluent_kafka.admin import ConfigResource
+    res = ConfigResource("topic", name)
+    admin = side.admin()  # kept alive until the future is done
+    configs = admin.describe_configs([res])[res].result(30)
+    return "".join(f"{k}={configs[k].value!r}\n" for k in ("leader.replication.throttled.replicas",
+                                                           "follower.replication.throttled.replicas"))
+
+
+def executed_with_throttle(*partitions):
+    """A setup: the topic, moved to the replicas it has by Kafka's tool with a throttle, which
+    --verify or --cancel must then clear."""
+    base = topic(entries=same(*partitions))
+
+    def setup(side, name):
+        base(side, name)
+        r = apache_kafka.run_tool(T, "--bootstrap-server", side.bootstrap, "--execute", "--reassignment-json-file",
+                                  os.path.join(JSON_DIR, name + ".json"), "--throttle", "7000", timeout=90)
+        assert r.returncode == 0, r.stdout + r.stderr
+    return setup
+
+
 def json_file(text):
     return files(reassign_json=text)
 
@@ -93,7 +117,7 @@ SCENARIOS = [
     Scenario("execute, two partitions", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=same(2, 0)),
              fresh=True),
     Scenario("execute with throttle", T, [*BS, "--execute", *PER_TOPIC, "--throttle", "5000"],
-             setup=topic(entries=same(0, 1)), fresh=True),
+             setup=topic(entries=same(0, 1)), fresh=True, after=topic_throttles),
     Scenario("execute with log dir throttle", T, [*BS, "--execute", *PER_TOPIC, "--replica-alter-log-dirs-throttle",
                                                    "100", "--timeout", "5000"],
              setup=topic(entries=same(1, log_dirs=["any"])), fresh=True),
@@ -101,6 +125,10 @@ SCENARIOS = [
              [*BS, "--execute", *PER_TOPIC, "--disallow-replication-factor-change", "--additional"],
              setup=topic(entries=same(0)), fresh=True),
     Scenario("verify", T, [*BS, "--verify", *PER_TOPIC], setup=topic(entries=same(0, 2))),
+    Scenario("verify after execute with throttle", T, [*BS, "--verify", *PER_TOPIC],
+             setup=executed_with_throttle(0, 2), fresh=True, after=topic_throttles),
+    Scenario("cancel after execute with throttle", T, [*BS, "--cancel", *PER_TOPIC],
+             setup=executed_with_throttle(1), fresh=True, after=topic_throttles),
     Scenario("verify, preserve throttles", T, [*BS, "--verify", *PER_TOPIC, "--preserve-throttles"],
              setup=topic(entries=same(1))),
     Scenario("verify, other replicas", T, [*BS, "--verify", *PER_TOPIC],
