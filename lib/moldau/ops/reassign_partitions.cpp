@@ -182,7 +182,9 @@ Status parse_error(const std::string& message, const std::string& cls) {
   return Status(ErrorCode::kInvalidRequest, message + "\n" + cls);
 }
 
-const std::string kMapping = "com.fasterxml.jackson.databind.JsonMappingException: ";
+// Kafka's JsonValue reports a value of the wrong type with Jackson's JsonMappingException,
+// which escapes the tool unwrapped.
+const char* kMappingClass = "com.fasterxml.jackson.databind.JsonMappingException";
 
 // Jackson's complaint about text that is not JSON, for the common case of a truncated document.
 std::string jackson_parse_message(const std::string& text) {
@@ -226,7 +228,7 @@ Result<json> parse_json(const std::string& text) {
 
 // How a JSON value reads as a Java int (JsonValue.to(INT)): a number, or a mapping error.
 Result<int32_t> to_int(const json& j) {
-  if (!is_int(j)) return parse_error(kMapping + "Expected `Integer` value, received " + j.dump(), "java.lang.RuntimeException");
+  if (!is_int(j)) return parse_error("Expected `Integer` value, received " + j.dump(), kMappingClass);
   return j.get<int32_t>();
 }
 
@@ -967,9 +969,10 @@ std::vector<ReassignmentEntry> reassignment_entries(const std::string& text) {
 }  // namespace
 
 Result<std::vector<ReassignmentEntry>> parse_reassignment_json(const std::string& text) {
+  if (text.empty()) return parse_error("The input string shouldn't be empty", kAdminOperation);
   auto doc = parse_json(text);
   if (!doc.ok()) return parse_error(doc.status().message(), kAdminOperation);
-  if (!doc->is_object()) return parse_error(kMapping + "Expected JSON object, received " + doc->dump(), "java.lang.RuntimeException");
+  if (!doc->is_object()) return parse_error("Expected JSON object, received " + doc->dump(), kMappingClass);
   int32_t version = 1;
   if (auto v = doc->find("version"); v != doc->end()) {
     auto n = to_int(*v);
@@ -980,31 +983,31 @@ Result<std::vector<ReassignmentEntry>> parse_reassignment_json(const std::string
   std::vector<ReassignmentEntry> out;
   auto parts = doc->find("partitions");
   if (parts == doc->end()) return out;
-  if (!parts->is_array()) return parse_error(kMapping + "Expected JSON array, received " + parts->dump(), "java.lang.RuntimeException");
+  if (!parts->is_array()) return parse_error("Expected JSON array, received " + parts->dump(), kMappingClass);
   for (const auto& p : *parts) {
-    if (!p.is_object()) return parse_error(kMapping + "Expected JSON object, received " + p.dump(), "java.lang.RuntimeException");
+    if (!p.is_object()) return parse_error("Expected JSON object, received " + p.dump(), kMappingClass);
     ReassignmentEntry e;
     auto topic = p.find("topic");
-    if (topic == p.end()) return parse_error(kMapping + "No such field exists: `topic`", "java.lang.RuntimeException");
-    if (!topic->is_string()) return parse_error(kMapping + "Expected `String` value, received " + topic->dump(), "java.lang.RuntimeException");
+    if (topic == p.end()) return parse_error("No such field exists: `topic`", kMappingClass);
+    if (!topic->is_string()) return parse_error("Expected `String` value, received " + topic->dump(), kMappingClass);
     e.topic = topic->get<std::string>();
     auto partition = p.find("partition");
-    if (partition == p.end()) return parse_error(kMapping + "No such field exists: `partition`", "java.lang.RuntimeException");
+    if (partition == p.end()) return parse_error("No such field exists: `partition`", kMappingClass);
     auto pn = to_int(*partition);
     if (!pn.ok()) return pn.status();
     e.partition = *pn;
     auto replicas = p.find("replicas");
-    if (replicas == p.end()) return parse_error(kMapping + "No such field exists: `replicas`", "java.lang.RuntimeException");
-    if (!replicas->is_array()) return parse_error(kMapping + "Expected JSON array, received " + replicas->dump(), "java.lang.RuntimeException");
+    if (replicas == p.end()) return parse_error("No such field exists: `replicas`", kMappingClass);
+    if (!replicas->is_array()) return parse_error("Expected JSON array, received " + replicas->dump(), kMappingClass);
     for (const auto& r : *replicas) {
       auto rn = to_int(r);
       if (!rn.ok()) return rn.status();
       e.replicas.push_back(*rn);
     }
     if (auto dirs = p.find("log_dirs"); dirs != p.end()) {
-      if (!dirs->is_array()) return parse_error(kMapping + "Expected JSON array, received " + dirs->dump(), "java.lang.RuntimeException");
+      if (!dirs->is_array()) return parse_error("Expected JSON array, received " + dirs->dump(), kMappingClass);
       for (const auto& d : *dirs) {
-        if (!d.is_string()) return parse_error(kMapping + "Expected `String` value, received " + d.dump(), "java.lang.RuntimeException");
+        if (!d.is_string()) return parse_error("Expected `String` value, received " + d.dump(), kMappingClass);
         e.log_dirs.push_back(d.get<std::string>());
       }
     } else {
@@ -1023,7 +1026,7 @@ Result<std::vector<std::string>> parse_topics_json(const std::string& text) {
   // Json.parseFull: what Jackson cannot read is no JSON at all.
   auto doc = parse_json(text);
   if (!doc.ok()) return parse_error("The input string is not a valid JSON", kAdminOperation);
-  if (!doc->is_object()) return parse_error(kMapping + "Expected JSON object, received " + doc->dump(), "java.lang.RuntimeException");
+  if (!doc->is_object()) return parse_error("Expected JSON object, received " + doc->dump(), kMappingClass);
   int32_t version = 1;
   if (auto v = doc->find("version"); v != doc->end()) {
     auto n = to_int(*v);
@@ -1034,12 +1037,12 @@ Result<std::vector<std::string>> parse_topics_json(const std::string& text) {
   std::vector<std::string> out;
   auto topics = doc->find("topics");
   if (topics == doc->end()) return out;
-  if (!topics->is_array()) return parse_error(kMapping + "Expected JSON array, received " + topics->dump(), "java.lang.RuntimeException");
+  if (!topics->is_array()) return parse_error("Expected JSON array, received " + topics->dump(), kMappingClass);
   for (const auto& t : *topics) {
-    if (!t.is_object()) return parse_error(kMapping + "Expected JSON object, received " + t.dump(), "java.lang.RuntimeException");
+    if (!t.is_object()) return parse_error("Expected JSON object, received " + t.dump(), kMappingClass);
     auto name = t.find("topic");
-    if (name == t.end()) return parse_error(kMapping + "No such field exists: `topic`", "java.lang.RuntimeException");
-    if (!name->is_string()) return parse_error(kMapping + "Expected `String` value, received " + name->dump(), "java.lang.RuntimeException");
+    if (name == t.end()) return parse_error("No such field exists: `topic`", kMappingClass);
+    if (!name->is_string()) return parse_error("Expected `String` value, received " + name->dump(), kMappingClass);
     out.push_back(name->get<std::string>());
   }
   return out;

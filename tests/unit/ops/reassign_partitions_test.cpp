@@ -27,6 +27,11 @@ TEST_CASE("reassign-partitions: the reassignment JSON in Kafka's words") {
         "Unexpected end-of-input within/between Object entries\n at [Source: REDACTED "
         "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 2, column: 1]\n"
         "org.apache.kafka.tools.AdminOperationException");
+  CHECK(err("") == "The input string shouldn't be empty\norg.apache.kafka.tools.AdminOperationException");
+  CHECK(err(R"({"partitions":[{"topic":"t","partition":"0","replicas":[1]}]})") ==
+        "Expected `Integer` value, received \"0\"\ncom.fasterxml.jackson.databind.JsonMappingException");
+  CHECK(err(R"({"partitions":[{"topic":"t","partition":0}]})") ==
+        "No such field exists: `replicas`\ncom.fasterxml.jackson.databind.JsonMappingException");
   CHECK(err(R"({"partitions":[{"topic":"t","partition":0,"replicas":[1],"log_dirs":["any","any"]}]})") ==
         "Size of replicas list [1] is different from size of log dirs list [any, any] for partition t-0\n"
         "org.apache.kafka.tools.AdminCommandFailedException");
