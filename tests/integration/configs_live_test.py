@@ -1,8 +1,9 @@
 """Config changes made with kafka-configs take effect without a restart, and dynamic broker
 configs outlive one: a topic's retention.ms deletes its old segments, the cluster-wide default
 log.retention.ms does the same for a topic without an override, message.max.bytes refuses a
-larger batch at once, and log.cleaner.threads set on broker 1 is reported with source
-DYNAMIC_BROKER_CONFIG before and after the broker restarts."""
+larger batch at once, log.cleaner.threads set on broker 1 is reported with source
+DYNAMIC_BROKER_CONFIG before and after the broker restarts, and the next cleaner pass runs on
+that many threads."""
 import os
 import subprocess
 import time
@@ -49,7 +50,8 @@ def earliest(broker, topic):
 
 @pytest.fixture
 def broker(tmp_path):
-    b = Broker(str(tmp_path / "data"), overrides={"log.retention.check.interval.ms": "200"})
+    b = Broker(str(tmp_path / "data"), overrides={"log.retention.check.interval.ms": "200",
+                                                         "log.cleaner.backoff.ms": "200"})
     os.makedirs(b.log_dir)
     b.start()
     try:
@@ -107,3 +109,23 @@ def test_cleaner_threads_is_dynamic_and_survives_restart(broker):
     assert configs(broker, "--describe", "--broker", "1") == expected
     configs(broker, "--alter", "--broker", "1", "--delete-config", "log.cleaner.threads")
     assert configs(broker, "--describe", "--broker", "1") == "Dynamic configs for broker 1 are:\n"
+
+
+def test_cleaner_threads_apply_to_the_next_pass(broker):
+    def produce_keyed(topic, count):
+        p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "batch.num.messages": 1})
+        for i in range(count):
+            p.produce(topic, value=b"v" * 100, key=f"k{i % 3}".encode())
+            p.poll(0)
+        assert p.flush(30) == 0
+
+    compacted = {"cleanup.policy": "compact", "segment.bytes": "1024", "min.cleanable.dirty.ratio": "0.01"}
+    for t in ("cleaned-a", "cleaned-b", "cleaned-c"):
+        create(broker, t, compacted)
+        produce_keyed(t, 60)
+    wait_until(lambda: "cleaner threads" in broker.log(), timeout=60, message="a cleaner pass")
+    assert "on 1 cleaner threads" in broker.log()
+    configs(broker, "--alter", "--broker", "1", "--add-config", "log.cleaner.threads=3")
+    for t in ("cleaned-a", "cleaned-b", "cleaned-c"):
+        produce_keyed(t, 60)
+    wait_until(lambda: "on 3 cleaner threads" in broker.log(), timeout=60, message="a pass on three cleaner threads")

@@ -176,8 +176,17 @@ void Broker::run_retention() {
 }
 
 void Broker::run_compaction() {
-  auto r = logs_->run_compaction(storage::wall_clock_ms());
-  if (!r.ok()) broker_log().error("compaction: {}", r.status().to_string());
+  // log.cleaner.threads is read on every pass, so a dynamic change applies from the next one.
+  const int64_t start = storage::wall_clock_ms();
+  auto r = logs_->run_compaction(start, config_.log_cleaner_threads);
+  if (!r.ok()) {
+    broker_log().error("compaction: {}", r.status().to_string());
+  } else if (r->segments_cleaned > 0) {
+    broker_log().info("Log cleaner: cleaned {} segments ({} bytes to {}, {} records removed) in {} ms on {} cleaner "
+                      "threads",
+                      r->segments_cleaned, r->bytes_before, r->bytes_after, r->records_removed,
+                      storage::wall_clock_ms() - start, r->threads);
+  }
 }
 
 void Broker::run_flush() {

@@ -3,10 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "moldau/common/log.h"
 #include "moldau/storage/file_util.h"
@@ -164,16 +167,36 @@ Result<int32_t> LogManager::run_retention(int64_t now_ms) {
   return total;
 }
 
-Result<CompactionStats> LogManager::run_compaction(int64_t now_ms) {
+Result<CompactionStats> LogManager::run_compaction(int64_t now_ms, int32_t threads) {
+  const std::vector<PartitionLog*> logs = all();
+  // The cleaner threads take the logs in turn; each log compacts under its own lock. The logs
+  // outlive the pass: only the caller's thread deletes them, and it waits here.
+  std::atomic<size_t> next{0};
+  std::mutex mu;
   CompactionStats total;
-  for (PartitionLog* log : all()) {
-    MOLDAU_ASSIGN_OR_RETURN(CompactionStats s, log->compact(now_ms));
-    total.segments_cleaned += s.segments_cleaned;
-    total.bytes_before += s.bytes_before;
-    total.bytes_after += s.bytes_after;
-    total.records_removed += s.records_removed;
-    total.undecodable_batches_kept += s.undecodable_batches_kept;
-  }
+  Status failed;
+  auto clean = [&] {
+    for (size_t i = next++; i < logs.size(); i = next++) {
+      auto s = logs[i]->compact(now_ms);
+      std::lock_guard lock(mu);
+      if (!s.ok()) {
+        if (failed.ok()) failed = s.status();
+        continue;
+      }
+      total.segments_cleaned += s->segments_cleaned;
+      total.bytes_before += s->bytes_before;
+      total.bytes_after += s->bytes_after;
+      total.records_removed += s->records_removed;
+      total.undecodable_batches_kept += s->undecodable_batches_kept;
+    }
+  };
+  const size_t count = std::min(static_cast<size_t>(std::max(threads, 1)), std::max<size_t>(logs.size(), 1));
+  std::vector<std::thread> cleaners;
+  for (size_t i = 1; i < count; ++i) cleaners.emplace_back(clean);
+  clean();
+  for (auto& t : cleaners) t.join();
+  if (!failed.ok()) return failed;
+  total.threads = static_cast<int32_t>(count);
   return total;
 }
 

@@ -77,8 +77,10 @@ class LogManager {
   // Retention over every log, then removal of *.deleted files past file.delete.delay.ms.
   // Returns the number of segments deleted.
   Result<int32_t> run_retention(int64_t now_ms);
-  // Compaction of every compacted log whose dirty ratio is reached.
-  Result<CompactionStats> run_compaction(int64_t now_ms);
+  // Compaction of every compacted log whose dirty ratio is reached, by `threads` cleaner
+  // threads (log.cleaner.threads) taking the logs in turn; returns when all are done. The
+  // first error is returned once every log was tried.
+  Result<CompactionStats> run_compaction(int64_t now_ms, int32_t threads = 1);
   // flush.ms-driven flushes.
   Status run_flush(int64_t now_ms);
   Status flush_all();

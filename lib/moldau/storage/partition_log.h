@@ -93,6 +93,8 @@ struct CompactionStats {
   // Batches kept as they are because they could not be decoded (decompressed beyond the
   // cleaner's bound, or malformed); logged.
   int32_t undecodable_batches_kept = 0;
+  // LogManager::run_compaction: how many cleaner threads the pass ran on.
+  int32_t threads = 1;
 };
 
 class PartitionLog {

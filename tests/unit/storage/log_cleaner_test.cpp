@@ -12,6 +12,7 @@
 #include "moldau/protocol/batch_builder.h"
 #include "moldau/protocol/record.h"
 #include "moldau/storage/batch_format.h"
+#include "moldau/storage/log_manager.h"
 #include "moldau/storage/partition_log.h"
 #include "test_util.h"
 
@@ -400,4 +401,30 @@ TEST_CASE("a decompression bomb is kept as it is, and nothing is lost because of
   CHECK(batches[0].records.size() == 2);
   CHECK(batches[1].header.base_offset == 3);
   CHECK(batches[1].records.size() == 2);
+}
+
+TEST_CASE("log cleaner: a pass on several cleaner threads compacts every log as one thread would") {
+  TempDir d;
+  auto m = LogManager::open({d / "a", d / "b"}, compact_config());
+  REQUIRE(m.ok());
+  std::vector<PartitionLog*> logs;
+  for (int32_t p = 0; p < 5; ++p) {
+    auto log = (*m)->create_partition("t", p, Uuid{}, compact_config());
+    REQUIRE(log.ok());
+    logs.push_back(*log);
+    for (int i = 0; i < 6; ++i)
+      append(**log, batch_of({{"a", "a" + std::to_string(i)}, {"b", "b" + std::to_string(i)}}));
+    append(**log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+    REQUIRE((*log)->segment_count() == 2);
+  }
+  auto s = (*m)->run_compaction(kT0 + 6000, 3);
+  REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+  CHECK(s->threads == 3);
+  CHECK(s->segments_cleaned == 5);
+  CHECK(s->records_removed == 5 * 10);
+  for (PartitionLog* log : logs) CHECK(data_records(*log) == std::vector<std::string>{"a@10", "b@11", "c@12"});
+  // More threads than logs: one per log.
+  auto again = (*m)->run_compaction(kT0 + 7000, 16);
+  REQUIRE(again.ok());
+  CHECK(again->threads == 5);
 }
