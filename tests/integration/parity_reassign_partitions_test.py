@@ -4,10 +4,11 @@ already has, with and without throttles; --verify, which clears the throttles; -
 nothing in progress; --list; --generate), and the mistakes of the command line and of the JSON
 files, a broker id or partition that does not exist, a broker that is down.
 
-On one broker --generate's proposal is fixed (every replica on the one broker), so no
-normalization is needed for Kafka's random start index; tests/unit/ops/reassign_partitions_test.cpp
-checks the assignment's algorithm and shape on several brokers. Like Kafka's tool, ours prints its
-errors to stdout."""
+Then, on a cluster of two Apache Kafka brokers, moves that really move data (with a throttle, in
+progress, cancelled) and --generate, whose proposal Kafka draws from a random start: only there is
+the proposed JSON normalized ("proposed_assignment", to its topics, partitions and replica counts);
+test_generate_shape and tests/unit/ops/reassign_partitions_test.cpp check ours further. Like
+Kafka's tool, ours prints its errors to stdout."""
 import atexit
 import json
 import os
@@ -230,3 +231,106 @@ SCENARIOS = [
 @pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
 def test_parity(scn, parity_sides):
     check(scn, parity_sides)
+
+
+# --- On a cluster of two Apache Kafka brokers: moves that really move data, and --generate's
+# proposal, which Kafka draws from a random start. Kafka's tool and ours run on the same cluster.
+
+# Kafka's --generate proposes the replicas of each partition from a random broker on: the two
+# tools' proposals differ by that draw only. The proposal's JSON is rewritten to its shape
+# (topics, partitions, the count of replicas); test_generate_shape checks ours further.
+parity.NORMALIZE["proposed_assignment"] = lambda t: re.sub(
+    r"(?m)(^Proposed partition reassignment configuration\n)(.*)$",
+    lambda m: m.group(1) + json.dumps([(p["topic"], p["partition"], len(p["replicas"]), p["log_dirs"])
+                                       for p in json.loads(m.group(2))["partitions"]]), t)
+
+
+@pytest.fixture(scope="module")
+def kafka_cluster():
+    if not apache_kafka.available():
+        raise AssertionError("Apache Kafka's jars are missing: run scripts/setup (it fetches them with Maven)")
+    first = apache_kafka.KafkaBroker(heap="-Xmx512M")
+    second = apache_kafka.KafkaBroker(heap="-Xmx512M", node_id=2, controller=first)
+    try:
+        first.start()
+        second.start()
+        yield parity.Side("kafka", f"{first.bootstrap},{second.bootstrap}")
+    finally:
+        second.stop()
+        first.stop()
+
+
+def moved_topic(start=None, partitions=2):
+    """A setup: a topic of two partitions with 1 MB of records each, one replica, and a
+    reassignment file that moves every partition to the other broker; with `start`, Kafka's tool
+    has started that move with a throttle of `start` bytes/s (which keeps it in progress)."""
+    def setup(side, name):
+        from confluent_kafka import Producer
+        from confluent_kafka.admin import NewTopic
+        # Placed alike for every run: partition i on broker 1 + i % 2.
+        admin = side.admin()
+        for f in admin.create_topics([NewTopic(name, partitions, replica_assignment=[[1 + i % 2] for i in range(partitions)])]).values():
+            f.result(60)
+        deadline = time.monotonic() + 30
+        while True:
+            t = admin.list_topics(name, timeout=10).topics.get(name)
+            if t and t.error is None and len(t.partitions) == partitions and all(
+                    q.leader >= 0 for q in t.partitions.values()):
+                break
+            assert time.monotonic() < deadline, f"topic {name} not ready"
+            time.sleep(0.1)
+        p = Producer({"bootstrap.servers": side.bootstrap, "linger.ms": 5})
+        for i in range(2000):
+            p.produce(name, b"x" * 1000, partition=i % partitions)
+        assert p.flush(60) == 0
+        md = side.admin().list_topics(name, timeout=10).topics[name]
+        parts = [{"topic": name, "partition": i, "replicas": [3 - md.partitions[i].replicas[0]]}
+                 for i in range(partitions)]
+        path = os.path.join(JSON_DIR, name + ".json")
+        with open(path, "w") as f:
+            json.dump({"version": 1, "partitions": parts}, f)
+        if start is not None:
+            r = apache_kafka.run_tool(T, "--bootstrap-server", side.bootstrap, "--execute", "--additional",
+                                      "--reassignment-json-file", path, "--throttle", str(start), timeout=90)
+            assert r.returncode == 0, r.stdout + r.stderr
+        with open(os.path.join(JSON_DIR, name + ".topics.json"), "w") as f:
+            json.dump({"version": 1, "topics": [{"topic": name}]}, f)
+    return setup
+
+
+CLUSTER_SCENARIOS = [
+    Scenario("cluster: generate", T, [*BS, "--generate", *TOPICS_FILE, "--broker-list", "1,2"],
+             setup=moved_topic(), norms=("proposed_assignment",)),
+    # Other runs' moves may be under way: --additional.
+    Scenario("cluster: execute a move with throttle", T, [*BS, "--execute", "--additional", *PER_TOPIC,
+                                                           "--throttle", "1000"],
+             setup=moved_topic(), fresh=True, after=topic_throttles),
+    Scenario("cluster: verify a move in progress", T, [*BS, "--verify", *PER_TOPIC], setup=moved_topic(start=1000),
+             fresh=True, after=topic_throttles),
+    Scenario("cluster: cancel a move in progress", T, [*BS, "--cancel", *PER_TOPIC], setup=moved_topic(start=1000),
+             fresh=True, after=topic_throttles),
+]
+
+
+@pytest.mark.parametrize("scn", CLUSTER_SCENARIOS, ids=lambda s: s.name)
+def test_parity_on_a_cluster(scn, kafka_cluster):
+    check(scn, [kafka_cluster])
+
+
+def test_generate_shape(kafka_cluster):
+    """Our --generate proposes, for every partition, as many distinct replicas as it has, from the
+    broker list, with leaders spread evenly (Kafka's round robin from a random start)."""
+    name = "shape-generate"
+    moved_topic(partitions=4)(kafka_cluster, name)
+    r = parity.run_ours(T, ["--bootstrap-server", kafka_cluster.bootstrap, "--generate", "--broker-list", "2,1",
+                            "--topics-to-move-json-file", os.path.join(JSON_DIR, name + ".topics.json")])
+    assert r.code == 0, r.out + r.err
+    lines = r.out.splitlines()
+    assert lines[0] == "Current partition replica assignment" and lines[3] == "Proposed partition reassignment configuration"
+    proposed = json.loads(lines[4])
+    assert proposed["version"] == 1
+    parts = proposed["partitions"]
+    assert [(p["topic"], p["partition"]) for p in parts] == [(name, i) for i in range(4)]
+    assert all(len(p["replicas"]) == 1 and p["replicas"][0] in (1, 2) and p["log_dirs"] == ["any"] for p in parts)
+    leaders = [p["replicas"][0] for p in parts]
+    assert sorted(leaders) == [1, 1, 2, 2] and leaders[0] != leaders[1]
