@@ -871,11 +871,13 @@ void generate(Admin& admin, const std::string& topics_json, const std::string& b
     for (size_t p = 0; p < parts.size(); ++p) current[{topic, static_cast<int32_t>(p)}] = parts[p];
 
   std::vector<int32_t> chosen;
+  std::map<int32_t, std::string> racks;
   size_t rackless = 0;
   for (const auto& [id, rack] : admin.describe_cluster()) {
     if (std::find(brokers.begin(), brokers.end(), id) == brokers.end()) continue;
     chosen.push_back(id);
-    if (!rack_aware || !rack) ++rackless;
+    if (rack_aware && rack) racks[id] = *rack;
+    else ++rackless;
   }
   if (rack_aware && rackless != 0 && rackless != chosen.size())
     fail("Not all brokers have rack information. Add --disable-rack-aware in command line to make replica assignment "
@@ -883,7 +885,7 @@ void generate(Admin& admin, const std::string& topics_json, const std::string& b
          kAdminOperation);
 
   // Per topic, Kafka's assignment over the chosen brokers with a random start (the replication
-  // factor of the topic's first partition).
+  // factor of the topic's first partition); rack-aware when the brokers have racks.
   std::random_device rd;
   std::mt19937 rng(rd());
   std::map<TopicPartition, std::vector<int32_t>> proposed;
@@ -899,8 +901,9 @@ void generate(Admin& admin, const std::string& topics_json, const std::string& b
            invalid_rf);
     std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(chosen.size()) - 1);
     int32_t start = pick(rng), shift = pick(rng);
-    for (const auto& [p, replicas] :
-         assign_replicas_rack_unaware(chosen, static_cast<int32_t>(parts.size()), rf, start, shift))
+    const int32_t n = static_cast<int32_t>(parts.size());
+    for (const auto& [p, replicas] : racks.empty() ? assign_replicas_rack_unaware(chosen, n, rf, start, shift)
+                                                   : assign_replicas_rack_aware(racks, n, rf, start, shift))
       proposed[{topic, p}] = replicas;
   }
   std::printf("Current partition replica assignment\n%s\n\n", format_reassignment_json(current, current_log_dirs(admin, current)).c_str());
@@ -1080,6 +1083,53 @@ std::map<int32_t, std::vector<int32_t>> assign_replicas_rack_unaware(const std::
     for (int32_t j = 0; j < replication_factor - 1; ++j) {
       const int32_t step = 1 + (shift + j) % (n - 1);
       replicas.push_back(brokers[(first + step) % n]);
+    }
+    out[p] = std::move(replicas);
+  }
+  return out;
+}
+
+std::map<int32_t, std::vector<int32_t>> assign_replicas_rack_aware(const std::map<int32_t, std::string>& racks,
+                                                                    int32_t partitions, int32_t replication_factor,
+                                                                    int32_t start_index, int32_t replica_shift) {
+  // The brokers alternated by rack.
+  std::map<std::string, std::vector<int32_t>> by_rack;  // racks sorted, each rack's brokers sorted by id
+  for (const auto& [id, rack] : racks) by_rack[rack].push_back(id);
+  std::vector<std::pair<std::vector<int32_t>, size_t>> iters;
+  for (auto& [rack, ids] : by_rack) iters.push_back({ids, 0});
+  std::vector<int32_t> arranged;
+  for (size_t r = 0; arranged.size() < racks.size(); r = (r + 1) % iters.size())
+    if (iters[r].second < iters[r].first.size()) arranged.push_back(iters[r].first[iters[r].second++]);
+
+  std::map<int32_t, std::vector<int32_t>> out;
+  const int32_t n = static_cast<int32_t>(arranged.size());
+  const int32_t num_racks = static_cast<int32_t>(by_rack.size());
+  if (n == 0) return out;
+  auto replica_index = [n](int32_t first, int32_t second_shift, int32_t index) {
+    int64_t step = 1 + (static_cast<int64_t>(second_shift) + index) % (n - 1);
+    return static_cast<int32_t>((first + step) % n);
+  };
+  int32_t shift = replica_shift;
+  for (int32_t p = 0; p < partitions; ++p) {
+    if (p > 0 && p % n == 0) ++shift;
+    const int32_t first = (p + start_index) % n;
+    const int32_t leader = arranged[first];
+    std::vector<int32_t> replicas{leader};
+    std::set<std::string> racks_used{racks.at(leader)};
+    std::set<int32_t> brokers_used{leader};
+    int32_t k = 0;
+    for (int32_t j = 0; j < replication_factor - 1; ++j) {
+      while (true) {
+        const int32_t broker = arranged[replica_index(first, shift * num_racks, k++)];
+        const std::string& rack = racks.at(broker);
+        if ((!racks_used.count(rack) || static_cast<int32_t>(racks_used.size()) == num_racks) &&
+            (!brokers_used.count(broker) || static_cast<int32_t>(brokers_used.size()) == n)) {
+          replicas.push_back(broker);
+          racks_used.insert(rack);
+          brokers_used.insert(broker);
+          break;
+        }
+      }
     }
     out[p] = std::move(replicas);
   }

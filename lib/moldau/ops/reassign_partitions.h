@@ -49,4 +49,11 @@ std::map<int32_t, std::vector<int32_t>> assign_replicas_rack_unaware(const std::
                                                                       int32_t partitions, int32_t replication_factor,
                                                                       int32_t start_index, int32_t replica_shift);
 
+// Kafka's rack-aware replica assignment (AdminUtils): the brokers alternated by rack (racks in
+// name order, each rack's brokers by id), then as above, a follower skipped while a rack or a
+// broker without a replica of the partition remains. `racks` is broker id -> rack.
+std::map<int32_t, std::vector<int32_t>> assign_replicas_rack_aware(const std::map<int32_t, std::string>& racks,
+                                                                    int32_t partitions, int32_t replication_factor,
+                                                                    int32_t start_index, int32_t replica_shift);
+
 }  // namespace moldau::ops

@@ -77,3 +77,24 @@ TEST_CASE("reassign-partitions: rack-unaware assignment as Kafka's AdminUtils sp
   CHECK(assign_replicas_rack_unaware({1}, 3, 1, 0, 0) ==
         std::map<int32_t, std::vector<int32_t>>{{0, {1}}, {1, {1}}, {2, {1}}});
 }
+
+TEST_CASE("reassign-partitions: rack-aware assignment as Kafka's AdminUtils spreads it") {
+  // Kafka's AdminUtils rack-alternated list: racks in name order, brokers by id in each.
+  std::map<int32_t, std::string> racks = {{0, "rack1"}, {1, "rack3"}, {2, "rack3"}, {3, "rack2"}, {4, "rack2"}, {5, "rack1"}};
+  auto got = assign_replicas_rack_aware(racks, 6, 3, 0, 0);
+  REQUIRE(got.size() == 6);
+  // The leaders walk the alternated list 0, 3, 1, 5, 4, 2; each partition's replicas are on
+  // three different racks.
+  std::vector<int32_t> leaders;
+  for (const auto& [p, replicas] : got) {
+    leaders.push_back(replicas[0]);
+    std::set<std::string> used;
+    for (int32_t r : replicas) used.insert(racks.at(r));
+    CHECK(used.size() == 3);
+  }
+  CHECK(leaders == std::vector<int32_t>{0, 3, 1, 5, 4, 2});
+  // The spread Kafka's own tests expect of 7 partitions, 3 replicas, start index and shift 0.
+  CHECK(assign_replicas_rack_aware(racks, 7, 3, 0, 0) ==
+        std::map<int32_t, std::vector<int32_t>>{{0, {0, 3, 1}}, {1, {3, 1, 5}}, {2, {1, 5, 4}}, {3, {5, 4, 2}},
+                                                {4, {4, 2, 0}}, {5, {2, 0, 3}}, {6, {0, 4, 2}}});
+}
