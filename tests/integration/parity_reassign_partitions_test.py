@@ -36,8 +36,16 @@ parity.NORMALIZE["repeated_client_exception"] = lambda t: re.sub(
 # JSON files named after each run's topic (they name the topic and the side's broker id).
 JSON_DIR = tempfile.mkdtemp(prefix="parity-reassign-")
 atexit.register(shutil.rmtree, JSON_DIR, True)
-PER_TOPIC = ["--reassignment-json-file", os.path.join(JSON_DIR, "{topic}.json")]
-TOPICS_FILE = ["--topics-to-move-json-file", os.path.join(JSON_DIR, "{topic}.topics.json")]
+# The two sides may name their topics alike, and a file may name the side's log dir: each side's
+# files are under JSON_DIR + its log dir's path.
+PER_TOPIC = ["--reassignment-json-file", JSON_DIR + "{logdir}/{topic}.json"]
+TOPICS_FILE = ["--topics-to-move-json-file", JSON_DIR + "{logdir}/{topic}.topics.json"]
+
+
+def side_file(side, name):
+    d = JSON_DIR + (side.log_dir or "")
+    os.makedirs(d, exist_ok=True)
+    return os.path.join(d, name)
 
 
 def broker_id(side):
@@ -57,14 +65,16 @@ def topic(partitions=3, entries=None):
             assert time.monotonic() < deadline, f"log dirs of {name} not created on {side.kind}"
             time.sleep(0.05)
         me = broker_id(side)
-        with open(os.path.join(JSON_DIR, name + ".topics.json"), "w") as f:
+        with open(side_file(side, name + ".topics.json"), "w") as f:
             json.dump({"version": 1, "topics": [{"topic": name}]}, f)
         if entries is not None:
             parts = []
             for t, p, replicas, extra in entries:
+                if extra.get("log_dirs") == "{logdir}":  # the side's own log dir
+                    extra = {**extra, "log_dirs": [side.log_dir]}
                 parts.append({"topic": t or name, "partition": p, "replicas": [me] if replicas is None else replicas,
                               **extra})
-            with open(os.path.join(JSON_DIR, name + ".json"), "w") as f:
+            with open(side_file(side, name + ".json"), "w") as f:
                 json.dump({"version": 1, "partitions": parts}, f)
     return setup
 
@@ -92,7 +102,7 @@ def executed_with_throttle(*partitions):
     def setup(side, name):
         base(side, name)
         r = apache_kafka.run_tool(T, "--bootstrap-server", side.bootstrap, "--execute", "--reassignment-json-file",
-                                  os.path.join(JSON_DIR, name + ".json"), "--throttle", "7000", timeout=90)
+                                  side_file(side, name + ".json"), "--throttle", "7000", timeout=90)
         assert r.returncode == 0, r.stdout + r.stderr
     return setup
 
@@ -122,6 +132,13 @@ SCENARIOS = [
     Scenario("execute with log dir throttle", T, [*BS, "--execute", *PER_TOPIC, "--replica-alter-log-dirs-throttle",
                                                    "100", "--timeout", "5000"],
              setup=topic(entries=same(1, log_dirs=["any"])), fresh=True),
+    Scenario("execute to a log dir", T, [*BS, "--execute", *PER_TOPIC], setup=topic(entries=same(0, log_dirs="{logdir}")),
+             fresh=True),
+    Scenario("verify a log dir", T, [*BS, "--verify", *PER_TOPIC], setup=topic(entries=same(1, 2, log_dirs="{logdir}"))),
+    Scenario("cancel with a log dir", T, [*BS, "--cancel", *PER_TOPIC, "--preserve-throttles"],
+             setup=topic(entries=same(1, log_dirs="{logdir}"))),
+    Scenario("verify a log dir that is not the replica's", T, [*BS, "--verify", *PER_TOPIC],
+             setup=topic(entries=same(0, log_dirs=["/nonexistent-moldau-dir"]))),
     Scenario("execute, disallow replication factor change", T,
              [*BS, "--execute", *PER_TOPIC, "--disallow-replication-factor-change", "--additional"],
              setup=topic(entries=same(0)), fresh=True),
@@ -286,14 +303,14 @@ def moved_topic(start=None, partitions=2):
         md = side.admin().list_topics(name, timeout=10).topics[name]
         parts = [{"topic": name, "partition": i, "replicas": [3 - md.partitions[i].replicas[0]]}
                  for i in range(partitions)]
-        path = os.path.join(JSON_DIR, name + ".json")
+        path = side_file(side, name + ".json")
         with open(path, "w") as f:
             json.dump({"version": 1, "partitions": parts}, f)
         if start is not None:
             r = apache_kafka.run_tool(T, "--bootstrap-server", side.bootstrap, "--execute", "--additional",
                                       "--reassignment-json-file", path, "--throttle", str(start), timeout=90)
             assert r.returncode == 0, r.stdout + r.stderr
-        with open(os.path.join(JSON_DIR, name + ".topics.json"), "w") as f:
+        with open(side_file(side, name + ".topics.json"), "w") as f:
             json.dump({"version": 1, "topics": [{"topic": name}]}, f)
     return setup
 
@@ -323,7 +340,7 @@ def test_generate_shape(kafka_cluster):
     name = "shape-generate"
     moved_topic(partitions=4)(kafka_cluster, name)
     r = parity.run_ours(T, ["--bootstrap-server", kafka_cluster.bootstrap, "--generate", "--broker-list", "2,1",
-                            "--topics-to-move-json-file", os.path.join(JSON_DIR, name + ".topics.json")])
+                            "--topics-to-move-json-file", side_file(kafka_cluster, name + ".topics.json")])
     assert r.code == 0, r.out + r.err
     lines = r.out.splitlines()
     assert lines[0] == "Current partition replica assignment" and lines[3] == "Proposed partition reassignment configuration"

@@ -714,8 +714,10 @@ bool print_log_dir_states(Admin& admin, const std::vector<ReassignmentEntry>& ta
         lines.push_back("Reassignment of replica " + replica_string(r) + " completed successfully.");
         continue;
       }
+      // Kafka counts a move that is not under way as done.
       lines.push_back("Partition " + part + " on broker " + broker + " is not being moved from log dir " +
                       it->second.first + " to " + target + ".");
+      continue;
     } else if (it->second.second == target) {
       lines.push_back("Reassignment of replica " + replica_string(r) + " is still in progress.");
     } else {
