@@ -1,7 +1,8 @@
 // kafka-dump-log: prints log segments, their indexes, producer snapshots and transaction
 // indexes as Apache Kafka 4.4's DumpLogSegments does, byte for byte: its options (joptsimple's
 // parsing and help, lib/moldau/ops/cli.h), its lines, its decoders (String, Integer, Long;
-// the __consumer_offsets and __transaction_state records as JSON) and its exit codes. Reads the
+// the __consumer_offsets, __transaction_state and __cluster_metadata records as JSON; raft
+// control records always) and its exit codes. Reads the
 // files directly (no broker).
 
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "moldau/ops/cli.h"
 #include "moldau/ops/coordinator_records.h"
 #include "moldau/ops/java_order.h"
+#include "moldau/ops/metadata_records.h"
 #include "moldau/protocol/compression.h"
 #include "moldau/storage/batch_format.h"
 
@@ -104,7 +106,7 @@ struct Options {
   bool print_data = false, deep = false, skip_metadata = false, verify_only = false, sanity_only = false;
   int32_t max_message_size = 5 * 1024 * 1024;
   int32_t max_bytes = INT32_MAX;
-  bool offsets = false, transaction_log = false;
+  bool offsets = false, transaction_log = false, cluster_metadata = false;
   std::string unsupported;  // a decoder option ours does not have
   std::string key_decoder = kStringDecoder, value_decoder = kStringDecoder;
 };
@@ -361,6 +363,15 @@ void print_control(const RecordView& r) {
                 static_cast<int32_t>(load_be32(r.value->data() + 2)));
     return;
   }
+  // The raft control records of a metadata log or snapshot, as JSON after Kafka's label.
+  static const char* kLabels[] = {nullptr, nullptr, "LeaderChange:", "SnapshotHeader", "SnapshotFooter",
+                                  "KRaftVersion", "KRaftVoters"};
+  if (type >= 2 && type <= 6 && r.value) {
+    auto json = ops::control_record_json(type, *r.value);
+    if (!json.ok()) uncaught(json.status().message());
+    std::printf(" %s %s", kLabels[type], json->c_str());
+    return;
+  }
   static const char* kNames[] = {"ABORT", "COMMIT", "LEADER_CHANGE", "SNAPSHOT_HEADER", "SNAPSHOT_FOOTER",
                                  "KRAFT_VERSION", "KRAFT_VOTERS"};
   std::printf(" controlType: %s(%d)", type >= 0 && type < 7 ? kNames[type] : "UNKNOWN", type);
@@ -370,7 +381,7 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
   std::string name = file_name(path);
   std::optional<Decoder> key_decoder, value_decoder;
   // Kafka makes its parser for each file it dumps: an unknown decoder class fails here.
-  if (!o.offsets && !o.transaction_log && o.unsupported.empty()) {
+  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && o.unsupported.empty()) {
     value_decoder = decoder_for(o.value_decoder);
     key_decoder = decoder_for(o.key_decoder);
     if (!value_decoder || !key_decoder) uncaught("Failed to load decoder class");
@@ -413,6 +424,14 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
           std::optional<std::string> key, value;
           if (!o.unsupported.empty()) {
             value = "(Moldau) --" + o.unsupported + " is not supported";
+          } else if (o.cluster_metadata) {
+            // Kafka's cluster metadata parser: no key; a value that does not decode is reported
+            // in its place and the dump goes on.
+            if (r.value) {
+              auto json = ops::metadata_record_json(*r.value);
+              value = json.ok() ? *json
+                                : "Error at offset " + std::to_string(r.offset) + ", skipping. " + json.status().message();
+            }
           } else if (o.offsets || o.transaction_log) {
             Parsed p;
             try {
@@ -693,8 +712,9 @@ int main(int argc, char** argv) {
   while (o.files.size() > 1 && o.files.back().empty()) o.files.pop_back();
   o.offsets = a.has("offsets-decoder");
   o.transaction_log = !o.offsets && a.has("transaction-log-decoder");
-  if (!o.offsets && !o.transaction_log)
-    for (const char* n : {"cluster-metadata-decoder", "remote-log-metadata-decoder", "share-group-state-decoder"})
+  o.cluster_metadata = !o.offsets && !o.transaction_log && a.has("cluster-metadata-decoder");
+  if (!o.offsets && !o.transaction_log && !o.cluster_metadata)
+    for (const char* n : {"remote-log-metadata-decoder", "share-group-state-decoder"})
       if (o.unsupported.empty() && a.has(n)) o.unsupported = n;
   for (auto [name, field] : {std::pair{"key-decoder-class", &o.key_decoder}, {"value-decoder-class", &o.value_decoder}}) {
     auto v = ops::single_value(a, name);
