@@ -266,12 +266,17 @@ parity.NORMALIZE["proposed_assignment"] = lambda t: re.sub(
 def kafka_cluster():
     if not apache_kafka.available():
         raise AssertionError("Apache Kafka's jars are missing: run scripts/setup (it fetches them with Maven)")
-    first = apache_kafka.KafkaBroker(heap="-Xmx512M")
-    second = apache_kafka.KafkaBroker(heap="-Xmx512M", node_id=2, controller=first)
+    # Followers fetch 10 kB at a time, so that a throttle of 1000 B/s holds a move of 1 MB back
+    # from its first fetch on (at the default 1 MB, one fetch would end it).
+    small = {"replica.fetch.max.bytes": "10240", "replica.fetch.response.max.bytes": "10240"}
+    first = apache_kafka.KafkaBroker(heap="-Xmx512M", overrides=small)
+    second = apache_kafka.KafkaBroker(heap="-Xmx512M", node_id=2, controller=first, overrides=small)
     try:
         first.start()
         second.start()
-        yield parity.Side("kafka", f"{first.bootstrap},{second.bootstrap}")
+        side = parity.Side("kafka", f"{first.bootstrap},{second.bootstrap}")
+        side.controller = f"127.0.0.1:{first.controller_port}"  # the quorum's controller listener
+        yield side
     finally:
         second.stop()
         first.stop()
@@ -327,6 +332,20 @@ CLUSTER_SCENARIOS = [
     Scenario("cluster: cancel a move in progress", T, [*BS, "--cancel", *PER_TOPIC], setup=moved_topic(start=1000),
              fresh=True, after=topic_throttles),
 ]
+
+
+# Defined before the other cluster tests, so that they run first: --list lists every move of the
+# cluster, and the moves of the tests after it end at any time (the cancels clear the throttles).
+@pytest.mark.parametrize("action", [["--list"], ["--cancel", *PER_TOPIC], ["--cancel", *PER_TOPIC, "--preserve-throttles"]],
+                         ids=["list", "cancel", "cancel, preserve throttles"])
+def test_parity_through_the_controller(action, kafka_cluster):
+    """--bootstrap-controller: every call goes to Kafka's controller listener (Moldau has none:
+    its brokers refuse the option as Kafka's do, in the scenarios above). --list shows the move
+    the setup started."""
+    check(Scenario(f"cluster: bootstrap controller, {' '.join(a for a in action if a.startswith('--'))}", T,
+                   ["--bootstrap-controller", kafka_cluster.controller, *action],
+                   setup=moved_topic(start=1000 if action == ["--list"] else None)),
+          [kafka_cluster])
 
 
 @pytest.mark.parametrize("scn", CLUSTER_SCENARIOS, ids=lambda s: s.name)

@@ -246,6 +246,9 @@ class Admin {
  public:
   Admin(std::vector<HostPort> bootstrap, int api_timeout_ms) : bootstrap_(std::move(bootstrap)), api_timeout_ms_(api_timeout_ms) {}
 
+  // Sends every call to `controller` (--bootstrap-controller) rather than to brokers.
+  void use_controller(const HostPort& controller) { controller_node_ = controller; }
+
   RawClock::time_point deadline() const { return RawClock::now() + std::chrono::milliseconds(api_timeout_ms_); }
 
   // Metadata for `topics` (nullopt: all), retried until the call's deadline.
@@ -266,6 +269,15 @@ class Admin {
   // A connection to broker `id`: the controller Metadata names for -1 (where Kafka's admin
   // client sends the call to the controller) and -2 (to the least loaded node).
   RawConnection& node(int32_t id, const std::string& call) {
+    if (controller_node_) {
+      // --bootstrap-controller: every call goes to the controller the tool was given.
+      if (!conns_.count(-1)) {
+        auto opened = RawConnection::open(controller_node_->host, controller_node_->port, deadline());
+        if (!opened.ok()) call_timeout(call);
+        conns_[-1] = std::move(opened).value();
+      }
+      return *conns_[-1];
+    }
     if (brokers_.empty()) metadata(std::vector<std::string>{}, call);
     if (id < 0) id = controller_;
     auto it = brokers_.find(id);
@@ -291,6 +303,7 @@ class Admin {
   // DescribeCluster: the broker ids in the order the cluster lists them, with their racks.
   std::vector<std::pair<int32_t, std::optional<std::string>>> describe_cluster() {
     protocol::DescribeClusterRequest req;
+    if (controller_node_) req.endpoint_type = 2;  // a controller lists the controllers
     auto resp = call<protocol::DescribeClusterRequest, protocol::DescribeClusterResponse>(
         -2, req, 1, "listNodes", "DESCRIBE_CLUSTER");
     check(resp.error_code, resp.error_message);
@@ -432,6 +445,7 @@ class Admin {
   std::map<int32_t, HostPort> brokers_;
   int32_t controller_ = -1;
   std::map<int32_t, std::unique_ptr<RawConnection>> conns_;
+  std::optional<HostPort> controller_node_;
 };
 
 // DescribeTopics through Metadata: the replicas of every partition, or the tool's error for a
@@ -916,8 +930,8 @@ void generate(Admin& admin, const std::string& topics_json, const std::string& b
 // controller endpoints (endpoint type 2). A broker's listener answers MISMATCHED_ENDPOINT_TYPE,
 // which the client logs (once or twice, as its metadata manager's timing goes) and the call
 // fails with.
-// A node that serves controllers goes on as a bootstrap server would.
-void controller_endpoints(const std::vector<HostPort>& bootstrap, int api_timeout_ms) {
+// A node that serves controllers is the one every call of the tool then goes to.
+HostPort controller_endpoints(const std::vector<HostPort>& bootstrap, int api_timeout_ms) {
   auto deadline = RawClock::now() + std::chrono::milliseconds(api_timeout_ms);
   for (const auto& hp : bootstrap) {
     auto c = RawConnection::open(hp.host, hp.port, deadline);
@@ -928,7 +942,7 @@ void controller_endpoints(const std::vector<HostPort>& bootstrap, int api_timeou
     req.endpoint_type = 2;
     auto resp = (*c)->call<protocol::DescribeClusterRequest, protocol::DescribeClusterResponse>(req, v, deadline);
     if (!resp.ok()) continue;
-    if (resp->error_code == 0) return;
+    if (resp->error_code == 0) return hp;
     auto code = static_cast<ErrorCode>(resp->error_code);
     std::string cause = java_exception_class(code) + ": " +
                         (resp->error_message ? *resp->error_message : std::string(error_message(code)));
@@ -1211,7 +1225,7 @@ int reassign_partitions_main(int argc, char** argv) {
     if (!bootstrap.ok()) fail("Failed to create new KafkaAdminClient", "org.apache.kafka.common.KafkaException");
     Admin admin(*bootstrap, int_property(props, "default.api.timeout.ms", 60000));
 
-    if (!via_server) controller_endpoints(*bootstrap, int_property(props, "default.api.timeout.ms", 60000));
+    if (!via_server) admin.use_controller(controller_endpoints(*bootstrap, int_property(props, "default.api.timeout.ms", 60000)));
 
     if (action == "verify") {
       auto entries = reassignment_entries(read_file(a, "reassignment-json-file"));
