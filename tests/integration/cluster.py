@@ -13,9 +13,10 @@ import urllib.request
 import uuid
 
 import pytest
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
-from conftest import Broker, free_port, wait_until
+from conftest import Broker, free_port, tool, wait_until
 
 
 def etcd_binary():
@@ -208,6 +209,70 @@ class Cluster:
                 codes[node_id] = code
         self.etcd.stop()
         return codes
+
+
+# Clients the cluster tests share: our kafka-topics, an idempotent acks=all producer, a reader.
+
+def topics(bootstrap, *args):
+    r = tool("kafka-topics", "--bootstrap-server", bootstrap, *args, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def describe(bootstrap, topic, *flags):
+    """{partition: (leader, replicas, isr)} from kafka-topics --describe (with `flags`, only the
+    partitions they select)."""
+    out = {}
+    for line in topics(bootstrap, "--describe", "--topic", topic, *flags).splitlines():
+        f = dict(x.split(": ", 1) for x in line.strip().split("\t") if ": " in x)
+        if "Partition" not in f:
+            continue
+        leader = -1 if f["Leader"] == "none" else int(f["Leader"])
+        ids = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
+        out[int(f["Partition"])] = (leader, ids(f["Replicas"]), ids(f["Isr"]))
+    return out
+
+
+def leaders(bootstrap, topic):
+    """{partition: leader} from kafka-topics --describe."""
+    out = {}
+    for line in topics(bootstrap, "--describe", "--topic", topic).splitlines():
+        fields = dict(f.split(": ", 1) for f in line.strip().split("\t") if ": " in f)
+        if "Partition" in fields:
+            leader = fields["Leader"]
+            out[int(fields["Partition"])] = -1 if leader == "none" else int(leader)
+    return out
+
+
+def produce(bootstrap, topic, records, extra=None):
+    conf = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
+            "message.timeout.ms": 120000}
+    conf.update(extra or {})
+    p = Producer(conf)
+    errors = []
+    for key, value in records:
+        p.produce(topic, value, key, on_delivery=lambda err, msg: err and errors.append(err))
+    assert p.flush(120) == 0
+    assert not errors, errors
+
+
+def consume_all(bootstrap, topic, count, group=None, extra=None, timeout=90):
+    conf = {"bootstrap.servers": bootstrap, "group.id": group or "reader", "auto.offset.reset": "earliest",
+            "enable.auto.commit": group is not None}
+    conf.update(extra or {})
+    c = Consumer(conf)
+    c.subscribe([topic])
+    out = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(out) < count and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            out.append((m.partition(), m.offset(), m.key(), m.value()))
+    finally:
+        c.close()
+    return out
 
 
 @pytest.fixture

@@ -7,21 +7,8 @@ leaders by itself."""
 import pytest
 
 import apache_kafka
-from cluster import cluster_factory  # noqa: F401 (fixture)
-from cluster_test import consume_all, produce, topics
+from cluster import cluster_factory, consume_all, describe, produce, topics  # noqa: F401 (fixture)
 from conftest import tool, wait_until
-
-
-def describe(bootstrap, topic):
-    """{partition: (leader, replicas, isr)} from kafka-topics --describe."""
-    out = {}
-    for line in topics(bootstrap, "--describe", "--topic", topic).splitlines():
-        fields = dict(f.split(": ", 1) for f in line.strip().split("\t") if ": " in f)
-        if "Partition" in fields:
-            leader = -1 if fields["Leader"] == "none" else int(fields["Leader"])
-            ints = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
-            out[int(fields["Partition"])] = (leader, ints(fields["Replicas"]), ints(fields["Isr"]))
-    return out
 
 
 def elect(bootstrap, *args):

@@ -17,9 +17,7 @@ import time
 
 from confluent_kafka import Consumer, KafkaError, Producer
 
-from cluster import cluster_factory  # noqa: F401 (fixture)
-from cluster_leader_election_test import describe
-from cluster_test import consume_all, produce, topics
+from cluster import cluster_factory, describe, consume_all, produce, topics  # noqa: F401 (fixture)
 from conftest import tool, wait_until
 
 

@@ -6,9 +6,7 @@ replica would hold back the verified offset and the lag would be the partition's
 import re
 import signal
 
-from cluster import cluster_factory  # noqa: F401 (fixture)
-from cluster_leader_election_test import describe
-from cluster_test import produce, topics
+from cluster import cluster_factory, describe, produce, topics  # noqa: F401 (fixture)
 from conftest import wait_until
 from parity import run_ours
 

@@ -17,58 +17,10 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from kafka import KafkaConsumer, KafkaProducer
 
-from cluster import cluster_factory  # noqa: F401 (fixture)
+from cluster import cluster_factory, consume_all, leaders, produce, topics  # noqa: F401 (fixture)
 from conftest import BIN, Broker, tool, wait_until
 
 JS_DIR = os.path.join(os.path.dirname(__file__), "js")
-
-
-def topics(bootstrap, *args):
-    r = tool("kafka-topics", "--bootstrap-server", bootstrap, *args, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return r.stdout
-
-
-def leaders(bootstrap, topic):
-    """{partition: leader} from kafka-topics --describe."""
-    out = {}
-    for line in topics(bootstrap, "--describe", "--topic", topic).splitlines():
-        fields = dict(f.split(": ", 1) for f in line.strip().split("\t") if ": " in f)
-        if "Partition" in fields:
-            leader = fields["Leader"]
-            out[int(fields["Partition"])] = -1 if leader == "none" else int(leader)
-    return out
-
-
-def produce(bootstrap, topic, records, extra=None):
-    conf = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-            "message.timeout.ms": 120000}
-    conf.update(extra or {})
-    p = Producer(conf)
-    errors = []
-    for key, value in records:
-        p.produce(topic, value, key, on_delivery=lambda err, msg: err and errors.append(err))
-    assert p.flush(120) == 0
-    assert not errors, errors
-
-
-def consume_all(bootstrap, topic, count, group=None, extra=None, timeout=90):
-    conf = {"bootstrap.servers": bootstrap, "group.id": group or "reader", "auto.offset.reset": "earliest",
-            "enable.auto.commit": group is not None}
-    conf.update(extra or {})
-    c = Consumer(conf)
-    c.subscribe([topic])
-    out = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(out) < count and time.monotonic() < deadline:
-            m = c.poll(0.5)
-            if m is None or m.error():
-                continue
-            out.append((m.partition(), m.offset(), m.key(), m.value()))
-    finally:
-        c.close()
-    return out
 
 
 def test_partitions_spread_and_any_broker_bootstraps(cluster_factory):

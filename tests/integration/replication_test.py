@@ -12,31 +12,11 @@ import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from cluster import cluster_factory  # noqa: F401 (fixture)
+from cluster import cluster_factory, describe, topics  # noqa: F401 (fixture)
 from conftest import java_partition, tool, wait_until
 from raw_batches import batch, frame, parse_produce_v7, produce_body_v7, produce_raw, read_response
 
 RF3 = ["--replication-factor", "3", "--config", "min.insync.replicas=2"]
-
-
-def kafka_topics(bootstrap, *args):
-    r = tool("kafka-topics", "--bootstrap-server", bootstrap, *args, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return r.stdout
-
-
-def describe(bootstrap, topic, *flags):
-    """{partition: (leader, replicas, isr)} from kafka-topics --describe (with `flags`, only the
-    partitions they select)."""
-    out = {}
-    for line in kafka_topics(bootstrap, "--describe", "--topic", topic, *flags).splitlines():
-        f = dict(x.split(": ", 1) for x in line.strip().split("\t") if ": " in x)
-        if "Partition" not in f:
-            continue
-        leader = -1 if f["Leader"] == "none" else int(f["Leader"])
-        ids = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
-        out[int(f["Partition"])] = (leader, ids(f["Replicas"]), ids(f["Isr"]))
-    return out
 
 
 class Load:
@@ -107,7 +87,7 @@ def wait_for(pred, message, timeout=90):
 def test_leader_killed_under_acks_all_load_loses_nothing(cluster_factory):
     c = cluster_factory(3)
     b = c.broker(1).bootstrap
-    kafka_topics(b, "--create", "--topic", "load", "--partitions", "1", *RF3)
+    topics(b, "--create", "--topic", "load", "--partitions", "1", *RF3)
     wait_for(lambda: len(describe(b, "load")[0][2]) == 3, "a full ISR")
     leader = describe(b, "load")[0][0]
     survivor = c.broker(next(i for i in (1, 2, 3) if i != leader))
@@ -145,13 +125,13 @@ def filtered(bootstrap):
 def test_followers_down_isr_shrinks_then_not_enough_replicas_then_rejoin(cluster_factory):
     c = cluster_factory(3)
     b = c.broker(1).bootstrap
-    kafka_topics(b, "--create", "--topic", "isr", "--partitions", "1", *RF3)
+    topics(b, "--create", "--topic", "isr", "--partitions", "1", *RF3)
     wait_for(lambda: len(describe(b, "isr")[0][2]) == 3, "a full ISR")
     leader, replicas, _ = describe(b, "isr")[0]
     followers = [r for r in replicas if r != leader]
     lb = c.broker(leader).bootstrap
     # One replica only, on the follower killed first: offline while it is down.
-    kafka_topics(b, "--create", "--topic", "solo", "--replica-assignment", str(followers[0]),
+    topics(b, "--create", "--topic", "solo", "--replica-assignment", str(followers[0]),
                  "--config", "min.insync.replicas=1")
     wait_for(lambda: describe(lb, "solo")[0][0] == followers[0], "the single replica leading")
     # All in sync: the filters list nothing, but a single replica with min.insync.replicas=1
@@ -208,7 +188,7 @@ def partition_logs(c, broker_id, topic, partition):
 def test_diverged_follower_truncates_to_the_leaders_log(cluster_factory):
     c = cluster_factory(3)
     b = c.broker(1).bootstrap
-    kafka_topics(b, "--create", "--topic", "diverge", "--partitions", "1", *RF3)
+    topics(b, "--create", "--topic", "diverge", "--partitions", "1", *RF3)
     wait_for(lambda: len(describe(b, "diverge")[0][2]) == 3, "a full ISR")
     old_leader, replicas, _ = describe(b, "diverge")[0]
     followers = [r for r in replicas if r != old_leader]
@@ -272,8 +252,8 @@ def coordinator(c, internal_topic, key, partitions=5):
 def test_groups_and_transactions_survive_their_coordinators_death(cluster_factory):
     c = cluster_factory(3)
     b = c.broker(1).bootstrap
-    kafka_topics(b, "--create", "--topic", "in", "--partitions", "3", *RF3)
-    kafka_topics(b, "--create", "--topic", "out", "--partitions", "3", *RF3)
+    topics(b, "--create", "--topic", "in", "--partitions", "3", *RF3)
+    topics(b, "--create", "--topic", "out", "--partitions", "3", *RF3)
     p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "enable.idempotence": True})
     for i in range(300):
         p.produce("in", str(i).encode(), str(i).encode())
@@ -338,7 +318,7 @@ def test_groups_and_transactions_survive_their_coordinators_death(cluster_factor
 def test_controlled_shutdown_under_load_then_preferred_leaders_return(cluster_factory):
     c = cluster_factory(3)
     b = c.broker(1).bootstrap
-    kafka_topics(b, "--create", "--topic", "moving", "--partitions", "6", *RF3)
+    topics(b, "--create", "--topic", "moving", "--partitions", "6", *RF3)
     wait_for(lambda: all(len(isr) == 3 for _, _, isr in describe(b, "moving").values()), "full ISRs")
     before = describe(b, "moving")
     target = 2
