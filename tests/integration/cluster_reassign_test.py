@@ -167,6 +167,14 @@ def test_reassignment_in_progress_is_listed_and_cancelled(cluster_factory, tmp_p
     topics(b1, "--create", "--topic", "stuck", "--replica-assignment", "1:2")
     values = [f"v{i:05}".encode() + b"x" * 1000 for i in range(4000)]
     produce(b1, "stuck", [(b"k", v) for v in values])
+    # Kafka 4's --disallow-replication-factor-change (KIP-860) refuses a move to three replicas.
+    grow = tmp_path / "grow.json"
+    grow.write_text(json.dumps({"version": 1, "partitions": [{"topic": "stuck", "partition": 0,
+                                                              "replicas": [1, 2, 3]}]}))
+    r = reassign(b1, "--execute", "--reassignment-json-file", str(grow), "--disallow-replication-factor-change")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "stuck-0: The replication factor is changed from 2 to 3" in r.stdout, r.stdout
+    assert describe(b1, "stuck")[0][1] == [1, 2]
     # A throttle of 1000 B/s holds the new replica on broker 3 back after its first fetch: the
     # reassignment stays in progress.
     plan = tmp_path / "plan.json"

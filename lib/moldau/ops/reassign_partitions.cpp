@@ -337,17 +337,26 @@ class Admin {
   }
 
   // AlterPartitionReassignments: per partition, the error's message (nullopt: started).
+  // Without `allow_replication_factor_change` (--disallow-replication-factor-change) the request
+  // needs v1 (KIP-860), as Kafka's admin client requires.
   std::map<TopicPartition, std::optional<std::string>> alter_reassignments(
-      const std::vector<std::pair<TopicPartition, std::optional<std::vector<int32_t>>>>& moves) {
+      const std::vector<std::pair<TopicPartition, std::optional<std::vector<int32_t>>>>& moves,
+      bool allow_replication_factor_change = true) {
     protocol::AlterPartitionReassignmentsRequest req;
     req.timeout_ms = api_timeout_ms_;
+    req.allow_replication_factor_change = allow_replication_factor_change;
+    if (!allow_replication_factor_change &&
+        node(-1, "alterPartitionReassignments").version_for(req.kApiKey, 1) < 1)
+      call_fail("org.apache.kafka.common.errors.UnsupportedVersionException",
+                "The broker does not support ALTER_PARTITION_REASSIGNMENTS with version in range [1,1]. The "
+                "supported range is [0,0].");
     for (const auto& [tp, replicas] : moves) {
       auto it = std::find_if(req.topics.begin(), req.topics.end(), [&](const auto& t) { return t.name == tp.first; });
       if (it == req.topics.end()) it = req.topics.insert(req.topics.end(), {tp.first, {}});
       it->partitions.push_back({tp.second, replicas});
     }
     auto resp = call<protocol::AlterPartitionReassignmentsRequest, protocol::AlterPartitionReassignmentsResponse>(
-        -1, req, 0, "alterPartitionReassignments", "ALTER_PARTITION_REASSIGNMENTS");
+        -1, req, 1, "alterPartitionReassignments", "ALTER_PARTITION_REASSIGNMENTS");
     std::map<TopicPartition, std::optional<std::string>> out;
     for (const auto& m : moves) out[m.first] = std::nullopt;
     auto message = [](int16_t code, const std::optional<std::string>& m) {
@@ -571,7 +580,7 @@ std::map<TopicPartition, std::vector<int32_t>> as_map(const std::vector<Reassign
 }
 
 void execute(Admin& admin, const std::vector<ReassignmentEntry>& entries, bool additional, int64_t throttle,
-             int64_t log_dir_throttle, int64_t timeout_ms) {
+             int64_t log_dir_throttle, int64_t timeout_ms, bool allow_replication_factor_change) {
   if (entries.empty()) fail("Partition reassignment list cannot be empty", kCommandFailed);
   for (const auto& e : entries)
     if (e.replicas.empty()) fail("Partition replica list cannot be empty", kCommandFailed);
@@ -692,7 +701,7 @@ void execute(Admin& admin, const std::vector<ReassignmentEntry>& entries, bool a
 
   std::vector<std::pair<TopicPartition, std::optional<std::vector<int32_t>>>> request;
   for (const auto& [tp, r] : proposed) request.push_back({tp, r});
-  auto errors = admin.alter_reassignments(request);
+  auto errors = admin.alter_reassignments(request, allow_replication_factor_change);
   std::vector<std::string> failed;
   for (const auto& [tp, e] : errors)  // a std::map: sorted by topic, then partition
     if (e) failed.push_back(tp_string(tp) + ": " + *e);
@@ -1240,7 +1249,8 @@ int reassign_partitions_main(int argc, char** argv) {
       int64_t throttle = long_option(a, "throttle", -1);
       int64_t log_dir_throttle = long_option(a, "replica-alter-log-dirs-throttle", -1);
       int64_t timeout = long_option(a, "timeout", 10000);
-      execute(admin, reassignment_entries(text), a.has("additional"), throttle, log_dir_throttle, timeout);
+      execute(admin, reassignment_entries(text), a.has("additional"), throttle, log_dir_throttle, timeout,
+              !a.has("disallow-replication-factor-change"));
     } else if (action == "cancel") {
       std::string text = read_file(a, "reassignment-json-file");
       int64_t timeout = long_option(a, "timeout", 10000);
