@@ -184,29 +184,82 @@ int32_t increment_sequence(int32_t seq, int32_t inc) {
   return seq + inc;
 }
 
-// Java's new String(bytes, UTF_8): malformed input becomes U+FFFD.
+// Java's new String(bytes, UTF_8): malformed input becomes U+FFFD, as the JDK's decoder
+// replaces it: one U+FFFD for a lead byte and the continuation bytes that may follow it (a
+// broken 3-byte sequence of two good bytes is one), and one for a sequence cut off at the end.
 std::string java_utf8(std::span<const uint8_t> b) {
+  static const char kRepl[] = "\xEF\xBF\xBD";
+  auto cont = [](uint8_t c) { return (c & 0xC0) == 0x80; };
   std::string out;
-  size_t i = 0;
-  while (i < b.size()) {
-    uint8_t c = b[i];
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n > 0 && i + n <= b.size();
-    for (size_t k = 1; ok && k < n; k++) ok = (b[i + k] & 0xC0) == 0x80;
-    if (ok && n == 2) ok = c >= 0xC2;
-    if (ok && n == 3) {
-      uint32_t cp = ((c & 0x0F) << 12) | ((b[i + 1] & 0x3F) << 6) | (b[i + 2] & 0x3F);
-      ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
-    }
-    if (ok && n == 4) {
-      uint32_t cp = ((c & 0x07) << 18) | ((b[i + 1] & 0x3F) << 12) | ((b[i + 2] & 0x3F) << 6) | (b[i + 3] & 0x3F);
-      ok = cp >= 0x10000 && cp <= 0x10FFFF;
-    }
-    if (ok) {
-      out.append(reinterpret_cast<const char*>(b.data() + i), n);
-      i += n;
+  size_t i = 0, n = b.size();
+  while (i < n) {
+    uint8_t b1 = b[i];
+    if (b1 < 0x80) {
+      out += static_cast<char>(b1);
+      i += 1;
+    } else if (b1 >= 0xC2 && b1 <= 0xDF) {
+      if (i + 1 >= n) {
+        out += kRepl;
+        break;
+      }
+      if (cont(b[i + 1])) {
+        out.append(reinterpret_cast<const char*>(&b[i]), 2);
+        i += 2;
+      } else {
+        out += kRepl;
+        i += 1;
+      }
+    } else if (b1 >= 0xE0 && b1 <= 0xEF) {
+      auto bad2 = [&](uint8_t b2) { return (b1 == 0xE0 && (b2 & 0xE0) == 0x80) || !cont(b2); };
+      if (i + 2 < n) {
+        uint8_t b2 = b[i + 1], b3 = b[i + 2];
+        if (bad2(b2) || !cont(b3)) {
+          out += kRepl;
+          i += bad2(b2) ? 1 : 2;
+        } else {
+          uint32_t cp = ((b1 & 0x0F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);
+          if (cp >= 0xD800 && cp <= 0xDFFF)
+            out += kRepl;
+          else
+            out.append(reinterpret_cast<const char*>(&b[i]), 3);
+          i += 3;
+        }
+        continue;
+      }
+      out += kRepl;
+      if (i + 1 < n && bad2(b[i + 1])) {
+        i += 1;
+        continue;
+      }
+      break;  // cut off at the end: one U+FFFD for the rest
+    } else if (b1 >= 0xF0 && b1 <= 0xF7) {
+      auto bad2 = [&](uint8_t b2) {
+        return b1 > 0xF4 || (b1 == 0xF0 && (b2 < 0x90 || b2 > 0xBF)) || (b1 == 0xF4 && (b2 & 0xF0) != 0x80) ||
+               !cont(b2);
+      };
+      if (i + 3 < n) {
+        uint8_t b2 = b[i + 1], b3 = b[i + 2], b4 = b[i + 3];
+        if (bad2(b2) || !cont(b3) || !cont(b4)) {
+          out += kRepl;
+          i += bad2(b2) ? 1 : !cont(b3) ? 2 : 3;
+        } else {
+          out.append(reinterpret_cast<const char*>(&b[i]), 4);
+          i += 4;
+        }
+        continue;
+      }
+      out += kRepl;
+      if (b1 > 0xF4 || (i + 1 < n && bad2(b[i + 1]))) {
+        i += 1;
+        continue;
+      }
+      if (i + 2 < n && !cont(b[i + 2])) {
+        i += 2;
+        continue;
+      }
+      break;
     } else {
-      out += "\xEF\xBF\xBD";
+      out += kRepl;  // a continuation byte, C0, C1 or F8..FF on its own
       i += 1;
     }
   }
@@ -430,7 +483,7 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
             if (r.value) {
               auto json = ops::metadata_record_json(*r.value);
               value = json.ok() ? *json
-                                : "Error at offset " + std::to_string(r.offset) + ", skipping. " + json.status().message();
+                                : "Error at " + std::to_string(r.offset) + ", skipping. " + json.status().message();
             }
           } else if (o.offsets || o.transaction_log) {
             Parsed p;
@@ -445,11 +498,16 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
             if (r.key) key = decode(*key_decoder, *r.key);
             if (r.value) value = decode(*value_decoder, *r.value);
           }
+          // Written whole: a decoded string may hold NUL characters.
           if (key) {
-            std::printf("%skey: %s", prefix.c_str(), key->c_str());
+            std::printf("%skey: ", prefix.c_str());
+            std::fwrite(key->data(), 1, key->size(), stdout);
             prefix = " ";
           }
-          if (value) std::printf("%spayload: %s", prefix.c_str(), value->c_str());
+          if (value) {
+            std::printf("%spayload: ", prefix.c_str());
+            std::fwrite(value->data(), 1, value->size(), stdout);
+          }
         }
         std::printf("\n");
       }

@@ -1,0 +1,135 @@
+"""kafka-dump-log over a KRaft cluster's metadata log (Kafka's DumpLogSegments with
+--cluster-metadata-decoder), ours and Apache Kafka's, side by side (parity.py): both read the
+SAME files, taken from an Apache Kafka broker's __cluster_metadata-0 (ours keeps no such log):
+a fresh cluster's log and bootstrap snapshot; the log after topics were created (with a
+config), altered (topic, broker and client quota configs, a SCRAM credential), given
+partitions and deleted, a transactional producer got its id, and the broker shut down; a
+snapshot the controller wrote of all that; and a topic's segment read as metadata (every record
+an error). Flags that change the output: shallow, --deep-iteration (control records decoded),
+--print-data-log, --skip-record-metadata, --max-bytes. Each run gets its own copy of the
+files ({dir}), put back as {dir} before comparing: the only normalization besides parity.py's
+defaults and java_uncaught."""
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import apache_kafka
+from parity import BIN, Scenario, check
+
+T = "kafka-dump-log"
+FIRST = "00000000000000000000"
+CAPTURED = {}  # name -> dir of files captured from the reference broker
+
+
+def _our_tool(name, *args):
+    subprocess.run([os.path.join(BIN, name), *args], check=True, capture_output=True, timeout=60)
+
+
+def _wait_for(pattern, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = glob.glob(pattern)
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"nothing matches {pattern} after {timeout}s")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def metadata_files():
+    """Runs an Apache Kafka broker through a fresh start and normal use, copying its metadata
+    log at each stage into a dir of this module's own; stops it."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
+    root = tempfile.mkdtemp(prefix="parity-metadata-")
+    # A snapshot a few seconds after the last change, so the test sees one.
+    k = apache_kafka.KafkaBroker({"metadata.log.max.snapshot.interval.ms": "4000"})
+    k.start()
+    try:
+        meta = os.path.join(k.log_dir, "__cluster_metadata-0")
+        time.sleep(1)
+        shutil.copytree(meta, os.path.join(root, "fresh"))
+        a = AdminClient({"bootstrap.servers": k.bootstrap})
+        for f in a.create_topics([NewTopic("foo", 3, 1),
+                                  NewTopic("bar", 1, 1, config={"cleanup.policy": "compact"})]).values():
+            f.result(30)
+        b = k.bootstrap
+        _our_tool("kafka-configs", "--bootstrap-server", b, "--alter", "--entity-type", "topics", "--entity-name",
+                  "foo", "--add-config", "retention.ms=1000000,max.message.bytes=2000000")
+        _our_tool("kafka-configs", "--bootstrap-server", b, "--alter", "--entity-type", "brokers", "--entity-name",
+                  "1", "--add-config", "log.cleaner.threads=2")
+        _our_tool("kafka-configs", "--bootstrap-server", b, "--alter", "--entity-type", "clients", "--entity-name",
+                  "c1", "--add-config", "producer_byte_rate=1024,request_percentage=12.5")
+        r = apache_kafka.run_tool("kafka-configs", "--bootstrap-server", b, "--alter", "--entity-type", "users",
+                                  "--entity-name", "alice", "--add-config",
+                                  "SCRAM-SHA-256=[iterations=8192,password=alice-secret]", timeout=90)
+        assert r.returncode == 0, r.stderr
+        for f in a.create_partitions([NewPartitions("foo", 4)]).values():
+            f.result(30)
+        for f in a.delete_topics(["bar"]).values():
+            f.result(30)
+        p = Producer({"bootstrap.servers": b, "transactional.id": "t1", "linger.ms": 0})
+        p.init_transactions(30)
+        p.begin_transaction()
+        p.produce("foo", b"x", partition=0)
+        p.commit_transaction(30)
+        del p
+        # The controller's first snapshot after the bootstrap one (00000000000000000000-0000000000).
+        _wait_for(os.path.join(meta, "*[1-9]*-*.checkpoint"), 30)
+        time.sleep(1)
+        # A controlled shutdown writes its records too; the dir is copied before it is removed.
+        k.proc.send_signal(signal.SIGTERM)
+        k.proc.wait(60)
+        shutil.copytree(meta, os.path.join(root, "used"))
+        shutil.copytree(os.path.join(k.log_dir, "foo-0"), os.path.join(root, "topic"))
+        snaps = sorted(os.path.basename(f) for f in glob.glob(os.path.join(root, "used", "*[1-9]*-*.checkpoint")))
+        CAPTURED["snapshot"] = snaps[-1]
+        CAPTURED["root"] = root
+    finally:
+        k.stop()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def copy_files(d):
+    """A Scenario's prepare: this run's own copy of the captured files under {dir}."""
+    for sub in ("fresh", "used", "topic"):
+        shutil.copytree(os.path.join(CAPTURED["root"], sub), os.path.join(d, sub))
+    return {"{dir}": d, "{snapshot}": os.path.join(d, "used", CAPTURED["snapshot"])}
+
+
+def scn(name, *args):
+    return Scenario(name, T, list(args), brokers=False, prepare=copy_files, norms=("java_uncaught",))
+
+
+FRESH_LOG = f"{{dir}}/fresh/{FIRST}.log"
+BOOTSTRAP = f"{{dir}}/fresh/{FIRST}-0000000000.checkpoint"
+LOG = f"{{dir}}/used/{FIRST}.log"
+D = "--cluster-metadata-decoder"
+
+SCENARIOS = [
+    scn("fresh log", "--files", FRESH_LOG, D),
+    scn("fresh bootstrap snapshot", "--files", BOOTSTRAP, D),
+    scn("log after use", "--files", LOG, D),
+    scn("snapshot", "--files", "{snapshot}", D),
+    scn("log and snapshot together", "--files", f"{LOG},{{snapshot}}", D),
+    scn("skip record metadata", "--files", LOG, D, "--skip-record-metadata"),
+    scn("max bytes", "--files", LOG, D, "--max-bytes", "3000"),
+    scn("shallow", "--files", LOG),
+    scn("print data log", "--files", LOG, "--print-data-log"),
+    scn("deep iteration without decoder", "--files", LOG, "--deep-iteration"),
+    scn("snapshot deep iteration", "--files", "{snapshot}", "--deep-iteration"),
+    scn("offsets decoder wins", "--files", FRESH_LOG, "--offsets-decoder", D),
+    scn("a topic's segment as metadata", "--files", f"{{dir}}/topic/{FIRST}.log", D),
+]
+
+
+@pytest.mark.parametrize("s", SCENARIOS, ids=lambda s: s.name)
+def test_parity(s):
+    check(s, None)
