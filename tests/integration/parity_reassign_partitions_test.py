@@ -331,6 +331,11 @@ CLUSTER_SCENARIOS = [
              fresh=True, after=topic_throttles),
     Scenario("cluster: cancel a move in progress", T, [*BS, "--cancel", *PER_TOPIC], setup=moved_topic(start=1000),
              fresh=True, after=topic_throttles),
+    # kafka-topics shows a move in progress: Adding and Removing Replicas, and the replication
+    # factor without the replica being added.
+    Scenario("cluster: kafka-topics --describe of a move in progress", "kafka-topics",
+             [*BS, "--describe", "--topic", "{topic}"], setup=moved_topic(start=1000), fresh=True,
+             norms=("topic_id",)),
 ]
 
 
