@@ -1,8 +1,8 @@
 // kafka-dump-log: prints log segments, their indexes, producer snapshots and transaction
 // indexes as Apache Kafka 4.4's DumpLogSegments does, byte for byte: its options (joptsimple's
 // parsing and help, lib/moldau/ops/cli.h), its lines, its decoders (String, Integer, Long;
-// the __consumer_offsets, __transaction_state and __cluster_metadata records as JSON; raft
-// control records always) and its exit codes. Reads the
+// the __consumer_offsets, __transaction_state, __share_group_state and __cluster_metadata
+// records as JSON; raft control records always) and its exit codes. Reads the
 // files directly (no broker).
 
 #include <fcntl.h>
@@ -106,7 +106,7 @@ struct Options {
   bool print_data = false, deep = false, skip_metadata = false, verify_only = false, sanity_only = false;
   int32_t max_message_size = 5 * 1024 * 1024;
   int32_t max_bytes = INT32_MAX;
-  bool offsets = false, transaction_log = false, cluster_metadata = false;
+  bool offsets = false, transaction_log = false, cluster_metadata = false, share_state = false;
   std::string unsupported;  // a decoder option ours does not have
   std::string key_decoder = kStringDecoder, value_decoder = kStringDecoder;
 };
@@ -302,6 +302,21 @@ Parsed parse_coordinator_record(ops::CoordinatorLog log, const RecordView& r) {
   return out;
 }
 
+// The same parser over __share_group_state (--share-group-state-decoder).
+Parsed parse_share_state_record(const RecordView& r) {
+  if (!r.key)
+    throw std::runtime_error("Failed to decode message at offset " + std::to_string(r.offset) +
+                             " using the specified decoder (message had a missing key)");
+  auto d = ops::share_state_record_json(*r.key, r.value);
+  if (!d.ok()) return {"Error at offset " + std::to_string(r.offset) + ", skipping. " + d.status().message(), std::nullopt};
+  if (!d->known)
+    return {"Unknown record type " + std::to_string(d->type) + " at offset " + std::to_string(r.offset) + ", skipping.",
+            std::nullopt};
+  Parsed out{"{\"type\":\"" + std::to_string(d->type) + "\",\"data\":" + d->key + "}", "<DELETE>"};
+  if (d->value) out.value = "{\"version\":\"" + std::to_string(d->version) + "\",\"data\":" + *d->value + "}";
+  return out;
+}
+
 // Kafka's Decoder classes by name: StringDecoder, IntegerDecoder, LongDecoder.
 std::optional<Decoder> decoder_for(const std::string& cls) {
   if (cls == kStringDecoder) return Decoder::kString;
@@ -434,7 +449,7 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
   std::string name = file_name(path);
   std::optional<Decoder> key_decoder, value_decoder;
   // Kafka makes its parser for each file it dumps: an unknown decoder class fails here.
-  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && o.unsupported.empty()) {
+  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && !o.share_state && o.unsupported.empty()) {
     value_decoder = decoder_for(o.value_decoder);
     key_decoder = decoder_for(o.key_decoder);
     if (!value_decoder || !key_decoder) uncaught("Failed to load decoder class");
@@ -485,6 +500,15 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
               value = json.ok() ? *json
                                 : "Error at " + std::to_string(r.offset) + ", skipping. " + json.status().message();
             }
+          } else if (o.share_state) {
+            Parsed p;
+            try {
+              p = parse_share_state_record(r);
+            } catch (const std::runtime_error& e) {
+              uncaught(e.what());
+            }
+            key = p.key;
+            value = p.value;
           } else if (o.offsets || o.transaction_log) {
             Parsed p;
             try {
@@ -771,8 +795,12 @@ int main(int argc, char** argv) {
   o.offsets = a.has("offsets-decoder");
   o.transaction_log = !o.offsets && a.has("transaction-log-decoder");
   o.cluster_metadata = !o.offsets && !o.transaction_log && a.has("cluster-metadata-decoder");
-  if (!o.offsets && !o.transaction_log && !o.cluster_metadata)
-    for (const char* n : {"remote-log-metadata-decoder", "share-group-state-decoder"})
+  // Kafka's order when several are given: offsets, transaction log, cluster metadata, remote log
+  // metadata, share group state.
+  o.share_state = !o.offsets && !o.transaction_log && !o.cluster_metadata && !a.has("remote-log-metadata-decoder") &&
+                  a.has("share-group-state-decoder");
+  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && !o.share_state)
+    for (const char* n : {"remote-log-metadata-decoder"})
       if (o.unsupported.empty() && a.has(n)) o.unsupported = n;
   for (auto [name, field] : {std::pair{"key-decoder-class", &o.key_decoder}, {"value-decoder-class", &o.value_decoder}}) {
     auto v = ops::single_value(a, name);

@@ -4,8 +4,9 @@ SAME files, taken from an Apache Kafka broker's __cluster_metadata-0 (ours keeps
 a fresh cluster's log and bootstrap snapshot; the log after topics were created (with a
 config), altered (topic, broker and client quota configs, a SCRAM credential), given
 partitions and deleted, a transactional producer got its id, and the broker shut down; a
-snapshot the controller wrote of all that; and a topic's segment read as metadata (every record
-an error). Flags that change the output: shallow, --deep-iteration (control records decoded),
+snapshot the controller wrote of all that; a topic's segment read as metadata (every record an
+error); and with --share-group-state-decoder, a share group's state in __share_group_state-0
+after it consumed and acknowledged records. Flags that change the output: shallow, --deep-iteration (control records decoded),
 --print-data-log, --skip-record-metadata, --max-bytes. Each run gets its own copy of the
 files ({dir}), put back as {dir} before comparing: the only normalization besides parity.py's
 defaults and java_uncaught."""
@@ -41,6 +42,29 @@ def _wait_for(pattern, timeout=30):
     raise AssertionError(f"nothing matches {pattern} after {timeout}s")
 
 
+def share_group(k):
+    """A share group (sg1, reading from the earliest offset) that consumes and acknowledges five
+    records with Kafka's console share consumer: its state in __share_group_state-0."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": k.bootstrap})
+    for f in admin.create_topics([NewTopic("s1", 1, 1)]).values():
+        f.result(30)
+    p = Producer({"bootstrap.servers": k.bootstrap, "linger.ms": 0})
+    for i in range(5):
+        p.produce("s1", f"v{i}".encode(), partition=0)
+    p.flush(30)
+    _our_tool("kafka-configs", "--bootstrap-server", k.bootstrap, "--alter", "--entity-type", "groups",
+              "--entity-name", "sg1", "--add-config", "share.auto.offset.reset=earliest")
+    cmd = apache_kafka.tool_command("kafka-console-consumer")
+    cmd[cmd.index("org.apache.kafka.tools.consumer.ConsoleConsumer")] = \
+        "org.apache.kafka.tools.consumer.ConsoleShareConsumer"
+    r = subprocess.run(cmd + ["--bootstrap-server", k.bootstrap, "--topic", "s1", "--group", "sg1",
+                              "--max-messages", "5", "--timeout-ms", "30000"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.stdout.split() == [f"v{i}" for i in range(5)], r.stdout + r.stderr
+
+
 @pytest.fixture(scope="module", autouse=True)
 def metadata_files():
     """Runs an Apache Kafka broker through a fresh start and normal use, copying its metadata
@@ -49,7 +73,8 @@ def metadata_files():
     from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
     root = tempfile.mkdtemp(prefix="parity-metadata-")
     # A snapshot a few seconds after the last change, so the test sees one.
-    k = apache_kafka.KafkaBroker({"metadata.log.max.snapshot.interval.ms": "4000"})
+    k = apache_kafka.KafkaBroker({"metadata.log.max.snapshot.interval.ms": "4000",
+                                  "share.coordinator.state.topic.num.partitions": "1"})
     k.start()
     try:
         meta = os.path.join(k.log_dir, "__cluster_metadata-0")
@@ -80,6 +105,7 @@ def metadata_files():
         p.produce("foo", b"x", partition=0)
         p.commit_transaction(30)
         del p
+        share_group(k)
         # The controller's first snapshot after the bootstrap one (00000000000000000000-0000000000).
         _wait_for(os.path.join(meta, "*[1-9]*-*.checkpoint"), 30)
         time.sleep(1)
@@ -88,6 +114,11 @@ def metadata_files():
         k.proc.wait(60)
         shutil.copytree(meta, os.path.join(root, "used"))
         shutil.copytree(os.path.join(k.log_dir, "foo-0"), os.path.join(root, "topic"))
+        shutil.copytree(os.path.join(k.log_dir, "__share_group_state-0"), os.path.join(root, "share"))
+        # The acknowledgements are there to compare: a ShareUpdate record (type 1) with state batches.
+        r = subprocess.run([os.path.join(BIN, T), "--share-group-state-decoder", "--files",
+                            os.path.join(root, "share", f"{FIRST}.log")], capture_output=True, text=True, timeout=60)
+        assert '"type":"1"' in r.stdout and '"deliveryState":' in r.stdout, r.stdout
         snaps = sorted(os.path.basename(f) for f in glob.glob(os.path.join(root, "used", "*[1-9]*-*.checkpoint")))
         CAPTURED["snapshot"] = snaps[-1]
         CAPTURED["root"] = root
@@ -99,7 +130,7 @@ def metadata_files():
 
 def copy_files(d):
     """A Scenario's prepare: this run's own copy of the captured files under {dir}."""
-    for sub in ("fresh", "used", "topic"):
+    for sub in ("fresh", "used", "topic", "share"):
         shutil.copytree(os.path.join(CAPTURED["root"], sub), os.path.join(d, sub))
     return {"{dir}": d, "{snapshot}": os.path.join(d, "used", CAPTURED["snapshot"])}
 
@@ -127,6 +158,12 @@ SCENARIOS = [
     scn("snapshot deep iteration", "--files", "{snapshot}", "--deep-iteration"),
     scn("offsets decoder wins", "--files", FRESH_LOG, "--offsets-decoder", D),
     scn("a topic's segment as metadata", "--files", f"{{dir}}/topic/{FIRST}.log", D),
+    scn("share group state", "--files", f"{{dir}}/share/{FIRST}.log", "--share-group-state-decoder"),
+    scn("share group state, no record metadata", "--files", f"{{dir}}/share/{FIRST}.log",
+        "--share-group-state-decoder", "--skip-record-metadata"),
+    scn("a topic's segment as share group state", "--files", f"{{dir}}/topic/{FIRST}.log",
+        "--share-group-state-decoder"),
+    scn("metadata log as share group state", "--files", FRESH_LOG, "--share-group-state-decoder"),
 ]
 
 

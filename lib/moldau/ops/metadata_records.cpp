@@ -285,4 +285,36 @@ Result<std::string> control_record_json(int16_t type, std::span<const uint8_t> v
   }
 }
 
+Result<ShareStateRecord> share_state_record_json(std::span<const uint8_t> key,
+                                                 std::optional<std::span<const uint8_t>> value) {
+  auto find = [](int16_t type, const char* kind) -> const Message* {
+    for (const auto& x : kShareStateRecords)
+      if (x.api_key == type && std::strcmp(x.name, kind) == 0) return &x;
+    return nullptr;
+  };
+  ShareStateRecord out;
+  try {
+    Reader k{key.data(), key.data() + key.size()};
+    out.type = static_cast<int16_t>(k.be(2, "key version"));
+    const Message* km = find(out.type, "coordinator-key");
+    const Message* vm = find(out.type, "coordinator-value");
+    if (!km || !vm) {
+      out.known = false;
+      return out;
+    }
+    out.key = to_text(read_struct(k, *km->fields, 0, km->flexible_min == 0));
+    if (!value) return out;
+    Reader v{value->data(), value->data() + value->size()};
+    out.version = static_cast<int16_t>(v.be(2, "value version"));
+    if (out.version < vm->min || out.version > vm->max)
+      return Status(ErrorCode::kCorruptMessage, "Unknown value version " + std::to_string(out.version) +
+                                                    " for record type " + std::to_string(out.type));
+    out.value = to_text(read_struct(v, *vm->fields, out.version,
+                                    vm->flexible_min >= 0 && out.version >= vm->flexible_min));
+    return out;
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kCorruptMessage, e.what());
+  }
+}
+
 }  // namespace moldau::ops

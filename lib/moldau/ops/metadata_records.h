@@ -4,10 +4,12 @@
 // MetadataRecordSerde's framing (frame version, api key, record version, then the record) and
 // the raft control records (leader change, snapshot header and footer, kraft version, voters).
 // The field lists come from Kafka's record specs through scripts/dev/gen-metadata-records.py
-// (metadata_records.inc). Used by kafka-dump-log (--cluster-metadata-decoder, and the control
+// (metadata_records.inc), which also holds the share coordinator's __share_group_state records.
+// Used by kafka-dump-log (--cluster-metadata-decoder, --share-group-state-decoder, and the control
 // records it always decodes). Pure functions.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -24,5 +26,20 @@ Result<std::string> metadata_record_json(std::span<const uint8_t> value);
 // message at version 0 (its first field, Version, says which); the result is it as JSON. Fails for
 // another type or bytes that do not decode.
 Result<std::string> control_record_json(int16_t type, std::span<const uint8_t> value);
+
+// A __share_group_state record: the key (its record type as int16, then the key at version 0)
+// and the value (its version as int16, then the value) as JSON, as Kafka's coordinator record
+// parser shows them. `known` is false for a record type the share coordinator lacks (the
+// rest is then empty); a value that is absent is a tombstone (nullopt). Fails with why the
+// bytes do not decode.
+struct ShareStateRecord {
+  int16_t type = 0;
+  bool known = true;
+  std::string key;
+  int16_t version = 0;
+  std::optional<std::string> value;
+};
+Result<ShareStateRecord> share_state_record_json(std::span<const uint8_t> key,
+                                                 std::optional<std::span<const uint8_t>> value);
 
 }  // namespace moldau::ops
