@@ -495,11 +495,9 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
           } else if (o.cluster_metadata) {
             // Kafka's cluster metadata parser: no key; a value that does not decode is reported
             // in its place and the dump goes on.
-            if (r.value) {
-              auto json = ops::metadata_record_json(*r.value);
-              value = json.ok() ? *json
-                                : "Error at " + std::to_string(r.offset) + ", skipping. " + json.status().message();
-            }
+            auto json = ops::metadata_record_json(r.value.value_or(std::span<const uint8_t>()));
+            value = json.ok() ? *json
+                              : "Error at " + std::to_string(r.offset) + ", skipping. " + json.status().message();
           } else if (o.share_state) {
             Parsed p;
             try {

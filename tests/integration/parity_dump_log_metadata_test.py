@@ -5,7 +5,8 @@ a fresh cluster's log and bootstrap snapshot; the log after topics were created 
 config), altered (topic, broker and client quota configs, a SCRAM credential), given
 partitions and deleted, a transactional producer got its id, and the broker shut down; a
 snapshot the controller wrote of all that; a topic's segment read as metadata (every record an
-error); and with --share-group-state-decoder, a share group's state in __share_group_state-0
+error); a segment this test writes of metadata records that do not decode (Kafka's wording for
+each); and with --share-group-state-decoder, a share group's state in __share_group_state-0
 after it consumed and acknowledged records. Flags that change the output: shallow, --deep-iteration (control records decoded),
 --print-data-log, --skip-record-metadata, --max-bytes. Each run gets its own copy of the
 files ({dir}), put back as {dir} before comparing: the only normalization besides parity.py's
@@ -14,6 +15,7 @@ import glob
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -128,10 +130,54 @@ def metadata_files():
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+
+
+def _varint(v):
+    v = (v << 1) ^ (v >> 63)
+    out = b""
+    while v >= 0x80:
+        out += bytes([(v & 0x7f) | 0x80])
+        v >>= 7
+    return out + bytes([v])
+
+
+def malformed_segment(path):
+    """One record batch (v2, no key) of metadata record values that do not decode, each in its
+    own way, and one of a version Kafka does not know: what the decoder says of each."""
+    values = [
+        bytes([1, 2, 0, 4]) + b"f",  # a TopicRecord cut short
+        bytes([1, 99, 0, 0]),  # an api key no record has
+        bytes([1, 20, 0, 0, 7, 7]),  # bytes after a NoOpRecord
+        bytes([0, 2, 0]),  # frame version 0
+        bytes([1, 20, 5, 0]),  # a NoOpRecord of version 5
+        bytes([1, 2, 0, 0]),  # a TopicRecord whose name is null
+        bytes([1]),  # nothing after the frame version
+        None,  # no value
+    ]
+    records = b""
+    for i, v in enumerate(values):
+        body = (b"\x00" + _varint(0) + _varint(i) + _varint(-1) +
+                (_varint(len(v)) + v if v is not None else _varint(-1)) + _varint(0))
+        records += _varint(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, 1000, 1000, -1, -1, -1, len(values)) + records
+    rest = struct.pack(">ibI", 0, 2, _crc32c(after_crc)) + after_crc
+    with open(path, "wb") as f:
+        f.write(struct.pack(">qi", 0, len(rest)) + rest)
+
+
 def copy_files(d):
     """A Scenario's prepare: this run's own copy of the captured files under {dir}."""
     for sub in ("fresh", "used", "topic", "share"):
         shutil.copytree(os.path.join(CAPTURED["root"], sub), os.path.join(d, sub))
+    os.makedirs(os.path.join(d, "malformed"))
+    malformed_segment(os.path.join(d, "malformed", f"{FIRST}.log"))
     return {"{dir}": d, "{snapshot}": os.path.join(d, "used", CAPTURED["snapshot"])}
 
 
@@ -158,6 +204,7 @@ SCENARIOS = [
     scn("snapshot deep iteration", "--files", "{snapshot}", "--deep-iteration"),
     scn("offsets decoder wins", "--files", FRESH_LOG, "--offsets-decoder", D),
     scn("a topic's segment as metadata", "--files", f"{{dir}}/topic/{FIRST}.log", D),
+    scn("malformed metadata records", "--files", f"{{dir}}/malformed/{FIRST}.log", D),
     scn("share group state", "--files", f"{{dir}}/share/{FIRST}.log", "--share-group-state-decoder"),
     scn("share group state, no record metadata", "--files", f"{{dir}}/share/{FIRST}.log",
         "--share-group-state-decoder", "--skip-record-metadata"),

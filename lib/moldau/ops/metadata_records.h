@@ -18,7 +18,9 @@
 namespace moldau::ops {
 
 // A metadata record's value as Kafka's cluster metadata parser prints it:
-// {"type":"TOPIC_RECORD","version":0,"data":{...}}. Fails with why the bytes do not decode.
+// {"type":"TOPIC_RECORD","version":0,"data":{...}}. Fails with why the bytes do not decode, in
+// Kafka's words. A version Kafka does not know is read with the fields of its newest, as Kafka
+// does. An absent value is read as no bytes.
 Result<std::string> metadata_record_json(std::span<const uint8_t> value);
 
 // The raft control records, by their control type (the key's second int16): 2 LEADER_CHANGE,

@@ -90,9 +90,13 @@ TEST_CASE("metadata records: doubles as Java writes them, bytes as base64") {
 TEST_CASE("metadata records: what does not decode says why, in Kafka's words where it has them") {
   CHECK(error({0x78}) == "Could not deserialize metadata record due to unknown frame version 120(only frame version 1 is supported)");
   CHECK(error({0, 2, 0}).rfind("Could not deserialize metadata record with frame version 0.", 0) == 0);
-  CHECK(error({1, 99, 0, 0}) == "Unknown metadata id 99");
+  CHECK(error({1, 99, 0, 0}) == "org.apache.kafka.common.errors.UnsupportedVersionException: Unknown metadata id 99");
   CHECK(error({1, 20, 0, 0, 7, 7}) == "Found 2 byte(s) of garbage after 20");
-  CHECK(error({1, 2, 0, 4, 'f'}).rfind("Failed to deserialize record with type 2", 0) == 0);
+  CHECK(error({1, 2, 0, 4, 'f'}) == "Failed to deserialize record with type 2");
+  CHECK(error({1}) == "Error while reading type");
+  CHECK(error({}) == "Error while reading frame version");
+  // A version Kafka does not know: read with the fields it has.
+  CHECK(json({1, 20, 5, 0}) == R"({"type":"NO_OP_RECORD","version":5,"data":{}})");
 }
 
 TEST_CASE("raft control records: read at version 0, as Kafka prints them") {
