@@ -2,7 +2,8 @@
 --cluster-metadata-decoder), ours and Apache Kafka's, side by side (parity.py): both read the
 SAME files, taken from an Apache Kafka broker's __cluster_metadata-0 (ours keeps no such log):
 a fresh cluster's log and bootstrap snapshot; the log after topics were created (with a
-config), altered (topic, broker and client quota configs, a SCRAM credential), given
+config), altered (topic, broker and client quota configs, a SCRAM credential, an ACL added
+and removed), given
 partitions and deleted, a transactional producer got its id, and the broker shut down; a
 snapshot the controller wrote of all that; a topic's segment read as metadata (every record an
 error); a segment this test writes of metadata records that do not decode (Kafka's wording for
@@ -13,6 +14,7 @@ files ({dir}), put back as {dir} before comparing: the only normalization beside
 defaults and java_uncaught."""
 import glob
 import os
+import re
 import shutil
 import signal
 import struct
@@ -28,6 +30,15 @@ from parity import BIN, Scenario, check
 T = "kafka-dump-log"
 FIRST = "00000000000000000000"
 CAPTURED = {}  # name -> dir of files captured from the reference broker
+D = "--cluster-metadata-decoder"
+# What a fresh cluster and the changes below write (Kafka 4.4), as the decoder names them.
+EXPECTED_TYPES = {
+    "BEGIN_TRANSACTION_RECORD", "END_TRANSACTION_RECORD", "FEATURE_LEVEL_RECORD", "CONFIG_RECORD",
+    "REGISTER_CONTROLLER_RECORD", "REGISTER_BROKER_RECORD", "BROKER_REGISTRATION_CHANGE_RECORD", "NO_OP_RECORD",
+    "TOPIC_RECORD", "PARTITION_RECORD", "PARTITION_CHANGE_RECORD", "REMOVE_TOPIC_RECORD", "CLEAR_ELR_RECORD",
+    "PRODUCER_IDS_RECORD", "CLIENT_QUOTA_RECORD", "USER_SCRAM_CREDENTIAL_RECORD", "ACCESS_CONTROL_ENTRY_RECORD",
+    "REMOVE_ACCESS_CONTROL_ENTRY_RECORD",
+}
 
 
 def _our_tool(name, *args):
@@ -44,6 +55,15 @@ def _wait_for(pattern, timeout=30):
     raise AssertionError(f"nothing matches {pattern} after {timeout}s")
 
 
+def _kafka_java(main, *args, timeout=120):
+    """Runs one of Kafka's tool classes that parity.py's table does not name (as its bin/*.sh would)."""
+    cmd = apache_kafka.tool_command("kafka-configs")
+    cmd[cmd.index(apache_kafka.TOOLS["kafka-configs"])] = main
+    r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"{main}: {r.stdout}{r.stderr}"
+    return r
+
+
 def share_group(k):
     """A share group (sg1, reading from the earliest offset) that consumes and acknowledges five
     records with Kafka's console share consumer: its state in __share_group_state-0."""
@@ -58,12 +78,8 @@ def share_group(k):
     p.flush(30)
     _our_tool("kafka-configs", "--bootstrap-server", k.bootstrap, "--alter", "--entity-type", "groups",
               "--entity-name", "sg1", "--add-config", "share.auto.offset.reset=earliest")
-    cmd = apache_kafka.tool_command("kafka-console-consumer")
-    cmd[cmd.index("org.apache.kafka.tools.consumer.ConsoleConsumer")] = \
-        "org.apache.kafka.tools.consumer.ConsoleShareConsumer"
-    r = subprocess.run(cmd + ["--bootstrap-server", k.bootstrap, "--topic", "s1", "--group", "sg1",
-                              "--max-messages", "5", "--timeout-ms", "30000"], capture_output=True, text=True,
-                       timeout=120)
+    r = _kafka_java("org.apache.kafka.tools.consumer.ConsoleShareConsumer", "--bootstrap-server", k.bootstrap,
+                    "--topic", "s1", "--group", "sg1", "--max-messages", "5", "--timeout-ms", "30000")
     assert r.stdout.split() == [f"v{i}" for i in range(5)], r.stdout + r.stderr
 
 
@@ -75,8 +91,11 @@ def metadata_files():
     from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
     root = tempfile.mkdtemp(prefix="parity-metadata-")
     # A snapshot a few seconds after the last change, so the test sees one.
+    # An authorizer (every client a super user) so that ACLs can be added and removed.
     k = apache_kafka.KafkaBroker({"metadata.log.max.snapshot.interval.ms": "4000",
-                                  "share.coordinator.state.topic.num.partitions": "1"})
+                                  "share.coordinator.state.topic.num.partitions": "1",
+                                  "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                                  "super.users": "User:ANONYMOUS"})
     k.start()
     try:
         meta = os.path.join(k.log_dir, "__cluster_metadata-0")
@@ -97,6 +116,9 @@ def metadata_files():
                                   "--entity-name", "alice", "--add-config",
                                   "SCRAM-SHA-256=[iterations=8192,password=alice-secret]", timeout=90)
         assert r.returncode == 0, r.stderr
+        for action in (["--add"], ["--remove", "--force"]):
+            _kafka_java("org.apache.kafka.tools.AclCommand", "--bootstrap-server", b, *action, "--allow-principal",
+                        "User:bob", "--operation", "Read", "--topic", "foo")
         for f in a.create_partitions([NewPartitions("foo", 4)]).values():
             f.result(30)
         for f in a.delete_topics(["bar"]).values():
@@ -117,11 +139,17 @@ def metadata_files():
         shutil.copytree(meta, os.path.join(root, "used"))
         shutil.copytree(os.path.join(k.log_dir, "foo-0"), os.path.join(root, "topic"))
         shutil.copytree(os.path.join(k.log_dir, "__share_group_state-0"), os.path.join(root, "share"))
+        snaps = sorted(os.path.basename(f) for f in glob.glob(os.path.join(root, "used", "*[1-9]*-*.checkpoint")))
+        # The record types the scenarios mean to compare are in the files.
+        files = [os.path.join(root, "used", f"{FIRST}.log"), os.path.join(root, "used", snaps[-1])]
+        r = subprocess.run([os.path.join(BIN, T), D, "--files", ",".join(files)], capture_output=True, text=True,
+                           timeout=60)
+        seen = set(re.findall(r'"type":"([A-Z_]+)"', r.stdout))
+        assert EXPECTED_TYPES <= seen, f"missing: {EXPECTED_TYPES - seen}"
         # The acknowledgements are there to compare: a ShareUpdate record (type 1) with state batches.
         r = subprocess.run([os.path.join(BIN, T), "--share-group-state-decoder", "--files",
                             os.path.join(root, "share", f"{FIRST}.log")], capture_output=True, text=True, timeout=60)
         assert '"type":"1"' in r.stdout and '"deliveryState":' in r.stdout, r.stdout
-        snaps = sorted(os.path.basename(f) for f in glob.glob(os.path.join(root, "used", "*[1-9]*-*.checkpoint")))
         CAPTURED["snapshot"] = snaps[-1]
         CAPTURED["root"] = root
     finally:
@@ -188,7 +216,6 @@ def scn(name, *args):
 FRESH_LOG = f"{{dir}}/fresh/{FIRST}.log"
 BOOTSTRAP = f"{{dir}}/fresh/{FIRST}-0000000000.checkpoint"
 LOG = f"{{dir}}/used/{FIRST}.log"
-D = "--cluster-metadata-decoder"
 
 SCENARIOS = [
     scn("fresh log", "--files", FRESH_LOG, D),
