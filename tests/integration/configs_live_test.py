@@ -3,7 +3,7 @@ configs outlive one: a topic's retention.ms deletes its old segments, the cluste
 log.retention.ms does the same for a topic without an override, message.max.bytes refuses a
 larger batch at once, log.cleaner.threads set on broker 1 is reported with source
 DYNAMIC_BROKER_CONFIG before and after the broker restarts, and the next cleaner pass runs on
-that many threads."""
+that many threads; a new log.cleaner.backoff.ms replaces the pause under way."""
 import os
 import subprocess
 import time
@@ -125,7 +125,13 @@ def test_cleaner_threads_apply_to_the_next_pass(broker):
         produce_keyed(t, 60)
     wait_until(lambda: "cleaner threads" in broker.log(), timeout=60, message="a cleaner pass")
     assert "on 1 cleaner threads" in broker.log()
+    # log.cleaner.backoff.ms is dynamic too: an hour's pause holds the next pass back until a
+    # shorter one replaces it.
+    configs(broker, "--alter", "--broker", "1", "--add-config", "log.cleaner.backoff.ms=3600000")
     configs(broker, "--alter", "--broker", "1", "--add-config", "log.cleaner.threads=3")
     for t in ("cleaned-a", "cleaned-b", "cleaned-c"):
         produce_keyed(t, 60)
+    time.sleep(1)  # several backoffs of the fixture's 200 ms: no pass may run meanwhile
+    assert "on 3 cleaner threads" not in broker.log()
+    configs(broker, "--alter", "--broker", "1", "--add-config", "log.cleaner.backoff.ms=100")
     wait_until(lambda: "on 3 cleaner threads" in broker.log(), timeout=60, message="a pass on three cleaner threads")

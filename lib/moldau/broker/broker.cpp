@@ -40,7 +40,12 @@ class DynamicConfigListener final : public MetadataListener {
 }  // namespace
 
 void Broker::reload_dynamic_configs() {
+  const int64_t cleaner_backoff_ms = config_.log_cleaner_backoff_ms;
   config_.set_dynamic(metadata_->broker_configs(std::to_string(config_.node_id)), metadata_->broker_configs(""));
+  // A new log.cleaner.backoff.ms replaces the pause under way (re-arming cancels the wait).
+  if (timers_started_ && config_.log_cleaner_backoff_ms != cleaner_backoff_ms)
+    schedule(compaction_timer_, config_.log_cleaner_backoff_ms, &Broker::run_compaction);
+  timers_started_ = true;
   if (!logs_ || !topics_) return;
   for (auto* log : logs_->all()) log->set_config(topics_->log_config(log->topic()));
 }
@@ -163,7 +168,8 @@ void Broker::schedule(asio::steady_timer& timer, int64_t interval_ms, void (Brok
   timer.async_wait([this, &timer, interval_ms, work](asio::error_code ec) {
     if (ec || stopping_) return;
     (this->*work)();
-    schedule(timer, interval_ms, work);
+    // log.cleaner.backoff.ms is a dynamic broker config: the next pass waits its current value.
+    schedule(timer, &timer == &compaction_timer_ ? config_.log_cleaner_backoff_ms : interval_ms, work);
   });
 }
 
@@ -204,6 +210,7 @@ int Broker::run() {
   schedule(retention_timer_, std::min<int64_t>(config_.log_retention_check_interval_ms, 10000),
            &Broker::run_retention);
   schedule(compaction_timer_, config_.log_cleaner_backoff_ms, &Broker::run_compaction);
+  timers_started_ = true;
   schedule(flush_timer_, std::min<int64_t>(config_.log_flush_scheduler_interval_ms, 1000),
            &Broker::run_flush);
   schedule(checkpoint_timer_, 60000, &Broker::run_checkpoint);

@@ -104,6 +104,7 @@ class Broker {
   std::unique_ptr<cluster::Controller> controller_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<MetadataListener> dynamic_config_listener_;  // calls reload_dynamic_configs
+  bool timers_started_ = false;  // run() armed the retention, compaction, flush timers
   std::vector<uint16_t> bound_ports_;
   asio::steady_timer retention_timer_{io_};
   asio::steady_timer compaction_timer_{io_};

@@ -526,6 +526,7 @@ void BrokerConfig::set_dynamic(std::map<std::string, std::string> own,
   leader_replication_throttled_rate = long_of("leader.replication.throttled.rate", INT64_MAX);
   follower_replication_throttled_rate = long_of("follower.replication.throttled.rate", INT64_MAX);
   log_cleaner_threads = std::max(1, int_of("log.cleaner.threads", 1));
+  log_cleaner_backoff_ms = std::max<int64_t>(long_of("log.cleaner.backoff.ms", 15000), 1);
 }
 
 // Kafka 4.4's dynamic broker keys (DynamicBrokerConfig), sorted.

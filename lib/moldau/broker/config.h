@@ -151,7 +151,7 @@ class BrokerConfig {
   // them: this broker's own and the cluster-wide default. The own win over the default, both
   // over the properties file, in value_of(), log_defaults() and effective(); the typed fields
   // that Kafka applies live (message.max.bytes, min.insync.replicas, the replication throttles,
-  // log.cleaner.threads) follow. Event loop only.
+  // log.cleaner.threads and log.cleaner.backoff.ms) follow. Event loop only.
   void set_dynamic(std::map<std::string, std::string> own, std::map<std::string, std::string> cluster_default);
   const std::map<std::string, std::string>& dynamic_own() const { return dynamic_own_; }
   const std::map<std::string, std::string>& dynamic_default() const { return dynamic_default_; }
