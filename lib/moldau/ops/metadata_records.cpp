@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <functional>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -205,26 +204,38 @@ Json read_struct(Reader& r, const Struct& s, int16_t v, bool flexible) {
   return obj;
 }
 
-// Jackson's JsonNode.toString: compact, UTF-8 as is, doubles as Java writes them. nlohmann
-// writes doubles its own way, so they are put in as placeholders and replaced after.
-std::string to_text(Json j) {
-  std::vector<std::string> doubles;
-  std::function<void(Json&)> mark = [&](Json& n) {
-    if (n.is_number_float()) {
-      doubles.push_back(java_double(n.get<double>()));
-      n = "\x01" + std::to_string(doubles.size() - 1) + "\x01";
-    } else if (n.is_structured()) {
-      for (auto& c : n) mark(c);
+// Jackson's JsonNode.toString: compact, UTF-8 as is, doubles as Java writes them (nlohmann
+// writes everything else the same way).
+void write_text(const Json& j, std::string* out) {
+  if (j.is_object()) {
+    *out += '{';
+    bool first = true;
+    for (const auto& [k, v] : j.items()) {
+      if (!first) *out += ',';
+      first = false;
+      *out += Json(k).dump(-1, ' ', false, Json::error_handler_t::replace);
+      *out += ':';
+      write_text(v, out);
     }
-  };
-  mark(j);
-  std::string s = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-  for (size_t i = 0; i < doubles.size(); i++) {
-    std::string ph = "\"\\u0001" + std::to_string(i) + "\\u0001\"";
-    auto at = s.find(ph);
-    if (at != std::string::npos) s.replace(at, ph.size(), doubles[i]);
+    *out += '}';
+  } else if (j.is_array()) {
+    *out += '[';
+    for (size_t i = 0; i < j.size(); i++) {
+      if (i) *out += ',';
+      write_text(j[i], out);
+    }
+    *out += ']';
+  } else if (j.is_number_float()) {
+    *out += java_double(j.get<double>());
+  } else {
+    *out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
-  return s;
+}
+
+std::string to_text(const Json& j) {
+  std::string out;
+  write_text(j, &out);
+  return out;
 }
 
 }  // namespace
