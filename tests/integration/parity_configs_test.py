@@ -80,6 +80,8 @@ SCENARIOS = [
     Scenario("describe broker", T, [*BS, "--describe", "--entity-type", "brokers", "--entity-name", "1"]),
     Scenario("describe broker defaults", T, [*BS, "--describe", "--entity-type", "brokers", "--entity-default"]),
     Scenario("describe all brokers", T, [*BS, "--describe", "--entity-type", "brokers"]),
+    Scenario("describe topic --all", T, [*BS, "--describe", "--all", "--topic", "{topic}"], setup=CONFIGURED),
+    Scenario("describe broker --all", T, [*BS, "--describe", "--all", "--broker", "1"]),
     Scenario("alter broker cleaner threads", T, [*BS, "--alter", "--broker", "1", "--add-config",
                                                  "log.cleaner.threads=2"]),
     Scenario("alter broker default retention", T, [*BS, "--alter", "--entity-type", "brokers", "--entity-default",
