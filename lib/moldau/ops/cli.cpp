@@ -290,12 +290,15 @@ Result<std::optional<std::string>> single_value(const ParsedArgs& args, const st
   return std::optional<std::string>{v->front()};
 }
 
-Result<std::optional<int32_t>> int_value(const ParsedArgs& args, const std::string& name) {
+namespace {
+// A value as Java's Long.valueOf / Integer.valueOf read it (an optional sign, decimal digits,
+// within [lo, hi]), or joptsimple's "Cannot parse argument 'x' of option y".
+Result<std::optional<int64_t>> java_integral(const ParsedArgs& args, const std::string& name, long long lo,
+                                             long long hi) {
   auto v = single_value(args, name);
   if (!v.ok()) return v.status();
-  if (!*v) return std::optional<int32_t>{};
+  if (!*v) return std::optional<int64_t>{};
   const std::string& s = **v;
-  // Java's Integer.valueOf: an optional sign, decimal digits, within 32 bits.
   bool ok = !s.empty();
   size_t i = (ok && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   if (i == s.size()) ok = false;
@@ -304,10 +307,22 @@ Result<std::optional<int32_t>> int_value(const ParsedArgs& args, const std::stri
   if (ok) {
     errno = 0;
     n = std::strtoll(s.c_str(), nullptr, 10);
-    ok = errno == 0 && n >= INT32_MIN && n <= INT32_MAX;
+    ok = errno == 0 && n >= lo && n <= hi;
   }
   if (!ok) return Status(ErrorCode::kInvalidRequest, "Cannot parse argument '" + s + "' of option " + name);
-  return std::optional<int32_t>{static_cast<int32_t>(n)};
+  return std::optional<int64_t>{n};
+}
+}  // namespace
+
+Result<std::optional<int32_t>> int_value(const ParsedArgs& args, const std::string& name) {
+  auto v = java_integral(args, name, INT32_MIN, INT32_MAX);
+  if (!v.ok()) return v.status();
+  if (!*v) return std::optional<int32_t>{};
+  return std::optional<int32_t>{static_cast<int32_t>(**v)};
+}
+
+Result<std::optional<int64_t>> long_value(const ParsedArgs& args, const std::string& name) {
+  return java_integral(args, name, LLONG_MIN, LLONG_MAX);
 }
 
 void usage_exit(const std::string& message, const std::vector<OptionDoc>& options) {

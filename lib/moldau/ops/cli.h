@@ -54,6 +54,8 @@ Result<std::optional<std::string>> single_value(const ParsedArgs& args, const st
 // An Integer option's value in Java's Integer.parseInt terms, or joptsimple's "Cannot parse
 // argument 'x' of option y".
 Result<std::optional<int32_t>> int_value(const ParsedArgs& args, const std::string& name);
+// A Long option's value in Java's Long.valueOf terms, or the same message.
+Result<std::optional<int64_t>> long_value(const ParsedArgs& args, const std::string& name);
 
 // Prints `message` (if not empty) and the help table to stderr; exits 1.
 [[noreturn]] void usage_exit(const std::string& message, const std::vector<OptionDoc>& options);

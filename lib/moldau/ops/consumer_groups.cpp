@@ -159,24 +159,6 @@ const std::vector<OptionDoc>& docs() {
 
 [[noreturn]] void usage(const std::string& m) { usage_exit(m, docs()); }
 
-// Java's Long.valueOf, or joptsimple's conversion message.
-Result<std::optional<int64_t>> long_value(const ParsedArgs& a, const std::string& name) {
-  auto v = single_value(a, name);
-  if (!v.ok()) return v.status();
-  if (!*v) return std::optional<int64_t>{};
-  const std::string& s = **v;
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  bool ok = i < s.size() && std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  long long n = 0;
-  if (ok) {
-    errno = 0;
-    n = std::strtoll(s.c_str(), nullptr, 10);
-    ok = errno == 0;
-  }
-  if (!ok) return Status(ErrorCode::kInvalidRequest, "Cannot parse argument '" + s + "' of option " + name);
-  return std::optional<int64_t>{n};
-}
-
 // Everything the command line says, read once the checks passed.
 struct Options {
   ParsedArgs a;

@@ -88,24 +88,6 @@ uint32_t be32(const uint8_t* p) {
 }
 int64_t be64(const uint8_t* p) { return static_cast<int64_t>((uint64_t(be32(p)) << 32) | be32(p + 4)); }
 
-// A Long option's value as Java's Long.valueOf reads it, or joptsimple's message.
-Result<std::optional<int64_t>> long_value(const ParsedArgs& args, const std::string& name) {
-  auto v = single_value(args, name);
-  if (!v.ok()) return v.status();
-  if (!*v) return std::optional<int64_t>{};
-  const std::string& s = **v;
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  bool ok = i < s.size() && std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  long long n = 0;
-  if (ok) {
-    errno = 0;
-    n = std::strtoll(s.c_str(), nullptr, 10);
-    ok = errno == 0;
-  }
-  if (!ok) return Status(ErrorCode::kInvalidRequest, "Cannot parse argument '" + s + "' of option " + name);
-  return std::optional<int64_t>{n};
-}
-
 // The option's value or, when the Moldau alias was given instead, the alias's.
 std::string option_name(const ParsedArgs& a, const std::string& kafka, const std::string& alias) {
   return !a.has(kafka) && a.has(alias) ? alias : kafka;
