@@ -131,4 +131,12 @@ int64_t wall_clock_ms() {
       .count();
 }
 
+std::string normal_dir_path(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::path(path), ec);
+  std::string s = (ec ? std::filesystem::path(path).lexically_normal() : p).string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
 }  // namespace moldau::storage

@@ -28,6 +28,9 @@ Status remove_recursive(const std::string& path);
 Status rename_file(const std::string& from, const std::string& to);
 // Kafka's 20-digit zero-padded base offset file name stem.
 std::string offset_file_stem(int64_t offset);
+// A directory path for comparison: absolute, `.`/`..` and symlinks resolved where they exist,
+// no trailing '/'.
+std::string normal_dir_path(const std::string& path);
 int64_t wall_clock_ms();
 
 }  // namespace moldau::storage

@@ -231,24 +231,13 @@ Status LogManager::checkpoint_dir_locked(size_t i, const TopicPartition* also) {
   return write_offset_checkpoint(dirs_[i] + "/" + kCleanerCheckpoint, cleaner);
 }
 
-namespace {
-// A log dir path for comparison: absolute, `.`/`..` and symlinks resolved, no trailing '/'.
-std::string normal_dir(const std::string& path) {
-  std::error_code ec;
-  auto p = std::filesystem::weakly_canonical(std::filesystem::path(path), ec);
-  std::string s = (ec ? std::filesystem::path(path).lexically_normal() : p).string();
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
-}
-}  // namespace
-
 Status LogManager::move_partition(const std::string& topic, int32_t partition, const std::string& target_dir) {
   std::lock_guard lock(mu_);
   const std::string name = topic + "-" + std::to_string(partition);
   size_t target = dirs_.size();
-  const std::string wanted = normal_dir(target_dir);
+  const std::string wanted = normal_dir_path(target_dir);
   for (size_t i = 0; i < dirs_.size() && target == dirs_.size(); ++i)
-    if (dirs_[i] == target_dir || normal_dir(dirs_[i]) == wanted) target = i;
+    if (dirs_[i] == target_dir || normal_dir_path(dirs_[i]) == wanted) target = i;
   if (target == dirs_.size()) return Status(ErrorCode::kLogDirNotFound, target_dir + " is not one of log.dirs");
   TopicPartition tp{topic, partition};
   auto it = logs_.find(tp);

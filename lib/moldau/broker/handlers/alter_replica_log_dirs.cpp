@@ -18,22 +18,11 @@
 #include "moldau/common/log.h"
 #include "moldau/broker/handlers/handlers.h"
 #include "moldau/protocol/messages/alter_replica_log_dirs.h"
+#include "moldau/storage/file_util.h"
 
 namespace moldau::broker::handlers {
 
 using protocol::AlterReplicaLogDirsResponse;
-
-namespace {
-
-std::string normal(const std::string& path) {
-  std::error_code ec;
-  auto p = std::filesystem::weakly_canonical(std::filesystem::path(path), ec);
-  std::string s = (ec ? std::filesystem::path(path).lexically_normal() : p).string();
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
-}
-
-}  // namespace
 
 asio::awaitable<Status> alter_replica_log_dirs(RequestContext& ctx) {
   auto req = ctx.decode<protocol::AlterReplicaLogDirsRequest>();
@@ -41,9 +30,9 @@ asio::awaitable<Status> alter_replica_log_dirs(RequestContext& ctx) {
   Broker& broker = ctx.broker;
   AlterReplicaLogDirsResponse resp;
   for (const auto& dir : req->dirs) {
-    const std::string wanted = normal(dir.path);
+    const std::string wanted = storage::normal_dir_path(dir.path);
     bool known = false;
-    for (const auto& d : broker.config().log_dirs) known = known || normal(d) == wanted;
+    for (const auto& d : broker.config().log_dirs) known = known || storage::normal_dir_path(d) == wanted;
     for (const auto& topic : dir.topics) {
       AlterReplicaLogDirsResponse::AlterReplicaLogDirTopicResult tr;
       tr.topic_name = topic.name;
