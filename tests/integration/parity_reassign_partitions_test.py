@@ -85,13 +85,24 @@ def same(*partitions, **extra):
 
 
 def topic_throttles(side, name):
-    """`after`: the throttled-replica configs of the run's topic, as the broker reports them."""
+    """`after`: the throttled-replica configs of the run's topic, as the brokers report them once
+    they settled: a KRaft broker applies a config change when its metadata image catches up, so
+    a read right after the tool may see the value before it (seen under load on two cores)."""
     from confluent_kafka.admin import ConfigResource
     res = ConfigResource("topic", name)
     admin = side.admin()  # kept alive until the future is done
-    configs = admin.describe_configs([res])[res].result(30)
-    return "".join(f"{k}={configs[k].value!r}\n" for k in ("leader.replication.throttled.replicas",
-                                                           "follower.replication.throttled.replicas"))
+
+    def read():
+        configs = admin.describe_configs([res])[res].result(30)
+        return "".join(f"{k}={configs[k].value!r}\n" for k in ("leader.replication.throttled.replicas",
+                                                               "follower.replication.throttled.replicas"))
+    last, since, deadline = read(), time.monotonic(), time.monotonic() + 15
+    while time.monotonic() < deadline and time.monotonic() - since < 1.5:
+        time.sleep(0.25)
+        now = read()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
 
 
 def executed_with_throttle(*partitions):

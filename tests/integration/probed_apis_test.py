@@ -220,7 +220,7 @@ def test_partition_reassignments(broker, topic):
         assert out == [(0, 0, None),
                        (1, INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes broker 7, but no such broker is registered."),
                        (2, NO_REASSIGNMENT, "No partition reassignment is in progress."),
-                       (3, UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."),
+                       (3, UNKNOWN_TOPIC_OR_PARTITION, f"Unable to find partition {topic}:3."),
                        (0, INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes the broker 1 more than once.")]
         r = w.request(46, 0, Buf().i32(30000).uvarint(0).tags(), flexible=True)
         r.i32()
