@@ -6,6 +6,7 @@
 #include <random>
 
 #include "moldau/common/log.h"
+#include "moldau/common/replica_placement.h"
 
 namespace moldau::broker {
 
@@ -58,24 +59,13 @@ std::vector<std::vector<int32_t>> Topics::assign_replicas(int32_t partitions, in
                                                          int32_t first_partition, int32_t start_index) const {
   std::vector<int32_t> brokers = live_brokers();
   const int32_t n = static_cast<int32_t>(brokers.size());
-  std::vector<std::vector<int32_t>> out;
-  if (n == 0) return out;
+  if (n == 0) return {};
   // A single node places deterministically; a cluster spreads leaders from a random start.
   static thread_local std::mt19937 rng{std::random_device{}()};
   const bool spread = metadata_.clustered() && n > 1;
   if (start_index < 0) start_index = spread ? static_cast<int32_t>(rng() % n) : 0;
-  int32_t shift = spread ? static_cast<int32_t>(rng() % n) : 0;
-  for (int32_t p = first_partition; p < first_partition + partitions; ++p) {
-    if (p > 0 && p % n == 0) ++shift;
-    const int32_t first = (p + start_index) % n;
-    std::vector<int32_t> replicas{brokers[first]};
-    for (int32_t j = 0; j < replication_factor - 1; ++j) {
-      const int32_t step = 1 + (shift + j) % (n - 1);
-      replicas.push_back(brokers[(first + step) % n]);
-    }
-    out.push_back(std::move(replicas));
-  }
-  return out;
+  const int32_t shift = spread ? static_cast<int32_t>(rng() % n) : 0;
+  return place_replicas_rack_unaware(brokers, first_partition, partitions, replication_factor, start_index, shift);
 }
 
 PartitionState Topics::initial_state(const std::vector<int32_t>& replicas) const {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moldau/common/properties.h"
+#include "moldau/common/replica_placement.h"
 #include "moldau/ops/admin_tool.h"
 #include "moldau/ops/cli.h"
 #include "moldau/ops/java_order.h"
@@ -996,18 +997,26 @@ std::vector<ReassignmentEntry> reassignment_entries(const std::string& text) {
 
 }  // namespace
 
-Result<std::vector<ReassignmentEntry>> parse_reassignment_json(const std::string& text) {
-  if (text.empty()) return parse_error("The input string shouldn't be empty", kAdminOperation);
-  auto doc = parse_json(text);
-  if (!doc.ok()) return parse_error(doc.status().message(), kAdminOperation);
-  if (!doc->is_object()) return parse_error("Expected JSON object, received " + doc->dump(), kMappingClass);
+namespace {
+// A JSON file's "version" field (1 when absent): Kafka's tool reads version 1 only.
+Status check_version(const json& doc) {
   int32_t version = 1;
-  if (auto v = doc->find("version"); v != doc->end()) {
+  if (auto v = doc.find("version"); v != doc.end()) {
     auto n = to_int(*v);
     if (!n.ok()) return n.status();
     version = *n;
   }
   if (version != 1) return parse_error("Not supported version field value " + std::to_string(version), kAdminOperation);
+  return Status();
+}
+}  // namespace
+
+Result<std::vector<ReassignmentEntry>> parse_reassignment_json(const std::string& text) {
+  if (text.empty()) return parse_error("The input string shouldn't be empty", kAdminOperation);
+  auto doc = parse_json(text);
+  if (!doc.ok()) return parse_error(doc.status().message(), kAdminOperation);
+  if (!doc->is_object()) return parse_error("Expected JSON object, received " + doc->dump(), kMappingClass);
+  if (Status v = check_version(*doc); !v.ok()) return v;
   std::vector<ReassignmentEntry> out;
   auto parts = doc->find("partitions");
   if (parts == doc->end()) return out;
@@ -1055,13 +1064,7 @@ Result<std::vector<std::string>> parse_topics_json(const std::string& text) {
   auto doc = parse_json(text);
   if (!doc.ok()) return parse_error("The input string is not a valid JSON", kAdminOperation);
   if (!doc->is_object()) return parse_error("Expected JSON object, received " + doc->dump(), kMappingClass);
-  int32_t version = 1;
-  if (auto v = doc->find("version"); v != doc->end()) {
-    auto n = to_int(*v);
-    if (!n.ok()) return n.status();
-    version = *n;
-  }
-  if (version != 1) return parse_error("Not supported version field value " + std::to_string(version), kAdminOperation);
+  if (Status v = check_version(*doc); !v.ok()) return v;
   std::vector<std::string> out;
   auto topics = doc->find("topics");
   if (topics == doc->end()) return out;
@@ -1098,19 +1101,9 @@ std::map<int32_t, std::vector<int32_t>> assign_replicas_rack_unaware(const std::
                                                                       int32_t partitions, int32_t replication_factor,
                                                                       int32_t start_index, int32_t replica_shift) {
   std::map<int32_t, std::vector<int32_t>> out;
-  const int32_t n = static_cast<int32_t>(brokers.size());
-  if (n == 0) return out;
-  int32_t shift = replica_shift;
-  for (int32_t p = 0; p < partitions; ++p) {
-    if (p > 0 && p % n == 0) ++shift;
-    const int32_t first = (p + start_index) % n;
-    std::vector<int32_t> replicas{brokers[first]};
-    for (int32_t j = 0; j < replication_factor - 1; ++j) {
-      const int32_t step = 1 + (shift + j) % (n - 1);
-      replicas.push_back(brokers[(first + step) % n]);
-    }
-    out[p] = std::move(replicas);
-  }
+  int32_t p = 0;
+  for (auto& replicas : place_replicas_rack_unaware(brokers, 0, partitions, replication_factor, start_index, replica_shift))
+    out[p++] = std::move(replicas);
   return out;
 }
 
