@@ -4,6 +4,7 @@
 // by the kernel if the test process dies: PR_SET_PDEATHSIG). No etcd binary is an error, never
 // a skip: set MOLDAU_ETCD or install etcd-server (scripts/setup).
 
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -135,7 +136,16 @@ class EtcdCluster {
     wait_ready(i, client_port);
   }
 
-  void pause(int i) { ::kill(members_[i].pid, SIGSTOP); }
+  // SIGSTOP, and waits until every thread has stopped: kill() only queues the signal, and on a
+  // loaded machine one of etcd's threads can still answer a request before the group stop
+  // reaches it (CI saw a Put succeed "after" the pause). The parent hears of the stop (WUNTRACED)
+  // only once the last thread has stopped.
+  void pause(int i) {
+    ::kill(members_[i].pid, SIGSTOP);
+    int status = 0;
+    while (::waitpid(members_[i].pid, &status, WUNTRACED) < 0 && errno == EINTR) {
+    }
+  }
   void resume(int i) { ::kill(members_[i].pid, SIGCONT); }
 
   // The end of member i's log, for failure messages.
