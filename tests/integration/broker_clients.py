@@ -199,3 +199,108 @@ class Wire:
         if flexible:
             r.tags()
         return r
+
+
+def topic_id(w, name):
+    """The 16-byte id of topic `name`, from Metadata v12 on connection `w`."""
+    b = Buf().carray(1).raw(bytes(16)).cstring(name).tags().boolean(False).boolean(False).tags()
+    r = w.request(3, 12, b, flexible=True)
+    r.i32()
+    for _ in range(r.carray()):  # brokers
+        r.i32(), r.cstring(), r.i32(), r.cstring()
+        r.tags()
+    r.cstring(), r.i32()  # cluster id, controller
+    assert r.carray() == 1
+    error, got = r.i16(), r.cstring()
+    assert (error, got) == (0, name)
+    return r.uuid()
+
+
+def fetch(w, session_id, epoch, parts, forgotten=(), max_wait_ms=0, version=11, replica_id=-1, leaders=None):
+    """Fetch v11 to v17; parts: [(topic, partition, offset)], the topic a name before v13 and a
+    16-byte topic id from v13. Returns (error, session id, {(topic, partition): (error, high
+    watermark, record bytes)}) in response order. `leaders`, a dict, receives v16's current
+    leaders ({(topic, partition): (leader id, epoch)}) and node endpoints ({id: (host, port)})."""
+    flexible = version >= 12
+    ids = version >= 13
+    b = Buf()
+    if version <= 14:
+        b.i32(replica_id)
+    b.i32(max_wait_ms).i32(1).i32(1 << 20).i8(0).i32(session_id).i32(epoch)
+    topics = {}
+    for t, p, off in parts:
+        topics.setdefault(t, []).append((p, off))
+    arr = b.carray if flexible else b.array
+    s = b.raw if ids else b.cstring if flexible else b.string
+    arr(len(topics))
+    for t, ps in topics.items():
+        s(t)
+        arr(len(ps))
+        for p, off in ps:
+            b.i32(p).i32(-1).i64(off)
+            if flexible:
+                b.i32(-1)  # last_fetched_epoch
+            b.i64(-1).i32(1 << 20)
+            if flexible:
+                b.tags()
+        if flexible:
+            b.tags()
+    ft = {}
+    for t, p in forgotten:
+        ft.setdefault(t, []).append(p)
+    arr(len(ft))
+    for t, ps in ft.items():
+        s(t)
+        arr(len(ps))
+        for p in ps:
+            b.i32(p)
+        if flexible:
+            b.tags()
+    (b.cstring if flexible else b.string)("")  # rack id
+    if version >= 15:
+        # ReplicaState (tag 1): the replica id, and no broker epoch.
+        state = Buf().i32(replica_id).i64(-1).tags()
+        b.uvarint(1).uvarint(1).uvarint(len(state.b)).raw(state.b)
+    elif flexible:
+        b.tags()
+    r = w.request(1, version, b, flexible=flexible)
+    r.i32()
+    err, sid = r.i16(), r.i32()
+    out = {}
+    n_topics = r.carray() if flexible else r.array()
+    for _ in range(n_topics):
+        t = r.uuid() if ids else r.cstring() if flexible else r.string()
+        for _ in range(r.carray() if flexible else r.array()):
+            idx, perr, hw = r.i32(), r.i16(), r.i64()
+            r.i64()
+            r.i64()
+            n = r.carray() if flexible else r.array()
+            for _ in range(max(n, 0)):
+                r.i64(); r.i64()
+                if flexible:
+                    r.tags()
+            r.i32()
+            size = (r.uvarint() - 1) if flexible else r.i32()
+            r.p += max(size, 0)
+            if flexible:
+                for _ in range(r.uvarint()):
+                    tag, end = r.uvarint(), r.uvarint()
+                    end += r.p
+                    if tag == 1 and leaders is not None:  # CurrentLeader
+                        leaders.setdefault("current", {})[(t, idx)] = (r.i32(), r.i32())
+                    r.p = end
+            out[(t, idx)] = (perr, hw, max(size, 0))
+        if flexible:
+            r.tags()
+    if flexible:
+        for _ in range(r.uvarint()):
+            tag, end = r.uvarint(), r.uvarint()
+            end += r.p
+            if tag == 0 and leaders is not None:  # NodeEndpoints
+                for _ in range(r.carray()):
+                    node, host, port = r.i32(), r.cstring(), r.i32()
+                    r.cstring()
+                    r.tags()
+                    leaders.setdefault("endpoints", {})[node] = (host, port)
+            r.p = end
+    return err, sid, out

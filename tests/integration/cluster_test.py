@@ -1,5 +1,6 @@
 """Three brokers and one etcd: partitions spread across the brokers, any broker as the only
-bootstrap (kcat, kafka-python and confluent-kafka each producing and reading in a group; the
+bootstrap (kcat, kafka-python and confluent-kafka each producing and reading in a group; a
+broker that does not lead a partition naming its leader in Fetch v16; the
 Java client in cluster_java_test.py, kafkajs here), groups and transactions with their
 coordinators anywhere (and a transaction aborted right after a commit whose markers are slow),
 a controller killed and replaced, etcd restarted, a broker restarted, and a duplicate node.id
@@ -17,6 +18,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from kafka import KafkaConsumer, KafkaProducer
 
+from broker_clients import Wire, fetch, topic_id
 from cluster import cluster_factory, consume_all, leaders, produce, topics  # noqa: F401 (fixture)
 from conftest import BIN, Broker, tool, wait_until
 
@@ -29,6 +31,16 @@ def test_partitions_spread_and_any_broker_bootstraps(cluster_factory):
     topics(b2, "--create", "--topic", "spread", "--partitions", "3", "--replication-factor", "1")
     wait_until(lambda: sorted(leaders(b3, "spread").values()) == [1, 2, 3], 60,
                message="one partition led by each broker, seen through broker 3")
+    # KIP-951: Fetch v16 to a broker that does not lead the partition names the leader, its
+    # epoch and its endpoint, so the client need not ask for metadata first.
+    partition, leader = next((p, l) for p, l in leaders(b1, "spread").items() if l != 1)
+    with Wire(b1) as w:
+        tid = topic_id(w, "spread")
+        told = {}
+        err, _, out = fetch(w, 0, -1, [(tid, partition, 0)], version=16, leaders=told)
+    assert (err, out[(tid, partition)][0]) == (0, 6)  # NOT_LEADER_OR_FOLLOWER
+    assert told["current"][(tid, partition)][0] == leader
+    assert {n: f"{h}:{port}" for n, (h, port) in told["endpoints"].items()} == {leader: c.broker(leader).bootstrap}
     # Too many replicas for three brokers: Kafka's error.
     r = tool("kafka-topics", "--bootstrap-server", b1, "--create", "--topic", "too-many", "--replication-factor", "4")
     assert "INVALID_REPLICATION_FACTOR" in r.stdout + r.stderr or "larger than available brokers" in r.stdout + r.stderr

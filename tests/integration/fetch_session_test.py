@@ -1,14 +1,18 @@
 """Incremental fetch sessions (KIP-227) on the wire: a full fetch creates a session, incremental
 fetches answer only partitions with something new, forgotten partitions leave the session, bad
 epochs and unknown ids get Kafka's errors, and the cache holds at most
-max.incremental.fetch.session.cache.slots sessions."""
+max.incremental.fetch.session.cache.slots sessions. From v13 fetches name topics by id (KIP-516):
+an unknown id is UNKNOWN_TOPIC_ID, a session keyed by ids goes on only with ids, and a topic
+deleted and re-created under its name is another topic."""
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from broker_clients import Buf, Wire
+from broker_clients import Buf, Wire, fetch, topic_id
+from conftest import wait_until
 
 FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH = 70, 71
+UNKNOWN_TOPIC_ID, FETCH_SESSION_TOPIC_ID_ERROR = 100, 106
 
 
 def create(broker, name, partitions):
@@ -21,69 +25,6 @@ def produce(broker, topic, partition, n=1):
     for i in range(n):
         p.produce(topic, value=b"v%d" % i, partition=partition)
     assert p.flush(30) == 0
-
-
-def fetch(w, session_id, epoch, parts, forgotten=(), max_wait_ms=0, version=11):
-    """Fetch v11 (or v12, flexible); parts: [(topic, partition, offset)]. Returns (error,
-    session id, {(topic, partition): (error, high watermark, record bytes)}) in response order."""
-    flexible = version >= 12
-    b = Buf().i32(-1).i32(max_wait_ms).i32(1).i32(1 << 20).i8(0).i32(session_id).i32(epoch)
-    topics = {}
-    for t, p, off in parts:
-        topics.setdefault(t, []).append((p, off))
-    arr, s = (b.carray, b.cstring) if flexible else (b.array, b.string)
-    arr(len(topics))
-    for t, ps in topics.items():
-        s(t)
-        arr(len(ps))
-        for p, off in ps:
-            b.i32(p).i32(-1).i64(off)
-            if flexible:
-                b.i32(-1)  # last_fetched_epoch
-            b.i64(-1).i32(1 << 20)
-            if flexible:
-                b.tags()
-        if flexible:
-            b.tags()
-    ft = {}
-    for t, p in forgotten:
-        ft.setdefault(t, []).append(p)
-    arr(len(ft))
-    for t, ps in ft.items():
-        s(t)
-        arr(len(ps))
-        for p in ps:
-            b.i32(p)
-        if flexible:
-            b.tags()
-    s("")  # rack id
-    if flexible:
-        b.tags()
-    r = w.request(1, version, b, flexible=flexible)
-    r.i32()
-    err, sid = r.i16(), r.i32()
-    out = {}
-    n_topics = r.carray() if flexible else r.array()
-    for _ in range(n_topics):
-        t = r.cstring() if flexible else r.string()
-        for _ in range(r.carray() if flexible else r.array()):
-            idx, perr, hw = r.i32(), r.i16(), r.i64()
-            r.i64()
-            r.i64()
-            n = r.carray() if flexible else r.array()
-            for _ in range(max(n, 0)):
-                r.i64(); r.i64()
-                if flexible:
-                    r.tags()
-            r.i32()
-            size = (r.uvarint() - 1) if flexible else r.i32()
-            r.p += max(size, 0)
-            if flexible:
-                r.tags()
-            out[(t, idx)] = (perr, hw, max(size, 0))
-        if flexible:
-            r.tags()
-    return err, sid, out
 
 
 @pytest.mark.parametrize("version", [11, 12])
@@ -155,6 +96,52 @@ def test_cache_slots_bound_the_sessions(broker_factory):
     create(b0, "slots0", 1)
     with Wire(b0.bootstrap) as w:
         assert fetch(w, 0, 0, [("slots0", 0, 0)])[1] == 0
+
+
+@pytest.mark.parametrize("version", [13, 17])
+def test_topic_ids_name_the_partitions(broker, version):
+    create(broker, "sess-ids", 2)
+    produce(broker, "sess-ids", 0, 2)
+    unknown = bytes(range(1, 17))
+    with Wire(broker.bootstrap) as w:
+        tid = topic_id(w, "sess-ids")
+        err, sid, out = fetch(w, 0, 0, [(tid, 0, 0), (tid, 1, 0), (unknown, 0, 0)], version=version)
+        assert err == 0 and sid > 0
+        assert {k: v[:2] for k, v in out.items()} == {(tid, 0): (0, 2), (tid, 1): (0, 0),
+                                                      (unknown, 0): (UNKNOWN_TOPIC_ID, -1)}
+        assert out[(tid, 0)][2] > 0
+        # Incremental, by id: the unknown partition forgotten, nothing else new.
+        err, _, out = fetch(w, sid, 1, [(tid, 0, 2)], forgotten=[(unknown, 0)], max_wait_ms=20, version=version)
+        assert (err, out) == (0, {})
+        # A session keyed by ids cannot go on with names; the error leaves it as it was.
+        assert fetch(w, sid, 2, [], version=12) == (FETCH_SESSION_TOPIC_ID_ERROR, 0, {})
+        produce(broker, "sess-ids", 1)
+        err, _, out = fetch(w, sid, 2, [], version=version)
+        assert err == 0 and {k: v[:2] for k, v in out.items()} == {(tid, 1): (0, 1)}
+        # Nor a session keyed by names with ids.
+        _, by_name, _ = fetch(w, 0, 0, [("sess-ids", 0, 0)], version=12)
+        assert fetch(w, by_name, 1, [], version=version) == (FETCH_SESSION_TOPIC_ID_ERROR, 0, {})
+
+
+def test_a_recreated_topic_is_another_topic(broker):
+    create(broker, "sess-again", 1)
+    produce(broker, "sess-again", 0)
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    with Wire(broker.bootstrap) as w:
+        old = topic_id(w, "sess-again")
+        _, sid, out = fetch(w, 0, 0, [(old, 0, 0)], version=17)
+        assert sid > 0 and out[(old, 0)][:2] == (0, 1)
+        admin.delete_topics(["sess-again"])["sess-again"].result(30)
+        # Created again once the deletion is through.
+        wait_until(lambda: create(broker, "sess-again", 1) or True, 60, message="sess-again re-created")
+        produce(broker, "sess-again", 0, 3)
+        new = topic_id(w, "sess-again")
+        assert new != old
+        # The session's partition is the deleted topic's: gone, whatever now has its name.
+        err, _, out = fetch(w, sid, 1, [], version=17)
+        assert (err, {k: v[:2] for k, v in out.items()}) == (0, {(old, 0): (UNKNOWN_TOPIC_ID, -1)})
+        err, _, out = fetch(w, 0, -1, [(new, 0, 0)], version=17)
+        assert (err, out[(new, 0)][:2]) == (0, (0, 3))
 
 
 def test_old_versions_have_no_sessions(broker):

@@ -4,24 +4,19 @@ topic with records (the tool runs until it is stopped: each run gets SIGINT or S
 has printed its first report, and the JVM's exit codes 130 and 143 are expected of ours too),
 include regexes, a regex that is invalid or matches nothing, a broker that is down.
 
-Kafka's tool cannot fetch from our broker: its fetchers skip the ApiVersions exchange and send
-Fetch at the newest version Kafka knows (v17, topic ids), and our broker serves Fetch v0-v12;
-so Kafka's tool gets no partition data and reports "max lag is -1 for partition null".
-That is a gap of our broker, not of the tool (broker_gap), so for the runs that fetch, ours
-against our broker is compared with Kafka's against Kafka's broker, on topics of the same name
-and records (test_ours_on_moldau_as_kafkas_on_kafka).
+Kafka's tool fetches without asking the broker's versions, at the newest Fetch it knows (v17:
+topic ids, the replica id in ReplicaState), so it reads our broker only because we serve those.
 
 Every run names its topic in --topics-include: the brokers hold the other scenarios' topics too.
 Ours also takes --bootstrap-server and --topic-white-list for Kafka's --broker-list and
 --topics-include (kafka_args: Kafka's tool gets its own names). Replicas that agree on a cluster
 are tested in cluster_replica_verification_test.py; replicas that differ (the checksum and offset
 lines) in tests/unit/ops/replica_verification_test.cpp."""
-import concurrent.futures
 import signal
 
 import pytest
 
-from parity import NORMALIZE, Scenario, check, compare, run_kafka, run_ours, substitute, topic_with_records
+from parity import Scenario, check, topic_with_records
 
 T = "kafka-replica-verification"
 BL = ["--broker-list", "{bootstrap}"]
@@ -35,13 +30,10 @@ def records(partitions=3, per_partition=(2, 0, 5)):
     return topic_with_records(partitions, per_partition)
 
 
-FETCH_GAP = {"moldau": "Kafka's tool sends Fetch v17 without asking the broker's versions; ours serves v0-v12"}
-
-
 def running(name, args, sig=signal.SIGINT, setup=None, kafka_args=None):
     """A run that reports: stopped with `sig` after its first report."""
     return Scenario(name, T, args, setup=setup or records(), stop_on=REPORT, stop_signal=sig,
-                    norms=("report_time",), broker_gap=FETCH_GAP, kafka_args=kafka_args)
+                    norms=("report_time",), kafka_args=kafka_args)
 
 
 SCENARIOS = [
@@ -85,27 +77,3 @@ SCENARIOS = [
 @pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
 def test_parity(scn, parity_sides):
     check(scn, parity_sides)
-
-
-RUNS = [s for s in SCENARIOS if s.stop_on]
-_serial = iter(range(1, 1000))
-
-
-@pytest.mark.parametrize("scn", RUNS, ids=lambda s: s.name)
-def test_ours_on_moldau_as_kafkas_on_kafka(scn, parity_sides):
-    """Kafka's tool against Kafka's broker and ours against ours, on a topic of the same name
-    with the same records in each (the partition a report names follows the name's hash)."""
-    kafka = next(s for s in parity_sides if s.kind == "kafka")
-    moldau = next(s for s in parity_sides if s.kind == "moldau")
-    topic = f"cross-{next(_serial)}-{abs(hash(scn.name)) % 10000}"
-    for side in (kafka, moldau):
-        scn.setup(side, topic)
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        theirs = pool.submit(run_kafka, T, substitute(scn.kafka_args or scn.args, kafka, topic), None, scn.timeout, None, None,
-                             scn.stop_on, scn.stop_signal)
-        ours = pool.submit(run_ours, T, substitute(scn.args, moldau, topic), None, scn.timeout, None, None,
-                           scn.stop_on, scn.stop_signal)
-        theirs, ours = theirs.result(), ours.result()
-    problems = compare(scn, moldau, theirs, ours, topic, topic)
-    assert not problems, "\n".join(problems)
-    assert REPORT in ours.out

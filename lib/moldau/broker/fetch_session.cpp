@@ -7,15 +7,25 @@ namespace moldau::broker {
 
 namespace {
 
+// A session's key for a partition: its topic id when the fetch names one (v13+), else its
+// topic name; never both, so that a name resolved later does not change the key.
 struct PartitionKey {
+  Uuid topic_id;
   std::string topic;
   int32_t partition;
   bool operator==(const PartitionKey&) const = default;
 };
 
+PartitionKey key_of(const Uuid& topic_id, const std::string& topic, int32_t partition) {
+  if (!topic_id.is_zero()) return {topic_id, {}, partition};
+  return {{}, topic, partition};
+}
+
 struct PartitionKeyHash {
   size_t operator()(const PartitionKey& k) const {
-    return std::hash<std::string>()(k.topic) * 31 + static_cast<size_t>(k.partition);
+    size_t h = std::hash<std::string>()(k.topic) ^ std::hash<uint64_t>()(k.topic_id.hi) ^
+               (std::hash<uint64_t>()(k.topic_id.lo) << 1);
+    return h * 31 + static_cast<size_t>(k.partition);
   }
 };
 
@@ -32,6 +42,7 @@ struct CachedPartition {
 struct FetchSession {
   int32_t id = 0;
   bool privileged = false;
+  bool uses_topic_ids = false;
   int32_t epoch = 0;
   int64_t creation_ms = 0;
   int64_t last_used_ms = 0;
@@ -44,24 +55,24 @@ struct FetchSession {
   bool evictable_by_privileged = false;
   bool in_cache = false;
 
-  CachedPartition* find(const std::string& topic, int32_t partition) {
-    auto it = index.find(PartitionKey{topic, partition});
+  CachedPartition* find(const PartitionKey& key) {
+    auto it = index.find(key);
     return it == index.end() ? nullptr : &*it->second;
   }
   void add(CachedPartition p) {
-    PartitionKey key{p.params.topic, p.params.partition};
+    PartitionKey key = key_of(p.params.topic_id, p.params.topic, p.params.partition);
     partitions.push_back(std::move(p));
     index[key] = std::prev(partitions.end());
   }
-  bool erase(const std::string& topic, int32_t partition) {
-    auto it = index.find(PartitionKey{topic, partition});
+  bool erase(const PartitionKey& key) {
+    auto it = index.find(key);
     if (it == index.end()) return false;
     partitions.erase(it->second);
     index.erase(it);
     return true;
   }
-  void move_to_back(const std::string& topic, int32_t partition) {
-    auto it = index.find(PartitionKey{topic, partition});
+  void move_to_back(const PartitionKey& key) {
+    auto it = index.find(key);
     if (it != index.end()) partitions.splice(partitions.end(), partitions, it->second);
   }
 };
@@ -130,8 +141,8 @@ bool FetchSessionCache::try_evict(bool privileged, size_t size, int64_t now_ms) 
 
 FetchContext FetchSessionCache::new_context(int32_t session_id, int32_t epoch, bool from_follower,
                                             std::vector<FetchPartitionParams> partitions,
-                                            const std::vector<std::pair<std::string, int32_t>>& forgotten,
-                                            int64_t now_ms) {
+                                            const std::vector<FetchPartitionKey>& forgotten,
+                                            int64_t now_ms, bool uses_topic_ids) {
   FetchContext ctx;
   ctx.from_follower = from_follower;
   const bool full = epoch == kInitialEpoch || epoch == kFinalEpoch;
@@ -142,6 +153,7 @@ FetchContext FetchSessionCache::new_context(int32_t session_id, int32_t epoch, b
       if (it != sessions_.end()) remove(it->second);
     }
     ctx.kind = epoch == kFinalEpoch ? FetchContext::Kind::kSessionless : FetchContext::Kind::kFull;
+    ctx.uses_topic_ids = uses_topic_ids;
     ctx.partitions = std::move(partitions);
     return ctx;
   }
@@ -157,9 +169,14 @@ FetchContext FetchSessionCache::new_context(int32_t session_id, int32_t epoch, b
     ctx.error = ErrorCode::kInvalidFetchSessionEpoch;
     return ctx;
   }
+  if (session->uses_topic_ids != uses_topic_ids) {
+    ctx.kind = FetchContext::Kind::kError;
+    ctx.error = ErrorCode::kFetchSessionTopicIdError;
+    return ctx;
+  }
   // Kafka's FetchSession.update: added and updated partitions, then the forgotten ones.
   for (auto& p : partitions) {
-    if (CachedPartition* c = session->find(p.topic, p.partition)) {
+    if (CachedPartition* c = session->find(key_of(p.topic_id, p.topic, p.partition))) {
       c->params = p;
     } else {
       CachedPartition added;
@@ -167,7 +184,7 @@ FetchContext FetchSessionCache::new_context(int32_t session_id, int32_t epoch, b
       session->add(std::move(added));
     }
   }
-  for (const auto& [topic, partition] : forgotten) session->erase(topic, partition);
+  for (const auto& f : forgotten) session->erase(key_of(f.topic_id, f.topic, f.partition));
   if (session->partitions.empty()) {
     // Nothing left to fetch: the session closes and this fetch is answered sessionless.
     remove(session);
@@ -205,10 +222,12 @@ FetchResponsePlan FetchSessionCache::finish(FetchContext& ctx, const std::vector
       auto s = std::make_shared<FetchSession>();
       s->id = new_session_id();
       s->privileged = ctx.from_follower;
+      s->uses_topic_ids = ctx.uses_topic_ids;
       s->epoch = next_fetch_epoch(kInitialEpoch);
       s->creation_ms = now_ms;
       for (size_t i = 0; i < ctx.partitions.size(); ++i) {
-        if (s->find(ctx.partitions[i].topic, ctx.partitions[i].partition)) continue;
+        const auto& p = ctx.partitions[i];
+        if (s->find(key_of(p.topic_id, p.topic, p.partition))) continue;
         CachedPartition c;
         c.params = ctx.partitions[i];
         c.high_watermark = outcomes[i].has_error ? -1 : outcomes[i].high_watermark;
@@ -234,7 +253,8 @@ FetchResponsePlan FetchSessionCache::finish(FetchContext& ctx, const std::vector
       for (size_t i = 0; i < ctx.partitions.size(); ++i) {
         const auto& p = ctx.partitions[i];
         const auto& o = outcomes[i];
-        CachedPartition* c = s.find(p.topic, p.partition);
+        const PartitionKey key = key_of(p.topic_id, p.topic, p.partition);
+        CachedPartition* c = s.find(key);
         if (!c) continue;  // forgotten by a later request meanwhile; send it anyway
         bool respond = o.has_records;
         if (c->high_watermark != o.high_watermark) {
@@ -251,7 +271,7 @@ FetchResponsePlan FetchSessionCache::finish(FetchContext& ctx, const std::vector
           respond = true;
         }
         plan.include[i] = respond;
-        if (o.has_records) s.move_to_back(p.topic, p.partition);
+        if (o.has_records) s.move_to_back(key);
       }
       return plan;
     }

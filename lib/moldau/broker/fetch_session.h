@@ -7,10 +7,16 @@
 // start offset, an error). Epoch -1 means "no session" (a full, sessionless fetch); a full
 // fetch (epoch 0 or -1) closes the session it names.
 //
+// From v13 partitions are named by topic id, and a session keys them so: a topic deleted and
+// re-created under its name is another topic. A session made with names cannot go on with ids,
+// nor the other way round.
+//
 // Errors, as Kafka answers them (top level, no partitions):
 //   FETCH_SESSION_ID_NOT_FOUND   an incremental fetch names an id the cache does not hold
 //                                (never created, evicted, or closed)
 //   INVALID_FETCH_SESSION_EPOCH  the epoch is not the one the session expects next
+//   FETCH_SESSION_TOPIC_ID_ERROR the request's version uses topic ids and the session does
+//                                not, or the other way round
 //
 // The cache holds at most max.incremental.fetch.session.cache.slots sessions. A new session
 // that does not fit evicts, as Kafka's FetchSessionCacheShard.tryEvict does: the least
@@ -32,6 +38,7 @@
 #include <vector>
 
 #include "moldau/common/error_code.h"
+#include "moldau/common/uuid.h"
 
 namespace moldau::broker {
 
@@ -42,10 +49,19 @@ inline constexpr int32_t kFinalEpoch = -1;
 // The epoch after `epoch`: 1 after 0, wrapping from INT32_MAX to 1; -1 stays -1.
 int32_t next_fetch_epoch(int32_t epoch);
 
-// One partition of a fetch, with the parameters the client sent for it.
-struct FetchPartitionParams {
+// A partition as a fetch names it: by topic name before v13, by topic id from v13 (KIP-516),
+// when `topic` is the name the id resolved to, or empty when no topic has that id.
+struct FetchPartitionKey {
   std::string topic;
   int32_t partition = 0;
+  Uuid topic_id{};
+};
+
+// One partition of a fetch, with the parameters the client sent for it.
+struct FetchPartitionParams {
+  std::string topic;  // v13+: resolved from topic_id, empty when unknown
+  int32_t partition = 0;
+  Uuid topic_id{};    // v13+
   int64_t fetch_offset = 0;
   int64_t log_start_offset = -1;  // the fetcher's (followers)
   int32_t max_bytes = 0;
@@ -77,6 +93,7 @@ struct FetchContext {
   // The partitions to read, in order: the request's, or the whole session's.
   std::vector<FetchPartitionParams> partitions;
   bool from_follower = false;
+  bool uses_topic_ids = false;            // kFull: the session to create keys by topic id
   std::shared_ptr<FetchSession> session;  // kIncremental
   int32_t expected_epoch = 0;             // the session's epoch once this request is applied
 };
@@ -97,11 +114,12 @@ class FetchSessionCache {
 
   // Kafka's FetchManager.newContext. `version` < 7 has no sessions: pass id 0, epoch -1.
   // `partitions` are the request's (for an incremental fetch: the added and updated ones),
-  // `forgotten` the partitions an incremental fetch drops from its session.
+  // `forgotten` the partitions an incremental fetch drops from its session; `uses_topic_ids`:
+  // the request is v13+, and names partitions by topic id.
   FetchContext new_context(int32_t session_id, int32_t epoch, bool from_follower,
                            std::vector<FetchPartitionParams> partitions,
-                           const std::vector<std::pair<std::string, int32_t>>& forgotten,
-                           int64_t now_ms);
+                           const std::vector<FetchPartitionKey>& forgotten, int64_t now_ms,
+                           bool uses_topic_ids = false);
 
   // Kafka's updateAndGenerateResponseData: `outcomes` parallels context.partitions. A full
   // context tries to create a session; an incremental one keeps the partitions with news

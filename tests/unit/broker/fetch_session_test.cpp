@@ -161,3 +161,32 @@ TEST_CASE("zero slots: never a session") {
   CHECK(open(cache, 3) == kInvalidSessionId);
   CHECK(cache.size() == 0);
 }
+
+TEST_CASE("from v13 a session keys its partitions by topic id, and keeps to ids or to names") {
+  FetchSessionCache cache(1000);
+  const Uuid old_id{1, 2}, new_id{3, 4};
+  auto by_id = [](const Uuid& id, const std::string& name, int32_t p) {
+    FetchPartitionParams x = part(name, p);
+    x.topic_id = id;
+    return x;
+  };
+  auto ctx = cache.new_context(0, kInitialEpoch, false, {by_id(old_id, "t", 0)}, {}, 1000, true);
+  auto plan = cache.finish(ctx, {outcome(5)}, 1000);
+  const int32_t id = plan.session_id;
+  REQUIRE(id > 0);
+  // The topic re-created under its name has another id: another partition, not an update.
+  ctx = cache.new_context(id, 1, false, {by_id(new_id, "t", 0)}, {}, 2000, true);
+  REQUIRE(ctx.kind == FetchContext::Kind::kIncremental);
+  CHECK(ctx.partitions.size() == 2);
+  cache.finish(ctx, {outcome(5), outcome(0)}, 2000);
+  // Forgotten by id: the old one goes, whatever name it resolves to now.
+  ctx = cache.new_context(id, 2, false, {}, {{"", 0, old_id}}, 3000, true);
+  REQUIRE(ctx.partitions.size() == 1);
+  CHECK(ctx.partitions[0].topic_id == new_id);
+  cache.finish(ctx, {outcome(0)}, 3000);
+  // A request without ids (v12) on this session, and one with ids on a session of names.
+  CHECK(cache.new_context(id, 3, false, {}, {}, 4000, false).error == ErrorCode::kFetchSessionTopicIdError);
+  CHECK(cache.new_context(id, 3, false, {}, {}, 4000, true).kind == FetchContext::Kind::kIncremental);
+  int32_t by_name = open(cache, 1);
+  CHECK(cache.new_context(by_name, 1, false, {}, {}, 4000, true).error == ErrorCode::kFetchSessionTopicIdError);
+}

@@ -4,10 +4,13 @@
 // high watermark moves, until max_wait_ms. Consumers read below the high watermark (or the last
 // stable offset); a follower (replica id >= 0) reads to the log end, and its fetch offset is its
 // progress, which moves the high watermark; a follower whose log diverges from ours is told
-// where (the diverging epoch) instead of getting records. From v7 clients may keep an incremental fetch session (fetch_session.h): the
-// partitions to read then come from the session, and the response leaves out those with
-// nothing new. Fetch v0-v3 get the records converted to message format v0/v1
-// (fetch_conversion.h), as Kafka 3.x converts them.
+// where (the diverging epoch) instead of getting records. From v7 clients may keep an
+// incremental fetch session (fetch_session.h): the partitions to read then come from the
+// session, and the response leaves out those with nothing new. From v13 topics are named by id
+// (UNKNOWN_TOPIC_ID for an id no topic has); v15 moves the replica id into ReplicaState; v16
+// answers NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH with the current leader and its
+// endpoint (KIP-951), so a client need not refresh its metadata first. Fetch v0-v3 get the
+// records converted to message format v0/v1 (fetch_conversion.h), as Kafka 3.x converts them.
 #include <chrono>
 
 #include "moldau/broker/broker.h"
@@ -60,6 +63,12 @@ int64_t read_partition(Broker& broker, const FetchRequest& req, const FetchParti
   pd = PartitionData{};
   pd.partition_index = p.partition;
   int64_t total = 0;
+  if (version >= 13 && p.topic.empty()) {
+    pd.error_code = to_wire(ErrorCode::kUnknownTopicId);
+    pd.high_watermark = -1;
+    pd.records.data.emplace();
+    return 0;
+  }
   auto [partition, error] =
       broker.replicas().leader(p.topic, p.partition, version >= 9 ? p.current_leader_epoch : -1);
   // The debugging consumer (replica id -2, kafka-replica-verification) reads any replica this
@@ -162,6 +171,26 @@ int64_t read_all(Broker& broker, const FetchRequest& req, const std::vector<Fetc
   return total;
 }
 
+// KIP-951: a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the
+// leader this broker knows of, and the response that leader's endpoint on the client's listener.
+void add_current_leader(Broker& broker, const std::string& listener, const FetchPartitionParams& p,
+                        PartitionData& pd, std::vector<FetchResponse::NodeEndpoint>& endpoints) {
+  if (pd.error_code != to_wire(ErrorCode::kNotLeaderOrFollower) &&
+      pd.error_code != to_wire(ErrorCode::kFencedLeaderEpoch))
+    return;
+  const TopicMetadata* topic = broker.metadata().find_topic(p.topic);
+  const PartitionState* state = topic ? topic->state(p.partition) : nullptr;
+  if (!state || state->leader < 0) return;
+  const BrokerRegistration* leader = broker.metadata().find_broker(state->leader);
+  const BrokerEndpoint* endpoint = leader ? leader->endpoint(listener) : nullptr;
+  if (!endpoint) return;
+  pd.current_leader.leader_id = state->leader;
+  pd.current_leader.leader_epoch = state->leader_epoch;
+  for (const auto& e : endpoints)
+    if (e.node_id == state->leader) return;
+  endpoints.push_back({state->leader, endpoint->host, endpoint->port, leader->rack});
+}
+
 // Errors and divergences are answered at once, without long-polling.
 bool has_error(const std::vector<PartitionData>& parts) {
   for (const auto& p : parts)
@@ -176,31 +205,46 @@ asio::awaitable<Status> fetch(RequestContext& ctx) {
   if (!req.ok()) co_return req.status();
   Broker& broker = ctx.broker;
   const int16_t version = ctx.version();
+  if (version >= 15) req->replica_id = req->replica_state.replica_id;
+  const bool uses_topic_ids = version >= 13;
+  // v13+: the topic a fetch names by id, as this broker's metadata knows it now ("" if none).
+  auto topic_name = [&](const Uuid& id) -> std::string {
+    const TopicMetadata* t = broker.metadata().find_topic(id);
+    return t ? t->name : std::string();
+  };
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(std::max<int32_t>(req->max_wait_ms, 0));
 
   // Sessions exist from v7; before, every fetch is full and sessionless.
   std::vector<FetchPartitionParams> requested;
   for (const auto& t : req->topics) {
+    const std::string topic = uses_topic_ids ? topic_name(t.topic_id) : t.topic;
+    const Uuid topic_id = uses_topic_ids ? t.topic_id : Uuid{};
     for (const auto& p : t.partitions) {
-      requested.push_back({t.topic, p.partition, p.fetch_offset, p.log_start_offset,
+      requested.push_back({topic, p.partition, topic_id, p.fetch_offset, p.log_start_offset,
                            p.partition_max_bytes, p.current_leader_epoch, p.last_fetched_epoch});
     }
   }
-  std::vector<std::pair<std::string, int32_t>> forgotten;
+  std::vector<FetchPartitionKey> forgotten;
   for (const auto& t : req->forgotten_topics_data)
-    for (int32_t p : t.partitions) forgotten.emplace_back(t.topic, p);
+    for (int32_t p : t.partitions)
+      forgotten.push_back({uses_topic_ids ? std::string() : t.topic, p, uses_topic_ids ? t.topic_id : Uuid{}});
   FetchSessionCache& sessions = broker.fetch_sessions();
   FetchContext session = sessions.new_context(version >= 7 ? req->session_id : kInvalidSessionId,
                                               version >= 7 ? req->session_epoch : kFinalEpoch,
                                               req->replica_id >= 0, std::move(requested), forgotten,
-                                              storage::wall_clock_ms());
+                                              storage::wall_clock_ms(), uses_topic_ids);
+  // A session's partitions were named when they joined it: their ids are resolved again, so a
+  // topic created since is found and one deleted since is UNKNOWN_TOPIC_ID.
+  if (uses_topic_ids)
+    for (auto& p : session.partitions) p.topic = topic_name(p.topic_id);
 
   if (req->replica_id >= 0 && session.kind != FetchContext::Kind::kError) {
     // A follower's fetch offset is its log end: the leader's record of its progress (and so the
     // high watermark and the ISR) moves with each fetch, once. A diverging follower's offset is
     // no position in our log and counts for nothing.
     for (const auto& p : session.partitions) {
+      if (p.topic.empty()) continue;
       auto [partition, error] = broker.replicas().leader(p.topic, p.partition, p.current_leader_epoch);
       if (partition && !divergence(partition->log(), version, p).diverges())
         broker.replicas().follower_fetched(*partition, req->replica_id, p.fetch_offset);
@@ -234,11 +278,14 @@ asio::awaitable<Status> fetch(RequestContext& ctx) {
   // Topics as Kafka groups them: consecutive partitions of one topic share an entry.
   for (size_t i = 0; i < plan.include.size(); ++i) {
     if (!plan.include[i]) continue;
-    const std::string& topic = session.partitions[i].topic;
-    if (resp.responses.empty() || resp.responses.back().topic != topic) {
+    const FetchPartitionParams& p = session.partitions[i];
+    if (resp.responses.empty() || resp.responses.back().topic != p.topic ||
+        resp.responses.back().topic_id != p.topic_id) {
       resp.responses.emplace_back();
-      resp.responses.back().topic = topic;
+      resp.responses.back().topic = p.topic;
+      resp.responses.back().topic_id = p.topic_id;
     }
+    if (version >= 16) add_current_leader(broker, ctx.listener, p, parts[i], resp.node_endpoints);
     resp.responses.back().partitions.push_back(std::move(parts[i]));
   }
   ctx.respond(resp);
