@@ -47,6 +47,9 @@ SCENARIOS = [
     Scenario("version", T, ["--version"], brokers=False, norms=("version",)),
     Scenario("list", T, [*BS, "--list", "--exclude-internal"], setup=topic()),
     Scenario("list one", T, [*BS, "--list", "--topic", "{topic}"], setup=topic()),
+    # joptsimple ignores a value attached to a flag that takes none.
+    Scenario("flag with a value", T, [*BS, "--list=all", "--topic", "{topic}"], setup=topic()),
+    Scenario("version with a value", T, ["--version=1"], brokers=False, norms=("version",)),
     Scenario("list regex", T, [*BS, "--list", "--topic", "{topic}|nope.*"], setup=topic()),
     Scenario("describe partitions", T, [*BS, "--describe", "--topic", "{topic}"], setup=topic(3),
              norms=("topic_id",)),

@@ -266,10 +266,7 @@ Result<ParsedArgs> parse_args(int argc, char** argv, const std::vector<OptionDoc
     const OptionDoc* spec = find(body);
     if (!spec) return Status(ErrorCode::kInvalidRequest, body + " is not a recognized option");
     auto& values = slot(body);
-    if (spec->arg.empty()) {
-      if (attached) return Status(ErrorCode::kInvalidRequest, "Option " + body + " does not take an argument");
-      continue;
-    }
+    if (spec->arg.empty()) continue;  // joptsimple ignores a value attached to a flag (--list=x)
     if (attached) {
       values.push_back(*attached);
     } else if (spec->optional_arg) {
@@ -390,7 +387,6 @@ std::string joptsimple_exception_class(const std::string& message) {
   if (ends_with(" requires an argument")) return "joptsimple.OptionMissingRequiredArgumentException";
   if (ends_with(", but you asked for only one")) return "joptsimple.MultipleArgumentsForOptionException";
   if (message.rfind("Cannot parse argument ", 0) == 0) return "joptsimple.OptionArgumentConversionException";
-  if (ends_with(" does not take an argument")) return "joptsimple.UnexpectedArgumentException";
   return "joptsimple.OptionException";
 }
 
