@@ -2,7 +2,8 @@
 // indexes as Apache Kafka 4.4's DumpLogSegments does, byte for byte: its options (joptsimple's
 // parsing and help, lib/moldau/ops/cli.h), its lines, its decoders (String, Integer, Long;
 // the __consumer_offsets, __transaction_state, __share_group_state and __cluster_metadata
-// records as JSON; raft control records always) and its exit codes. Reads the
+// records as JSON, __remote_log_metadata's as its objects print themselves; raft control
+// records always) and its exit codes. Reads the
 // files directly (no broker).
 
 #include <fcntl.h>
@@ -99,15 +100,15 @@ const std::vector<ops::OptionDoc>& docs() {
   std::exit(1);
 }
 
-enum class Decoder { kString, kInteger, kLong, kOffsets, kTransactionLog, kUnsupported };
+enum class Decoder { kString, kInteger, kLong, kOffsets, kTransactionLog };
 
 struct Options {
   std::vector<std::string> files;
   bool print_data = false, deep = false, skip_metadata = false, verify_only = false, sanity_only = false;
   int32_t max_message_size = 5 * 1024 * 1024;
   int32_t max_bytes = INT32_MAX;
-  bool offsets = false, transaction_log = false, cluster_metadata = false, share_state = false;
-  std::string unsupported;  // a decoder option ours does not have
+  bool offsets = false, transaction_log = false, cluster_metadata = false, remote_metadata = false,
+       share_state = false;
   std::string key_decoder = kStringDecoder, value_decoder = kStringDecoder;
 };
 
@@ -449,7 +450,7 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
   std::string name = file_name(path);
   std::optional<Decoder> key_decoder, value_decoder;
   // Kafka makes its parser for each file it dumps: an unknown decoder class fails here.
-  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && !o.share_state && o.unsupported.empty()) {
+  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && !o.remote_metadata && !o.share_state) {
     value_decoder = decoder_for(o.value_decoder);
     key_decoder = decoder_for(o.key_decoder);
     if (!value_decoder || !key_decoder) uncaught("Failed to load decoder class");
@@ -490,14 +491,24 @@ void dump_log(const std::string& path, const Options& o, Errors* errors) {
         if (o.print_data && !b.h.is_control()) {
           std::string prefix = o.skip_metadata ? "| " : " ";
           std::optional<std::string> key, value;
-          if (!o.unsupported.empty()) {
-            value = "(Moldau) --" + o.unsupported + " is not supported";
-          } else if (o.cluster_metadata) {
+          if (o.cluster_metadata) {
             // Kafka's cluster metadata parser: no key; a value that does not decode is reported
             // in its place and the dump goes on.
             auto json = ops::metadata_record_json(r.value.value_or(std::span<const uint8_t>()));
             value = json.ok() ? *json
                               : "Error at " + std::to_string(r.offset) + ", skipping. " + json.status().message();
+          } else if (o.remote_metadata) {
+            // Kafka's remote log metadata parser: no key; the object the value makes, or why it
+            // does not make one. An absent value fails on Kafka's first use of it (a JVM message).
+            if (!r.value) {
+              value = "Error at offset " + std::to_string(r.offset) +
+                      ", skipping. Cannot invoke \"java.nio.ByteBuffer.remaining()\" because the return value of "
+                      "\"org.apache.kafka.common.record.internal.Record.value()\" is null";
+            } else {
+              auto text = ops::remote_log_metadata_text(*r.value);
+              value = text.ok() ? *text
+                                : "Error at offset " + std::to_string(r.offset) + ", skipping. " + text.status().message();
+            }
           } else if (o.share_state) {
             Parsed p;
             try {
@@ -795,11 +806,9 @@ int main(int argc, char** argv) {
   o.cluster_metadata = !o.offsets && !o.transaction_log && a.has("cluster-metadata-decoder");
   // Kafka's order when several are given: offsets, transaction log, cluster metadata, remote log
   // metadata, share group state.
-  o.share_state = !o.offsets && !o.transaction_log && !o.cluster_metadata && !a.has("remote-log-metadata-decoder") &&
+  o.remote_metadata = !o.offsets && !o.transaction_log && !o.cluster_metadata && a.has("remote-log-metadata-decoder");
+  o.share_state = !o.offsets && !o.transaction_log && !o.cluster_metadata && !o.remote_metadata &&
                   a.has("share-group-state-decoder");
-  if (!o.offsets && !o.transaction_log && !o.cluster_metadata && !o.share_state)
-    for (const char* n : {"remote-log-metadata-decoder"})
-      if (o.unsupported.empty() && a.has(n)) o.unsupported = n;
   for (auto [name, field] : {std::pair{"key-decoder-class", &o.key_decoder}, {"value-decoder-class", &o.value_decoder}}) {
     auto v = ops::single_value(a, name);
     if (!v.ok()) uncaught(v.status().message());

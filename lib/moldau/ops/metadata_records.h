@@ -4,9 +4,10 @@
 // MetadataRecordSerde's framing (frame version, api key, record version, then the record) and
 // the raft control records (leader change, snapshot header and footer, kraft version, voters).
 // The field lists come from Kafka's record specs through scripts/dev/gen-metadata-records.py
-// (metadata_records.inc), which also holds the share coordinator's __share_group_state records.
-// Used by kafka-dump-log (--cluster-metadata-decoder, --share-group-state-decoder, and the control
-// records it always decodes). Pure functions.
+// (metadata_records.inc), which also holds the share coordinator's __share_group_state records
+// and the records of the remote log metadata topic (__remote_log_metadata).
+// Used by kafka-dump-log (--cluster-metadata-decoder, --share-group-state-decoder,
+// --remote-log-metadata-decoder, and the control records it always decodes). Pure functions.
 
 #include <cstdint>
 #include <optional>
@@ -43,5 +44,14 @@ struct ShareStateRecord {
 };
 Result<ShareStateRecord> share_state_record_json(std::span<const uint8_t> key,
                                                  std::optional<std::span<const uint8_t>> value);
+
+// A record value of the remote log metadata topic as Kafka's RemoteLogMetadataSerde reads it
+// (the framing of metadata_record_json, then RemoteLogSegmentMetadataRecord,
+// RemoteLogSegmentMetadataUpdateRecord, RemotePartitionDeleteMetadataRecord or
+// RemoteLogSegmentMetadataSnapshotRecord) and the object it makes prints itself (Java's
+// toString): "RemoteLogSegmentMetadata{remoteLogSegmentId=..., ...}". Fails with the message of
+// the exception Kafka throws for bytes that do not decode or for values its objects reject
+// (a negative start offset, an unknown state, no leader epochs).
+Result<std::string> remote_log_metadata_text(std::span<const uint8_t> value);
 
 }  // namespace moldau::ops
