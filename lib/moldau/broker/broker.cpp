@@ -46,6 +46,7 @@ void Broker::reload_dynamic_configs() {
   if (timers_started_ && config_.log_cleaner_backoff_ms != cleaner_backoff_ms)
     schedule(compaction_timer_, config_.log_cleaner_backoff_ms, &Broker::run_compaction);
   timers_started_ = true;
+  if (logs_) logs_->set_move_throttle(config_.replica_alter_log_dirs_io_max_bytes_per_second);
   if (!logs_ || !topics_) return;
   for (auto* log : logs_->all()) log->set_config(topics_->log_config(log->topic()));
 }
@@ -128,6 +129,7 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   };
   MOLDAU_ASSIGN_OR_RETURN(b->logs_, storage::LogManager::open(b->config_.log_dirs, defaults, config_for,
                                                               b->metadata_->clustered()));
+  b->logs_->set_move_throttle(b->config_.replica_alter_log_dirs_io_max_bytes_per_second);
   b->topics_ = std::make_unique<Topics>(b->config_, *b->metadata_, *b->logs_);
   b->replicas_ = std::make_unique<replica::ReplicaManager>(*b);
   // The coordinators load a partition of their internal topic when this broker becomes its

@@ -525,6 +525,8 @@ void BrokerConfig::set_dynamic(std::map<std::string, std::string> own,
   min_insync_replicas = int_of("min.insync.replicas", 1);
   leader_replication_throttled_rate = long_of("leader.replication.throttled.rate", INT64_MAX);
   follower_replication_throttled_rate = long_of("follower.replication.throttled.rate", INT64_MAX);
+  replica_alter_log_dirs_io_max_bytes_per_second =
+      long_of("replica.alter.log.dirs.io.max.bytes.per.second", INT64_MAX);
   log_cleaner_threads = std::max(1, int_of("log.cleaner.threads", 1));
   log_cleaner_backoff_ms = std::max<int64_t>(long_of("log.cleaner.backoff.ms", 15000), 1);
 }

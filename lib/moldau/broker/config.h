@@ -135,6 +135,8 @@ class BrokerConfig {
   // kafka-reassign-partitions --throttle.
   int64_t leader_replication_throttled_rate = INT64_MAX;
   int64_t follower_replication_throttled_rate = INT64_MAX;
+  // Bytes per second for copies between log dirs on different filesystems (dynamic).
+  int64_t replica_alter_log_dirs_io_max_bytes_per_second = INT64_MAX;
   int32_t log_cleaner_threads = 1;
   std::string compression_type = "producer";
   std::string log_level = "info";

@@ -483,6 +483,7 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
 Status PartitionLog::replace_segment(int64_t base, int64_t now_ms) {
   std::string stem = dir_ + "/" + offset_file_stem(base);
   auto it = segments_.find(base);
+  ++rewrites_;  // a new file under the old name
   MOLDAU_RETURN_IF_ERROR(it->second->remove_files());
   segments_.erase(it);
   MOLDAU_RETURN_IF_ERROR(rename_file(stem + ".log.swap", stem + ".log"));

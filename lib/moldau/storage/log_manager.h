@@ -10,6 +10,7 @@
 // Thread-safety: the manager's own maps are guarded by a mutex; PartitionLogs lock themselves.
 // Pointers returned by get()/create_partition() stay valid until delete_partition() or close().
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -63,16 +64,39 @@ class LogManager {
   Status delete_partition(const std::string& topic, int32_t partition);
 
   // Moves a partition's log into another of the log dirs (AlterReplicaLogDirs). `target_dir`
-  // is one of dirs() (compared after normalization). Already there: nothing to do.
-  // Steps: the target dir's checkpoints get the partition's entries first (harmless while the
-  // directory is not there: start-up only looks up partitions it finds), then
-  // PartitionLog::relocate renames the directory under the log's lock (atomic; see there),
-  // then the partition counts in the target dir and both dirs' checkpoints are rewritten.
-  // A crash at any point leaves the directory whole in exactly one dir, with checkpoint
-  // entries beside it. The PartitionLog* stays the same object.
+  // is one of dirs() (compared after normalization). Already there: nothing to do (and a copy
+  // under way elsewhere is cancelled).
+  // Same filesystem: done before returning. The target dir's checkpoints get the partition's
+  // entries first (harmless while the directory is not there: start-up only looks up
+  // partitions it finds), then PartitionLog::relocate renames the directory under the log's
+  // lock (atomic; see there), then the partition counts in the target dir and both dirs'
+  // checkpoints are rewritten. A crash at any point leaves the directory whole in exactly one
+  // dir, with checkpoint entries beside it.
+  // Another filesystem (st_dev differs, or the rename says EXDEV): returns at once and copies
+  // on a thread of its own into a future dir (log_dir_mover.h), swapped in under mu_ and the
+  // log's lock once caught up (docs/storage.md, "Moving a partition between log dirs"). A
+  // second call for the same target while it runs does nothing; for another dir it cancels the
+  // copy and starts over there. A copy that fails logs an error line and removes its future
+  // dir; the partition stays where it was and goes on serving (Kafka would take the dir
+  // offline). The PartitionLog* stays the same object either way.
   // Errors: LOG_DIR_NOT_FOUND (not a log dir), UNKNOWN_TOPIC_OR_PARTITION (no such log),
-  // KAFKA_STORAGE_ERROR (I/O; the dirs are on different filesystems: refused, nothing moved).
+  // KAFKA_STORAGE_ERROR (I/O during a rename; nothing moved).
   Status move_partition(const std::string& topic, int32_t partition, const std::string& target_dir);
+
+  // A copy to another filesystem under way, as DescribeLogDirs shows it (Kafka's future replica).
+  struct FutureReplica {
+    std::string topic;
+    int32_t partition = 0;
+    std::string dir;                // the target log dir, as in dirs()
+    int64_t bytes = 0;              // copied so far
+    int64_t copied_next_offset = -1;  // next offset of the last .log copied in full; -1: none yet
+  };
+  std::vector<FutureReplica> future_replicas() const;
+  // replica.alter.log.dirs.io.max.bytes.per.second: the copies' rate outside the locks (the
+  // last round, under them, is not held back). Applies to copies under way too.
+  void set_move_throttle(int64_t bytes_per_second) { move_rate_.store(bytes_per_second); }
+  // Cancels every copy under way and waits for their threads (close() does it too).
+  void stop_moves();
 
   // Retention over every log, then removal of *.deleted files past file.delete.delay.ms.
   // Returns the number of segments deleted.
@@ -97,6 +121,14 @@ class LogManager {
  private:
   LogManager(std::vector<std::string> dirs, LogConfig default_config);
   Status load_dir(size_t index, const ConfigFor& config_for);
+  // Removes the leftovers of moves to another filesystem that a crash interrupted (`*-future`
+  // dirs; a partition in two dirs with the moved marker in one of them keeps that one).
+  static Status settle_moves(const std::vector<std::string>& dirs);
+  struct Move;
+  void run_move(const std::shared_ptr<Move>& move);
+  Status start_copy_locked(const TopicPartition& tp, size_t target);
+  // Cancels the copy of `tp` under way, if any (its thread is joined later). Caller holds mu_.
+  void cancel_move_locked(const TopicPartition& tp);
   // Writes dir `index`'s four checkpoints from the logs in it, plus `also` (a log about to be
   // moved there) when not null. Caller holds mu_.
   Status checkpoint_dir_locked(size_t index, const TopicPartition* also = nullptr);
@@ -109,6 +141,9 @@ class LogManager {
     size_t dir_index;
   };
   std::map<TopicPartition, Entry> logs_;
+  std::map<TopicPartition, std::shared_ptr<Move>> moves_;  // copies under way
+  std::vector<std::shared_ptr<Move>> threads_;            // every copy thread not joined yet
+  std::atomic<int64_t> move_rate_{INT64_MAX};
   bool closed_ = false;
   bool use_high_watermark_checkpoint_ = false;
 };

@@ -376,4 +376,9 @@ void LogSegment::relocate(const std::string& new_dir) {
   dir_ = new_dir;
 }
 
+void LogSegment::switch_dir(const std::string& new_dir) {
+  relocate(new_dir);
+  OpenFiles::instance().forget(file_id_);
+}
+
 }  // namespace moldau::storage

@@ -112,6 +112,11 @@ class LogSegment {
   // file; the cached descriptor (OpenFiles, by id) stays valid, and a reopen after eviction
   // uses the new path. Only for the owning PartitionLog, under its lock, right after the rename.
   void relocate(const std::string& new_dir);
+  // The partition now lives in a copy of its directory at `new_dir` (a move to another
+  // filesystem: other files, other inodes): relocate(), and the cached descriptor is dropped so
+  // that the next use opens the copy. FileSlices in flight keep the old file's handle, which
+  // stays readable after the old directory is removed. Same caller rules as relocate().
+  void switch_dir(const std::string& new_dir);
 
  private:
   LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, uint64_t file_id, int64_t size,

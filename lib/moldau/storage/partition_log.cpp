@@ -392,6 +392,7 @@ Status PartitionLog::truncate_to(int64_t offset) {
   // Nothing to cut from the log, but an epoch this replica started as leader without appending
   // to it (at the log end) must still go: it would make every fetch look divergent again.
   if (offset >= log_end_offset_) return truncate_epoch_cache_from_end(log_end_offset_);
+  ++rewrites_;
   if (offset <= segments_.begin()->first) {
     while (!segments_.empty()) MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now));
     MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::create(dir_, std::max<int64_t>(offset, 0), config_, now));
@@ -414,6 +415,7 @@ Status PartitionLog::truncate_to(int64_t offset) {
 
 Status PartitionLog::truncate_fully_and_start_at(int64_t offset) {
   std::lock_guard lock(mu_);
+  ++rewrites_;
   int64_t now = wall_clock_ms();
   while (!segments_.empty()) MOLDAU_RETURN_IF_ERROR(delete_segment(segments_.begin(), now));
   MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::create(dir_, std::max<int64_t>(offset, 0), config_, now));
@@ -587,7 +589,7 @@ std::string PartitionLog::dir() const {
   return dir_;
 }
 
-Status PartitionLog::relocate(const std::string& new_dir) {
+Status PartitionLog::relocate(const std::string& new_dir, bool* cross_device) {
   std::lock_guard lock(mu_);
   if (new_dir == dir_) return Status();
   struct stat st {};
@@ -600,10 +602,12 @@ Status PartitionLog::relocate(const std::string& new_dir) {
   for (auto& pd : pending_deletes_) MOLDAU_RETURN_IF_ERROR(pd.segment->persist_indexes(false));
   if (::rename(dir_.c_str(), new_dir.c_str()) != 0) {
     int err = errno;
-    if (err == EXDEV)
+    if (err == EXDEV) {
+      if (cross_device) *cross_device = true;
       return Status(ErrorCode::kKafkaStorageError,
                     "cannot move " + dir_ + " to " + new_dir +
-                        ": the log dirs are on different filesystems (moving between filesystems is not supported)");
+                        ": the log dirs are on different filesystems");
+    }
     return io_error("rename " + dir_ + " to", new_dir, err);
   }
   const std::string old_parent = std::filesystem::path(dir_).parent_path().string();
@@ -612,6 +616,31 @@ Status PartitionLog::relocate(const std::string& new_dir) {
   for (auto& pd : pending_deletes_) pd.segment->relocate(new_dir);
   MOLDAU_RETURN_IF_ERROR(fsync_dir(std::filesystem::path(new_dir).parent_path().string()));
   return fsync_dir(old_parent);
+}
+
+Status PartitionLog::with_flushed_dir(const std::function<Status(const DirState&, std::string* new_dir)>& fn) {
+  std::lock_guard lock(mu_);
+  MOLDAU_RETURN_IF_ERROR(flush_locked(wall_clock_ms()));
+  DirState state;
+  state.dir = dir_;
+  state.rewrites = rewrites_;
+  state.log_end_offset = log_end_offset_;
+  for (auto& [b, seg] : segments_) state.segments.emplace_back(b, seg->next_offset());
+  std::string new_dir;
+  Status s = fn(state, &new_dir);
+  if (!new_dir.empty()) {
+    dir_ = new_dir;
+    for (auto& [b, seg] : segments_) seg->switch_dir(new_dir);
+    // Their files were not copied (only live files are) and went with the old directory.
+    pending_deletes_.clear();
+    dir_needs_sync_ = false;
+  }
+  return s;
+}
+
+uint64_t PartitionLog::rewrite_count() const {
+  std::lock_guard lock(mu_);
+  return rewrites_;
 }
 
 void PartitionLog::mark_deleted() {

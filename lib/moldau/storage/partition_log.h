@@ -12,6 +12,7 @@
 // is set (single node), set_high_watermark() sets it otherwise.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <map>
 #include <mutex>
@@ -194,7 +195,32 @@ class PartitionLog {
   // unaffected. Errors leave the log where it was and usable: KAFKA_STORAGE_ERROR when
   // `new_dir` exists, when it is on another filesystem (EXDEV: nothing is copied) or when the
   // rename fails; an fsync failure after the rename is returned with the log already moved.
-  Status relocate(const std::string& new_dir);
+  // `cross_device` (when not null) is set when the rename failed with EXDEV, so that the
+  // caller can copy instead (LogManager: bind mounts of one filesystem look alike by st_dev).
+  Status relocate(const std::string& new_dir, bool* cross_device = nullptr);
+
+  // For a copy of the partition to another filesystem (LogManager's future replica, see
+  // log_dir_mover.h). The state a copier needs, taken under the log's lock right after a flush.
+  struct DirState {
+    std::string dir;
+    // Counts the changes to files of the directory other than appends: truncation (truncate_to,
+    // truncate_fully_and_start_at) and compaction's replacement of a segment. While it stays
+    // the same, a .log, .index or .timeindex file with the same inode only grew, so a copy of
+    // its first bytes is still good.
+    uint64_t rewrites = 0;
+    int64_t log_end_offset = 0;
+    // (base offset, next offset) of each segment, in offset order.
+    std::vector<std::pair<int64_t, int64_t>> segments;
+  };
+  // Flushes (data, indexes, recovery point = log end) and calls fn(state, &new_dir) under the
+  // log's lock, so nothing is appended, truncated, compacted or deleted meanwhile; fn must not
+  // call this log. When fn leaves `new_dir` non-empty (whatever it returns), the directory has
+  // been replaced by a complete copy at `new_dir`: the log then lives there (dir() and every
+  // segment; each segment reopens its .log from the copy, LogSegment::switch_dir), and segments
+  // awaiting deletion are dropped (their files went with the old directory). The object stays
+  // the same. Returns fn's status (or the flush's).
+  Status with_flushed_dir(const std::function<Status(const DirState&, std::string* new_dir)>& fn);
+  uint64_t rewrite_count() const;
 
   int64_t size_bytes() const;
   std::vector<SegmentInfo> segments() const;
@@ -264,6 +290,7 @@ class PartitionLog {
   };
   std::vector<PendingDelete> pending_deletes_;
   ProducerStateManager producer_state_;
+  uint64_t rewrites_ = 0;  // DirState::rewrites
 };
 
 }  // namespace moldau::storage

@@ -5,13 +5,18 @@
 // metadata; we do not record a preferred dir for partitions created later). A partition
 // already in that dir needs nothing: NONE.
 //
-// The move itself differs from Kafka's: instead of a "-future" replica filled by a copying
-// thread and swapped in, LogManager::move_partition renames the partition directory into the
-// target dir under the partition's lock, before the answer is sent (same filesystem: a
-// rename(2), cheap whatever the log's size). So DescribeLogDirs never shows a future replica
-// (is_future_key stays false) and the partition is in its new dir once NONE is answered.
-// Log dirs on different filesystems are refused: KAFKA_STORAGE_ERROR and an error line in the
-// broker's log; the partition stays where it was, unchanged.
+// The move (LogManager::move_partition, docs/storage.md):
+// - Same filesystem: the partition directory is renamed into the target dir under the
+//   partition's lock before the answer is sent (a rename(2), cheap whatever the log's size), so
+//   the partition is in its new dir once NONE is answered and no future replica is ever shown.
+// - Another filesystem: NONE at once, and the partition is copied in the background into a
+//   `<topic>-<partition>.<32 hex>-future` dir in the target, as Kafka's future replica filled
+//   by its ReplicaAlterLogDirsThread, then swapped in under the locks once caught up.
+//   DescribeLogDirs lists the future replica (is_future_key true) until then. Asking again for
+//   the same dir while the copy runs changes nothing; asking for another dir (or the current
+//   one) cancels it. A copy that fails leaves an error line in the broker's log and the
+//   partition where it was, still served (Kafka would take the log dir offline instead).
+// Unlike Kafka, the copy is not throttled (replica.alter.log.dirs.io.max.bytes.per.second).
 #include <filesystem>
 
 #include "moldau/broker/broker.h"
