@@ -10,7 +10,6 @@
 // (a negative start offset, an unknown state, no leader epochs), written with the same framing.
 // Everything is fixed (ids, times), so the output is the same on every run.
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
