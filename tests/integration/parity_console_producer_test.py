@@ -235,3 +235,43 @@ def test_signal_stops_the_producer_as_kafkas_does(parity_sides, sig):
         assert results[1][0] == 128 + sig, f"[{side.kind}] ours: {results[1]}"
         assert results[1][1:] == results[0][1:], f"[{side.kind}] kafka {results[0]} ours {results[1]}"
         counts[0] += 1
+
+
+def test_a_transactional_id_ends_the_tool_at_the_first_send(parity_sides):
+    """The tool never begins a transaction, so with a transactional.id Kafka's producer refuses
+    the first send (before initTransactions) and the tool prints that exception. Kafka's JVM then
+    hangs in its shutdown until it is killed; ours exits 1 (kept on purpose: a tool that never
+    ends is no answer). Nothing is written either way. On both brokers; Kafka's tool is killed
+    once it has printed the exception."""
+    import subprocess
+    import threading
+    import time
+
+    import apache_kafka
+    args = ["--topic", "{topic}", "--producer-property", "transactional.id=console-tx"]
+    for side in parity_sides:
+        name = f"console-tx-{side.kind}"
+        side.create_topic(name, 1)
+        argv = [a.replace("{topic}", name) for a in ["--bootstrap-server", side.bootstrap, *args]]
+        p = apache_kafka.popen_tool(T, *argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        err = []
+        reader = threading.Thread(target=lambda: err.extend(iter(p.stderr.readline, "")), daemon=True)
+        reader.start()
+        p.stdin.write(LINES)
+        p.stdin.close()
+        deadline = time.monotonic() + 90
+        while not any("IllegalStateException" in line for line in err) and time.monotonic() < deadline:
+            if p.poll() is not None:
+                break
+            time.sleep(0.1)
+        p.kill()
+        p.wait(30)
+        reader.join(10)
+        theirs = NORMALIZE["java_stack_frames"]("".join(err))
+        ours = parity.run_ours(T, argv, stdin=LINES, timeout=60)
+        assert ours.code == 1, ours.err
+        assert ours.err == theirs, f"Kafka's tool on {side.kind}:\n{theirs}\nours:\n{ours.err}"
+        assert "Cannot add partition " + name + "-0 to transaction before completing a call to initTransactions" in ours.err
+        assert parity.read_records(side, name) == ""  # nothing written
+

@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <random>
 #include <regex>
 
 #include "moldau/client/config.h"
+#include "moldau/common/murmur2.h"
 #include "moldau/ops/java_config.h"
 
 namespace moldau::ops {
@@ -192,6 +194,26 @@ struct FailureLog {
   int64_t block_ms = 60000;
   bool ever_delivered = false;
 };
+
+// The partition the Java producer picks for a record of `topic`: murmur2 of the key, a random
+// one without (its sticky partitioner's first choice). nullopt when the topic's partitions are
+// not known within `block_ms` (the send then fails as any send to a missing topic does).
+std::optional<int32_t> partition_for(client::Producer& producer, const std::string& topic,
+                                     const std::optional<std::string>& key, int64_t block_ms) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer.handle(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(producer.handle(), 0, handle, &md,
+                                              static_cast<int>(std::clamp<int64_t>(block_ms, 1, INT32_MAX)));
+  int32_t count = 0;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+    count = md->topics[0].partition_cnt;
+  if (md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(handle);
+  if (count <= 0) return std::nullopt;
+  if (key) return default_partition(*key, count);
+  std::random_device random;
+  return static_cast<int32_t>(random() % static_cast<uint32_t>(count));
+}
 
 // Kafka's ErrorLoggingCallback: one ERROR line per failed record, then its exception.
 void log_send_failure(const FailureLog& f, const std::optional<size_t>& key_len, const std::optional<size_t>& value_len,
@@ -387,6 +409,9 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   props.erase("max.request.size");
   // Java's batch.size 0 sends each record on its own; librdkafka's least is 1.
   if (props.get("batch.size") == std::optional<std::string>("0")) props.set("batch.size", "1");
+  // The tool never begins a transaction, so a transactional id makes Kafka's producer refuse
+  // the first send (before initTransactions); the tool ends there.
+  const bool transactional = !props.get_or("transactional.id", "").empty();
   drop_unknown_client_properties(props);
   auto prod_r = client::Producer::create(props);
   if (!prod_r.ok()) {
@@ -421,6 +446,18 @@ int run_console_producer(const ConsoleProducerOptions& o) {
     }
     auto key_len = rec->key ? std::optional<size_t>(rec->key->size()) : std::nullopt;
     auto value_len = rec->value ? std::optional<size_t>(rec->value->size()) : std::nullopt;
+    if (transactional) {
+      if (auto partition = partition_for(producer, *o.topic, rec->key, failures.block_ms)) {
+        // Kafka's exception ends its tool, whose JVM then hangs in its shutdown hook until killed;
+        // ours exits 1.
+        std::fprintf(stderr,
+                     "java.lang.IllegalStateException: Cannot add partition %s-%d to transaction before completing "
+                     "a call to initTransactions\n",
+                     o.topic->c_str(), *partition);
+        rc = 1;
+        break;
+      }
+    }
     Status st = producer.send(*o.topic, rec->key, rec->value, rec->headers);
     if (!st.ok()) {
       // Refused before it was queued (too large): Kafka fails this record alone; the lines after
