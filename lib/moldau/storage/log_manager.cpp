@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -375,6 +376,9 @@ Status LogManager::move_partition(const std::string& topic, int32_t partition, c
 
 Status LogManager::start_copy_locked(const TopicPartition& tp, size_t target) {
   const std::string name = tp.first + "-" + std::to_string(tp.second);
+  // Kafka's limit (KAFKA-4893): the future dir's name must fit in a file name.
+  if (name.size() + 1 + 32 + std::strlen(kFutureDirSuffix) > 255)
+    return Status(ErrorCode::kInvalidTopicException, "The topic name is too long.");
   auto m = std::make_shared<Move>();
   m->tp = tp;
   m->target = target;

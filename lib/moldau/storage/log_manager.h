@@ -41,11 +41,15 @@ class LogManager {
   // Returns the config of a topic (broker defaults + its overrides). Called while opening.
   using ConfigFor = std::function<LogConfig(const std::string& topic)>;
 
-  // Creates missing dirs, removes `*-delete` dirs, opens and recovers every partition found.
-  // A partition directory found in two log dirs stops start-up with KAFKA_STORAGE_ERROR naming
-  // both (as Kafka's LogManager does): move_partition never leaves one behind, so it is
-  // someone's copy and an operator must say which to keep. Recovery is skipped when the dir's clean-shutdown marker exists (the marker is then removed
-  // so that a crash from now on is detected).
+  // Creates missing dirs, removes `*-delete` dirs and `*-future` dirs (copies of a move to
+  // another filesystem cut short by a crash), opens and recovers every partition found.
+  // A partition directory found in two log dirs, one of them holding the moved marker
+  // (kMovedMarkerFile): a crash came between the complete copy's rename into place and the old
+  // directory's; the marked one is kept, the other removed, then the marker. Two unmarked (or
+  // two marked) copies stop start-up with KAFKA_STORAGE_ERROR naming both (as Kafka's
+  // LogManager does): move_partition never leaves them, so one is someone's copy and an
+  // operator must say which to keep. Recovery is skipped when the dir's clean-shutdown marker
+  // exists (the marker is then removed so that a crash from now on is detected).
   // `replicated`: the logs are replicas in a cluster, so each high watermark starts from
   // replication-offset-checkpoint (what was known committed), not from the log end.
   static Result<std::unique_ptr<LogManager>> open(const std::vector<std::string>& dirs,
@@ -80,7 +84,8 @@ class LogManager {
   // dir; the partition stays where it was and goes on serving (Kafka would take the dir
   // offline). The PartitionLog* stays the same object either way.
   // Errors: LOG_DIR_NOT_FOUND (not a log dir), UNKNOWN_TOPIC_OR_PARTITION (no such log),
-  // KAFKA_STORAGE_ERROR (I/O during a rename; nothing moved).
+  // KAFKA_STORAGE_ERROR (I/O during a rename; nothing moved), INVALID_TOPIC_EXCEPTION (a copy
+  // whose future dir name would exceed 255 bytes: "The topic name is too long.", as Kafka).
   Status move_partition(const std::string& topic, int32_t partition, const std::string& target_dir);
 
   // A copy to another filesystem under way, as DescribeLogDirs shows it (Kafka's future replica).

@@ -193,8 +193,8 @@ class PartitionLog {
   // partition.metadata paths are derived from dir() on use) into `new_dir`, and fsyncs both
   // parents. Open descriptors stay valid across the rename, so FileSlices in flight are
   // unaffected. Errors leave the log where it was and usable: KAFKA_STORAGE_ERROR when
-  // `new_dir` exists, when it is on another filesystem (EXDEV: nothing is copied) or when the
-  // rename fails; an fsync failure after the rename is returned with the log already moved.
+  // `new_dir` exists, when it is on another filesystem (EXDEV: nothing is copied here; the
+  // caller copies, see with_flushed_dir) or when the rename fails; an fsync failure after the rename is returned with the log already moved.
   // `cross_device` (when not null) is set when the rename failed with EXDEV, so that the
   // caller can copy instead (LogManager: bind mounts of one filesystem look alike by st_dev).
   Status relocate(const std::string& new_dir, bool* cross_device = nullptr);

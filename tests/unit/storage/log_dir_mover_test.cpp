@@ -322,3 +322,19 @@ TEST_CASE("start-up: a -future dir is removed; of two copies the marked one is k
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().message().find("Duplicate log directories for t-0") != std::string::npos);
 }
+
+TEST_CASE("a copy whose future dir name would not fit in a file name is refused, as Kafka does") {
+  TempDir d;
+  OtherFsDir other;
+  LogConfig cfg;
+  auto m = LogManager::open({d / "a", other.path}, cfg);
+  REQUIRE(m.ok());
+  const std::string topic(240, 'n');  // <topic>-0 fits; <topic>-0.<32 hex>-future does not
+  REQUIRE((*m)->create_partition(topic, 0, Uuid{}, cfg).ok());
+  REQUIRE((*m)->dir_of(topic, 0) == d / "a");
+  Status s = (*m)->move_partition(topic, 0, other.path);
+  CHECK(s.code() == ErrorCode::kInvalidTopicException);
+  CHECK(s.message() == "The topic name is too long.");
+  CHECK((*m)->future_replicas().empty());
+  CHECK((*m)->dir_of(topic, 0) == d / "a");
+}

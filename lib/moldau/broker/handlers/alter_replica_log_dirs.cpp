@@ -16,7 +16,9 @@
 //   the same dir while the copy runs changes nothing; asking for another dir (or the current
 //   one) cancels it. A copy that fails leaves an error line in the broker's log and the
 //   partition where it was, still served (Kafka would take the log dir offline instead).
-// Unlike Kafka, the copy is not throttled (replica.alter.log.dirs.io.max.bytes.per.second).
+// The copy is held to replica.alter.log.dirs.io.max.bytes.per.second, as Kafka's. A topic whose
+// future dir name would not fit in 255 bytes gets INVALID_TOPIC_EXCEPTION ("The topic name is
+// too long.", KAFKA-4893) when a copy is needed.
 #include <filesystem>
 
 #include "moldau/broker/broker.h"
@@ -58,6 +60,8 @@ asio::awaitable<Status> alter_replica_log_dirs(RequestContext& ctx) {
             pr.error_code = to_wire(moved.code() == ErrorCode::kLogDirNotFound ? ErrorCode::kLogDirNotFound
                                     : moved.code() == ErrorCode::kUnknownTopicOrPartition
                                         ? ErrorCode::kReplicaNotAvailable
+                                    : moved.code() == ErrorCode::kInvalidTopicException
+                                        ? ErrorCode::kInvalidTopicException
                                         : ErrorCode::kKafkaStorageError);
           }
         }
