@@ -229,6 +229,13 @@ class BackgroundProducer(threading.Thread):
         assert not self.is_alive()
 
 
+def set_move_throttle(broker, rate):
+    """replica.alter.log.dirs.io.max.bytes.per.second of broker 1, changed live (our kafka-configs)."""
+    r = tool("kafka-configs", "--bootstrap-server", broker.bootstrap, "--alter", "--entity-type", "brokers",
+             "--entity-name", "1", "--add-config", f"replica.alter.log.dirs.io.max.bytes.per.second={rate}")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def future_replicas(bootstrap):
     """Our kafka-log-dirs --describe: [(dir, size, offsetLag)] of the topic's future replicas."""
     r = tool("kafka-log-dirs", "--bootstrap-server", bootstrap, "--describe", "--topic-list", TOPIC)
@@ -262,12 +269,12 @@ def check_acknowledged(bootstrap, acked):
 
 
 def test_a_move_to_another_filesystem_copies_while_a_producer_writes(broker_factory, tmp_root, other_fs):
-    """The copy runs in the background (held back to 100 kB/s, so that it overlaps the producer's
-    writes for a while), the answer is NONE at once, and once swapped in every acknowledged record
-    is readable at its offset, from the new dir, also after a kill -9."""
+    """The copy runs in the background (held back to 5 kB/s, so that it overlaps the producer's
+    writes, until the throttle is raised live), the answer is NONE at once, and once swapped in
+    every acknowledged record is readable at its offset, from the new dir, also after a kill -9."""
     dirs = [os.path.join(tmp_root, "dir-a"), other_fs]
     broker = broker_factory(overrides={"log.dirs": ",".join(dirs),
-                                       "replica.alter.log.dirs.io.max.bytes.per.second": "100000"})
+                                       "replica.alter.log.dirs.io.max.bytes.per.second": "5000"})
     admin = AdminClient({"bootstrap.servers": broker.bootstrap})
     admin.create_topics([NewTopic(TOPIC, 1, 1, config={"segment.bytes": "4096"})])[TOPIC].result(timeout=30)
     assert produce(broker.bootstrap, 0, 1000) == list(range(1000))
@@ -278,13 +285,17 @@ def test_a_move_to_another_filesystem_copies_while_a_producer_writes(broker_fact
     try:
         wait_until(lambda: len(writer.acked) >= 50, message="the producer under way")
         assert alter_replica_log_dirs(broker.bootstrap, [(target, 0)]) == [(0, NONE)]
-        # Not done yet (about 1 s of copying at that rate): the future replica is in the target.
+        acked_at_start = len(writer.acked)
+        # Not done yet (tens of seconds of copying at that rate): the future replica is in the target.
         futures = future_replicas(broker.bootstrap)
         assert [d for d, _, _ in futures] == [target], futures
         assert any(n.startswith(f"{TOPIC}-0.") and n.endswith("-future") for n in os.listdir(target))
         # Asked again for the same dir while it copies: nothing new starts.
         assert alter_replica_log_dirs(broker.bootstrap, [(target, 0)]) == [(0, NONE)]
         assert len([n for n in os.listdir(target) if n.endswith("-future")]) == 1
+        wait_until(lambda: len(writer.acked) >= acked_at_start + 100, message="writes during the copy")
+        assert future_replicas(broker.bootstrap)
+        set_move_throttle(broker, 100000000)
         wait_until(lambda: moved_and_settled(broker, dirs, target), timeout=120, message="the move to finish")
         acked_at_swap = len(writer.acked)
         wait_until(lambda: len(writer.acked) >= acked_at_swap + 50, message="writes after the swap")
@@ -303,7 +314,7 @@ def test_a_move_to_another_filesystem_copies_while_a_producer_writes(broker_fact
     assert dir_holding(dirs) == target
     assert log_dirs_describe(broker.bootstrap)[target].get(f"{TOPIC}-0") is False
     check_acknowledged(broker.bootstrap, acked)
-    # And back to the first filesystem, no throttle this time, then a clean restart.
+    # And back to the first filesystem, at full speed this time, then a clean restart.
     assert alter_replica_log_dirs(broker.bootstrap, [(source, 0)]) == [(0, NONE)]
     wait_until(lambda: moved_and_settled(broker, dirs, source), timeout=60, message="the move back")
     broker.restart()
@@ -318,13 +329,14 @@ def assert_all_records_prefix(bootstrap, n):
 
 
 def test_describe_log_dirs_shows_the_future_replica_catching_up(broker_factory, tmp_root, other_fs):
-    """Many small segments copied at 50 kB/s: DescribeLogDirs lists the future replica in the
+    """Many small segments copied at 10 kB/s: DescribeLogDirs lists the future replica in the
     target (isFuture, growing size, an offset lag that shrinks), kafka-reassign-partitions
-    --verify says the move is in progress, then done; a second request to the current dir cancels
-    the copy and removes its future dir."""
+    --verify (ours, and Kafka's when its jars are there) says the move is in progress, then, once
+    the throttle is raised live, done; a second request to the current dir cancels the copy and
+    removes its future dir."""
     dirs = [os.path.join(tmp_root, "dir-a"), other_fs]
     broker = broker_factory(overrides={"log.dirs": ",".join(dirs),
-                                       "replica.alter.log.dirs.io.max.bytes.per.second": "50000"})
+                                       "replica.alter.log.dirs.io.max.bytes.per.second": "10000"})
     admin = AdminClient({"bootstrap.servers": broker.bootstrap})
     admin.create_topics([NewTopic(TOPIC, 1, 1, config={"segment.bytes": "2048"})])[TOPIC].result(timeout=30)
     assert produce(broker.bootstrap, 0, 1200) == list(range(1200))
@@ -359,15 +371,16 @@ def test_describe_log_dirs_shows_the_future_replica_catching_up(broker_factory, 
     lags = [lag for _, _, lag in seen]
     assert sizes == sorted(sizes) and lags == sorted(lags, reverse=True), seen
     assert lags[0] > 0 and lags[0] <= 1200
+    # Still copying (over 10 s at that rate).
     r = tool("kafka-reassign-partitions", "--bootstrap-server", broker.bootstrap, "--reassignment-json-file", plan,
              "--verify")
-    if future_replicas(broker.bootstrap):  # still copying (about 2 s in all at that rate)
-        assert f"Reassignment of replica {TOPIC}-0-1 is still in progress." in r.stdout, r.stdout + r.stderr
+    assert f"Reassignment of replica {TOPIC}-0-1 is still in progress." in r.stdout, r.stdout + r.stderr
     if apache_kafka.available():
         r = apache_kafka.run_tool("kafka-reassign-partitions", "--bootstrap-server", broker.bootstrap,
                                   "--reassignment-json-file", plan, "--verify")
-        if future_replicas(broker.bootstrap):
-            assert f"Reassignment of replica {TOPIC}-0-1 is still in progress." in r.stdout, r.stdout + r.stderr
+        assert f"Reassignment of replica {TOPIC}-0-1 is still in progress." in r.stdout, r.stdout + r.stderr
+    assert future_replicas(broker.bootstrap)
+    set_move_throttle(broker, 100000000)
     wait_until(lambda: moved_and_settled(broker, dirs, target), timeout=120, message="the move to finish")
     r = tool("kafka-reassign-partitions", "--bootstrap-server", broker.bootstrap, "--reassignment-json-file", plan,
              "--verify")
