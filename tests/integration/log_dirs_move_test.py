@@ -425,3 +425,26 @@ def test_start_up_settles_an_interrupted_move(broker_factory, tmp_root):
     assert log_dirs_describe(broker.bootstrap)[target].get(f"{TOPIC}-0") is False
     assert_all_records(broker.bootstrap, 80)
     assert no_future_dirs(dirs)
+
+
+def test_deleting_the_topic_during_a_copy_stops_it(broker_factory, tmp_root, other_fs):
+    """The topic is deleted while its partition is copied to the other filesystem: the copy stops
+    and removes its future dir, nothing of the partition is left in either dir, and a topic of
+    the same name starts afresh."""
+    dirs = [os.path.join(tmp_root, "dir-a"), other_fs]
+    broker = broker_factory(overrides={"log.dirs": ",".join(dirs),
+                                       "replica.alter.log.dirs.io.max.bytes.per.second": "1000"})
+    create_topic(broker.bootstrap, partitions=1)
+    assert produce(broker.bootstrap, 0, 200) == list(range(200))
+    target = [d for d in dirs if d != dir_holding(dirs)][0]
+    assert alter_replica_log_dirs(broker.bootstrap, [(target, 0)]) == [(0, NONE)]
+    wait_until(lambda: future_replicas(broker.bootstrap), message="the future replica")
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.delete_topics([TOPIC])[TOPIC].result(timeout=30)
+    wait_until(lambda: no_future_dirs(dirs) and not any(n.startswith(f"{TOPIC}-0") for d in dirs
+                                                        for n in os.listdir(d)),
+               message="the copy stopped and removed")
+    assert "Stopped copying moving-0" in broker.log()
+    wait_until(lambda: create_topic(broker.bootstrap, partitions=1) is None, message="the topic created again")
+    assert produce(broker.bootstrap, 0, 5) == list(range(5))
+    assert_all_records(broker.bootstrap, 5)

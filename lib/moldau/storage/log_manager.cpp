@@ -379,6 +379,11 @@ Status LogManager::start_copy_locked(const TopicPartition& tp, size_t target) {
   // Kafka's limit (KAFKA-4893): the future dir's name must fit in a file name.
   if (name.size() + 1 + 32 + std::strlen(kFutureDirSuffix) > 255)
     return Status(ErrorCode::kInvalidTopicException, "The topic name is too long.");
+  // Refused at once, as the rename is; the swap checks again.
+  struct stat st {};
+  if (::lstat((dirs_[target] + "/" + name).c_str(), &st) == 0)
+    return Status(ErrorCode::kKafkaStorageError,
+                  "cannot move " + name + " to " + dirs_[target] + "/" + name + ": the target already exists");
   auto m = std::make_shared<Move>();
   m->tp = tp;
   m->target = target;

@@ -255,12 +255,23 @@ TEST_CASE("a copy to another filesystem stops when cancelled or when the partiti
   OtherFsDir other;
   LogConfig cfg;
   cfg.segment_bytes = 1000;
-  auto m = LogManager::open({d / "a", other.path}, cfg);
+  auto m = LogManager::open({d / "a", other.path, d / "c"}, cfg);
   REQUIRE(m.ok());
   LogManager& mgr = **m;
   PartitionLog* log = *mgr.create_partition("t", 0, Uuid{}, cfg);
+  REQUIRE(mgr.dir_of("t", 0) == d / "a");
   for (int i = 0; i < 40; ++i) append(log, i);
   mgr.set_move_throttle(1000);  // slow: it cannot finish by itself during the test
+
+  // Asked for a third dir (on the first filesystem) while copying: the copy stops, the rename
+  // is done at once.
+  REQUIRE(mgr.move_partition("t", 0, other.path).ok());
+  wait_for([&] { return has_suffixed(other.path, "-future"); }, "the future dir");
+  REQUIRE(mgr.move_partition("t", 0, d / "c").ok());
+  CHECK(mgr.dir_of("t", 0) == d / "c");
+  CHECK(mgr.future_replicas().empty());
+  wait_for([&] { return !has_suffixed(other.path, "-future"); }, "the future dir removed");
+  REQUIRE(mgr.move_partition("t", 0, d / "a").ok());
 
   // Asked to move to where it is: the copy stops and its future dir goes.
   REQUIRE(mgr.move_partition("t", 0, other.path).ok());
@@ -284,6 +295,39 @@ TEST_CASE("a copy to another filesystem stops when cancelled or when the partiti
   REQUIRE(mgr.move_partition("u", 0, target).ok());
   REQUIRE(mgr.close(true).ok());
   CHECK_FALSE(has_suffixed(target, "-future"));
+}
+
+TEST_CASE("a copy that fails leaves the partition where it was, serving") {
+  TempDir d;
+  OtherFsDir other;
+  LogConfig cfg;
+  auto m = LogManager::open({d / "a", other.path}, cfg);
+  REQUIRE(m.ok());
+  LogManager& mgr = **m;
+  PartitionLog* log = *mgr.create_partition("t", 0, Uuid{}, cfg);
+  REQUIRE(mgr.dir_of("t", 0) == d / "a");
+  std::vector<std::vector<uint8_t>> stored;
+  for (int i = 0; i < 10; ++i) stored.push_back(append(log, i));
+  // Something in the way: refused at once.
+  std::filesystem::create_directories(other.path + "/t-0");
+  Status refused = mgr.move_partition("t", 0, other.path);
+  CHECK(refused.code() == ErrorCode::kKafkaStorageError);
+  CHECK(refused.message().find("already exists") != std::string::npos);
+  CHECK(mgr.future_replicas().empty());
+  // In the way only once the copy runs: the move fails at its end, after the copy.
+  std::filesystem::remove(other.path + "/t-0");
+  mgr.set_move_throttle(100);
+  REQUIRE(mgr.move_partition("t", 0, other.path).ok());
+  std::filesystem::create_directories(other.path + "/t-0");
+  mgr.set_move_throttle(INT64_MAX);
+  wait_for([&] { return mgr.future_replicas().empty() && !has_suffixed(other.path, "-future"); }, "the copy to end");
+  CHECK(mgr.dir_of("t", 0) == d / "a");
+  CHECK(log->dir() == d / "a/t-0");
+  CHECK(std::filesystem::is_empty(other.path + "/t-0"));
+  CHECK(text(other.path + "/log-start-offset-checkpoint").find("t 0") == std::string::npos);
+  stored.push_back(append(log, 10));
+  for (int i = 0; i < 11; ++i) CHECK(batch_at(log, i) == stored[i]);
+  REQUIRE(mgr.close(true).ok());
 }
 
 TEST_CASE("start-up: a -future dir is removed; of two copies the marked one is kept") {
