@@ -1,7 +1,9 @@
 """A duplicated value is judged by the batches its copies are in: copies under two epochs of one
 producer id were sent again by the client after an epoch bump (counted apart, not an anomaly);
-copies under one epoch are the leader's fault and stay an anomaly. One broker of ours, batches
-written with chosen producer ids, epochs and sequences, then read back from its segments."""
+copies under one epoch are the leader's fault and stay an anomaly, and so does any duplicate of a
+Java writer's value ("j..."), whatever its batches: the Java client does not resend that way.
+One broker of ours, batches written with chosen producer ids, epochs and sequences, then read
+back from its segments."""
 import os
 import socket
 import subprocess
@@ -43,24 +45,25 @@ def start_broker(root):
             time.sleep(0.1)
 
 
-def test_copies_under_two_epochs_are_the_clients_and_under_one_the_leaders(tmp_root):
+def test_copies_under_two_epochs_are_the_clients_unless_java_and_under_one_the_leaders(tmp_root):
     proc, bootstrap = start_broker(tmp_root)
     try:
         admin = AdminClient({"bootstrap.servers": bootstrap})
         admin.create_topics([NewTopic("dup", 1, replication_factor=1)])["dup"].result(60)
         pid = 4242
-        sent = [(b"w0-1", 0, 0), (b"w0-1", 1, 0),   # resent from sequence 0 under epoch 1
-                (b"w0-2", 1, 1), (b"w0-2", 1, 2)]   # one epoch, two sequences
-        for offset, (value, epoch, seq) in enumerate(sent):
-            err, base = produce_raw(bootstrap, "dup", 0, batch([value], producer_id=pid, producer_epoch=epoch,
-                                                               base_sequence=seq))
+        sent = [(b"w0-1", pid, 0, 0), (b"w0-1", pid, 1, 0),       # resent from sequence 0 under epoch 1
+                (b"w0-2", pid, 1, 1), (b"w0-2", pid, 1, 2),       # one epoch, two sequences
+                (b"j0-1", pid + 1, 0, 0), (b"j0-1", pid + 1, 1, 0)]  # a Java writer's, as w0-1's
+        for offset, (value, producer_id, epoch, seq) in enumerate(sent):
+            err, base = produce_raw(bootstrap, "dup", 0, batch([value], producer_id=producer_id,
+                                                               producer_epoch=epoch, base_sequence=seq))
             assert (err, base) == (0, offset)
     finally:
         proc.terminate()
         assert proc.wait(60) == 0
 
     report = checker.Report()
-    for value, offsets in (("w0-1", [0, 1]), ("w0-2", [2, 3])):
+    for value, offsets in (("w0-1", [0, 1]), ("w0-2", [2, 3]), ("j0-1", [4, 5])):
         report.add("duplicated", {"topic": "dup", "partition": 0, "value": value, "offsets": offsets,
                                   "in_final_log": offsets})
     run = types.SimpleNamespace(report=report, format_text=lambda: None,
@@ -68,9 +71,11 @@ def test_copies_under_two_epochs_are_the_clients_and_under_one_the_leaders(tmp_r
                                     node_id=1, log_dir=os.path.join(tmp_root, "data"))}))
     Run.attribute_duplicates(run)
 
-    assert report.counts["duplicated"] == 1
-    assert [d["value"] for d in report.anomalies["duplicated"]] == ["w0-2"]
+    assert report.counts["duplicated"] == 2
+    assert [d["value"] for d in report.anomalies["duplicated"]] == ["w0-2", "j0-1"]
     assert report.stats["resent_after_epoch_bump"] == 1
     notes = "\n".join(report.notes)
     assert f"w0-1 at dup/0 offset 1: batch 1-1 of producerId {pid} epoch 1 sequences 0-0" in notes
     assert f"w0-2 at dup/0 offset 3: batch 3-3 of producerId {pid} epoch 1 sequences 2-2" in notes
+    assert f"j0-1 at dup/0 offset 5: batch 5-5 of producerId {pid + 1} epoch 1 sequences 0-0" in notes
+    assert "j0-1 was written by the Java client" in notes

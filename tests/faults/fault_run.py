@@ -6,7 +6,11 @@ and the checker. Used by the CI test (a short schedule) and for long runs:
 
 MOLDAU_FAULT_SEED replays a schedule; MOLDAU_FAULT_ARTIFACTS names a directory that keeps the
 history (history.jsonl, which `python3 tests/faults/checker.py` checks again), the report and
-every node's log.
+every node's log, and the Java writer's stderr (j0.client.log).
+
+The writers of TOPIC are w0 and w1 (librdkafka) and j0 (the Java client, tests/java FaultWriter,
+compiled at the start; the run fails if Java or the jars are missing). Duplicates that librdkafka
+sent itself under a bumped epoch are counted apart (attribute_duplicates); j0's never are.
 """
 import glob
 import json
@@ -14,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -21,7 +26,12 @@ from confluent_kafka.admin import AdminClient, NewTopic
 import checker
 from fault_cluster import BIN, FaultCluster, wait_until
 from nemesis import Nemesis, format_schedule, make_schedule
-from workload import GroupReader, History, TxnWriter, Writer, drain, group_offsets
+from workload import GroupReader, History, JavaWriter, TxnWriter, Writer, drain, group_offsets
+
+# java_programs (tests/integration) compiles and runs tests/java; appended, so that no module of
+# that directory shadows one of ours.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import java_programs  # noqa: E402
 
 TOPIC = "jepsen"
 TXN_TOPIC = "jepsen-txn"
@@ -60,7 +70,16 @@ class Run:
         self.text = ""
         self.steps = make_schedule(seed, seconds, partitions=partitions, topic=TOPIC)
 
+    def java_writer_command(self):
+        """The Java writer's command (compiling tests/java first); the run fails, not skips, when
+        Java or the jars are missing: CI has them (scripts/setup)."""
+        why = java_programs.missing()
+        if why is not None:
+            raise AssertionError(f"the fault run's Java writer (j0) cannot run: {why}")
+        return java_programs.java_command("FaultWriter", heap="-Xmx256M")
+
     def start(self):
+        java = self.java_writer_command()  # before the cluster: compiling takes a while
         self.cluster.start()
         create_topics(self.cluster, [(TOPIC, self.partitions, self.topic_config),
                                      (TXN_TOPIC, self.partitions, self.topic_config)])
@@ -72,6 +91,10 @@ class Run:
         self.writers = [Writer(f"w{i}", h, b, TOPIC, self.partitions,
                                debug_log=(debug, os.path.join(self.root, f"w{i}.client.log")) if debug else None)
                         for i in range(2)]
+        # A writer of the Java client beside librdkafka's: its duplicates are never excused
+        # (attribute_duplicates).
+        self.writers.append(JavaWriter("j0", h, b, TOPIC, self.partitions, java,
+                                       os.path.join(self.root, "j0.client.log")))
         self.txn_writers = [TxnWriter(f"t{i}", h, b, TXN_TOPIC, self.partitions, self.seed) for i in range(2)]
         self.readers = [GroupReader(f"c{i}", h, b, TOPIC, GROUP) for i in range(2)]
         self.rc_readers = [GroupReader(f"r{i}", h, b, TXN_TOPIC, RC_GROUP, isolation="read_committed")
@@ -148,6 +171,13 @@ class Run:
         self.report = checker.check(self.history.events)
         for n in self.history.of("note"):
             self.report.notes.append(n["text"])
+        for w in self.writers:
+            if isinstance(w, JavaWriter):
+                done = [e for e in self.history.of("write") if e["process"] == w.name]
+                self.report.stats[f"writes_ok_{w.name}"] = sum(1 for e in done if e["ok"])
+                self.report.notes.append(f"Java writer {w.name}: {self.report.stats[f'writes_ok_{w.name}']} "
+                                         f"acknowledged, {sum(1 for e in done if not e['ok'])} failed, "
+                                         f"{w.producers_made} producers")
         fatal = self.history.of("client-fatal")
         if fatal:
             self.report.notes.append(f"{len(fatal)} fatal client errors: {sorted({f['error'] for f in fatal})}")
@@ -177,7 +207,8 @@ class Run:
         (a timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND). A leader cannot tell such a record from a new
         one, Kafka's no more than ours, so these are counted apart (resent_after_epoch_bump) and
         do not fail the run. Copies under one epoch are the leader's fault and stay anomalies, as
-        does anything that cannot be read back."""
+        does anything that cannot be read back, and any duplicate of a Java writer's value: the
+        Java client fails a batch of unknown fate rather than send it again under a new epoch."""
         r = self.report
         dups = r.anomalies.get("duplicated", []) if r else []
         if not dups or r.counts["duplicated"] != len(dups):  # examples capped: judge none
@@ -188,7 +219,10 @@ class Run:
             for o, b in zip(d["offsets"], batches):
                 r.notes.append(f"{d['value']} at {d['topic']}/{d['partition']} offset {o}: "
                                + (describe_batch(b) if b else "in no broker's segments"))
-            if all(batches) and len({b["producer_id"] for b in batches}) == 1 and \
+            if written_by_java(d["value"]):
+                r.notes.append(f"{d['value']} was written by the Java client, which sends nothing of unknown fate "
+                               f"again under a new epoch: the broker's duplicate")
+            elif all(batches) and len({b["producer_id"] for b in batches}) == 1 and \
                     len({b["epoch"] for b in batches}) == len(batches):
                 resent.append(d)
         for d in resent:
@@ -225,6 +259,8 @@ class Run:
                 w.join(60)
             except AssertionError:
                 pass
+            if isinstance(w, JavaWriter):
+                w.kill()
         return self.cluster.stop()
 
 
@@ -252,6 +288,11 @@ def execute(net, root, seed, seconds, **kw):
         except Exception as e:  # noqa: BLE001 - the report stands as the checker made it
             run.text += f"\n(duplicates not attributed: {e!r})"
         run.save(status)
+
+
+def written_by_java(value):
+    """Values of the Java writers are "j<i>-<n>"."""
+    return value.startswith("j")
 
 
 _BATCH_LINE = re.compile(r"baseOffset: (-?\d+) lastOffset: (-?\d+) count: \d+ baseSequence: (-?\d+) "

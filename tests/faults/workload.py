@@ -4,7 +4,8 @@ process, every operation logged with its result to a History (the checker's inpu
 - Writers: idempotent acks=all producers, values "w<i>-<n>" round-robin over the partitions of
   one topic, paced; a delivery report is an acknowledgement (ok, with its offset) or a failure
   (indeterminate: the record may or may not be in the log). A producer that hits a fatal error
-  is replaced.
+  is replaced. Beside them, a writer of the Java client (JavaWriter, a process of its own)
+  writing "j<i>-<n>" and logging the same events.
 - Group consumers: members of one group reading that topic, committing what they read.
 - Transactional producers: each transaction writes a few records "t<i>-<n>-<k>" to another
   topic and then commits or aborts (the choice seeded); the outcome is committed, aborted, or
@@ -16,7 +17,10 @@ process, every operation logged with its result to a History (the checker's inpu
 """
 import json
 import logging
+import os
 import random
+import selectors
+import subprocess
 import threading
 import time
 import traceback
@@ -208,6 +212,115 @@ class Writer(Worker):
             self.abandon()
         if self.invoked:
             raise AssertionError(f"{len(self.invoked)} records without a delivery report after the message timeout")
+
+
+class JavaWriter(Worker):
+    """An idempotent acks=all producer of the Java client (tests/java FaultWriter, a process of its
+    own), writing "<name>-<n>" as Writer does and adding the same "write" events. The Java client
+    does not send a record of unknown fate again under a bumped epoch, so any duplicate of its
+    values is the broker's.
+
+    The pacing is ours: each "send n" line we write is the operation's invoke, stamped before the
+    program can have sent it (an invoke earlier than reality only widens the operation's window),
+    and a completion is stamped when its line is read (no earlier than the real one)."""
+
+    MAX_PENDING = 500
+
+    def __init__(self, name, history, bootstrap, topic, partitions, command, stderr_path, rate=100,
+                 delivery_timeout_ms=120000):
+        super().__init__(name)
+        self.history, self.topic, self.partitions = history, topic, partitions
+        self.rate = rate
+        self.delivery_timeout_ms = delivery_timeout_ms
+        self.argv = [*command, bootstrap, topic, str(partitions), name, str(delivery_timeout_ms)]
+        self.stderr_path = stderr_path
+        self.proc = None
+        self.invoked = {}  # value -> invoke time, until its completion line
+        self.n = 0
+        self.producers_made = 0
+        self.done = None   # the program's last line
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+
+    def on_line(self, line):
+        e = json.loads(line)
+        kind = e["event"]
+        if kind == "complete":
+            value = e["value"]
+            if value not in self.invoked:
+                raise AssertionError(f"{self.name}: a completion of {value}, never sent or completed twice")
+            assert e["partition"] == int(value.rsplit("-", 1)[1]) % self.partitions, line
+            invoke = self.invoked.pop(value)
+            ok = e["ok"]
+            self.history.add({"type": "write", "process": self.name, "topic": self.topic,
+                              "partition": e["partition"], "value": value, "invoke": invoke,
+                              "complete": self.history.now(), "ok": ok, "offset": e["offset"] if ok else None,
+                              "error": None if ok else e["error"]})
+        elif kind == "fatal":
+            self.history.add({"type": "client-fatal", "process": self.name, "error": e["error"],
+                              "t": self.history.now()})
+        elif kind == "producer":
+            self.producers_made = e["count"]
+        elif kind == "done":
+            self.done = e
+        elif kind != "invoke":
+            raise AssertionError(f"{self.name}: unexpected line {line!r}")
+
+    def run(self):
+        with open(self.stderr_path, "ab") as err:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        try:
+            self._converse()
+        finally:
+            self.kill()
+
+    def _converse(self):
+        out = self.proc.stdout.fileno()
+        sel = selectors.DefaultSelector()
+        sel.register(out, selectors.EVENT_READ)
+        buf = b""
+        start = time.monotonic()
+        stop_deadline = None
+        eof = False
+        while not eof:
+            if stop_deadline is None and self.stopping.is_set():
+                self.proc.stdin.write(b"stop\n")
+                self.proc.stdin.close()
+                # The program waits up to the delivery timeout for what is pending.
+                stop_deadline = time.monotonic() + self.delivery_timeout_ms / 1000 + 60
+            if stop_deadline is not None and time.monotonic() > stop_deadline:
+                raise AssertionError(f"{self.name}: the Java writer did not finish within the delivery timeout "
+                                     f"({len(self.invoked)} records pending)")
+            if stop_deadline is None and len(self.invoked) < self.MAX_PENDING and \
+                    self.n < (time.monotonic() - start) * self.rate:
+                value = f"{self.name}-{self.n}"
+                self.invoked[value] = self.history.now()  # before the program can read the line
+                self.proc.stdin.write(f"send {self.n}\n".encode())
+                self.proc.stdin.flush()
+                self.n += 1
+                timeout = 0
+            else:
+                timeout = 0.01
+            if sel.select(timeout):
+                chunk = os.read(out, 65536)
+                if not chunk:
+                    eof = True
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        self.on_line(line.decode())
+        code = self.proc.wait(60)
+        if code != 0 or self.done is None:
+            raise AssertionError(f"{self.name}: the Java writer exited with {code}"
+                                 f"{'' if self.done else ' without its last line'}; see {self.stderr_path}")
+        if stop_deadline is None:
+            raise AssertionError(f"{self.name}: the Java writer ended before it was told to stop")
+        if self.invoked:
+            raise AssertionError(f"{self.name}: {len(self.invoked)} records without a completion")
 
 
 class GroupReader(Worker):
