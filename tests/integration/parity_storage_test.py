@@ -3,10 +3,12 @@
 Neither needs a broker; each run formats log dirs of its own."""
 import os
 import re
+import subprocess
 
 import pytest
 
-from parity import NORMALIZE, Scenario, check
+import apache_kafka
+from parity import BIN, NORMALIZE, Scenario, check
 
 T = "kafka-storage"
 CLUSTER = "4L6g3nShT-eMCtK--X86sw"
@@ -44,6 +46,9 @@ def kraft_config(formatted=False, voters=False):
     return prepare
 
 
+VOTER_DIR = "q7ibGTaiR06jzqo71Lvw6Q"
+
+
 SCENARIOS = [
     Scenario("random-uuid", T, ["random-uuid"], brokers=False, norms=("random_uuid",)),
     Scenario("no arguments", T, [], brokers=False),
@@ -68,6 +73,64 @@ SCENARIOS = [
              brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order")),
     Scenario("format missing config file", T, ["format", "-t", CLUSTER, "-c", "/nonexistent/server.properties"],
              brokers=False, norms=("java_uncaught",)),
+    Scenario("format help", T, ["format", "--help"], brokers=False),
+    # The quorum flags are one mutually exclusive group (argparse4j's wrapped, justified error).
+    Scenario("format standalone and no-initial-controllers", T,
+             ["format", "-t", CLUSTER, "-c", "{config}", "--standalone", "--no-initial-controllers"],
+             brokers=False, prepare=kraft_config()),
+    Scenario("format standalone and initial-controllers", T,
+             ["format", "-t", CLUSTER, "-c", "{config}", "-s", "-I", f"1@localhost:9093:{VOTER_DIR}"],
+             brokers=False, prepare=kraft_config()),
+    Scenario("format no-initial-controllers", T, ["format", "-t", CLUSTER, "-c", "{config}", "-N"],
+             brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order")),
+    # This node among the initial voters: its metadata dir takes the voter's directory id.
+    Scenario("format initial-controllers", T,
+             ["format", "-t", CLUSTER, "-c", "{config}", "--initial-controllers",
+              f"1@localhost:9093:{VOTER_DIR},2@[::1]:9094:deBBh0vyVWcz3nZwWtwNtQ"],
+             brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order")),
+    Scenario("format initial-controllers without this node", T,
+             ["format", "-t", CLUSTER, "-c", "{config}", "-I", f"2@localhost:9093:{VOTER_DIR}"],
+             brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order")),
+    *[Scenario(f"format initial-controllers {name}", T, ["format", "-t", CLUSTER, "-c", "{config}", "-I", voters],
+               brokers=False, prepare=kraft_config())
+      for name, voters in (("empty", ""), ("without @", "localhost:9093"), ("bad id", f"x@localhost:9093:{VOTER_DIR}"),
+                           ("without port", "1@localhost"),
+                           ("unclosed bracket", "1@[::1:9093"), ("bracket without port", f"1@[::1]{VOTER_DIR}"), ("without directory", "1@localhost:9093"),
+                           ("bad port", f"1@localhost:abc:{VOTER_DIR}"), ("bad directory", "1@localhost:9093:nope"),
+                           ("twice", f"1@a:9093:{VOTER_DIR},1@b:9094:deBBh0vyVWcz3nZwWtwNtQ"))],
+    *[Scenario(f"format release-version {v}", T, ["format", "-s", "-t", CLUSTER, "-c", "{config}", "-r", v],
+               brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order"))
+      for v in ("3.3", "3.9", "4.0", "4.4-IV0", "4.4.1", "3.2", "4.5-IV0", "abc")],
+    *[Scenario(f"format feature {v}", T, ["format", "-s", "-t", CLUSTER, "-c", "{config}", "--feature", v],
+               brokers=False, prepare=kraft_config(), norms=("bootstrap_records", "format_order"))
+      for v in ("kraft.version=1", "group.version=0", "share.version=2", "metadata.version=20", "bogus",
+                "group.version=abc", "group.version=99999", "group.version=9", "nosuch.version=1",
+                "metadata.version=6", "metadata.version=34")],
+    Scenario("format release-version and metadata.version feature", T,
+             ["format", "-s", "-t", CLUSTER, "-c", "{config}", "-r", "3.9", "-f", "metadata.version=25"],
+             brokers=False, prepare=kraft_config()),
+    Scenario("format feature needing a newer metadata.version", T,
+             ["format", "-s", "-t", CLUSTER, "-c", "{config}", "-r", "3.3", "-f", "eligible.leader.replicas.version=1"],
+             brokers=False, prepare=kraft_config()),
+    *[Scenario(f"format add-scram {name}", T, ["format", "-s", "-t", CLUSTER, "-c", "{config}", "--add-scram", arg],
+               brokers=False, prepare=kraft_config())
+      for name, arg in (("without equals", "bogus"), ("unknown mechanism", "SCRAM-SHA-999=[name=a,password=b]"),
+                        ("without brackets", "SCRAM-SHA-256=name=a,password=b"),
+                        ("without name", "SCRAM-SHA-256=[password=b]"), ("without password", "SCRAM-SHA-256=[name=a]"),
+                        ("few iterations", "SCRAM-SHA-256=[name=a,password=b,iterations=1]"),
+                        ("unknown key", "SCRAM-SHA-256=[name=a,password=b,bogus=1]"))],
+    Scenario("version-mapping", T, ["version-mapping"], brokers=False),
+    Scenario("version-mapping help", T, ["version-mapping", "--help"], brokers=False),
+    *[Scenario(f"version-mapping {v}", T, ["version-mapping", "--release-version", v], brokers=False)
+      for v in ("3.3-IV3", "3.9", "4.0", "4.1-IV0", "4.2", "4.4.1", "4.5-IV0", "4.5", "3.2")],
+    Scenario("version-mapping extra argument", T, ["version-mapping", "extra"], brokers=False),
+    Scenario("feature-dependencies help", T, ["feature-dependencies", "--help"], brokers=False),
+    Scenario("feature-dependencies without feature", T, ["feature-dependencies"], brokers=False),
+    Scenario("feature-dependencies", T, ["feature-dependencies", "-f", "eligible.leader.replicas.version=1",
+                                         "-f", "metadata.version=23", "--feature", "transaction.version=2"],
+             brokers=False),
+    *[Scenario(f"feature-dependencies {v}", T, ["feature-dependencies", "-f", "group.version=1", "-f", v], brokers=False)
+      for v in ("metadata.version=34", "metadata.version=6", "nodots", "group.version=x", "bogus=1", "share.version=3")],
     Scenario("info", T, ["info", "-c", "{config}"], brokers=False, prepare=kraft_config(formatted=True),
              norms=("directory_id",)),
     Scenario("info unformatted", T, ["info", "-c", "{config}"], brokers=False, prepare=kraft_config()),
@@ -76,3 +139,52 @@ SCENARIOS = [
 @pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.name)
 def test_parity(scn):
     check(scn, [])
+
+
+def _format(tool_runner, d, *flags):
+    paths = kraft_config()(d)
+    return tool_runner(["format", "-t", CLUSTER, "-c", paths["{config}"], *flags])
+
+
+def _ours(args):
+    return subprocess.run([os.path.join(BIN, T), *args], capture_output=True, text=True, timeout=60)
+
+
+def _kafkas(args):
+    return apache_kafka.run_tool(T, *args, timeout=90)
+
+
+def _directory_id(d, sub):
+    with open(os.path.join(d, sub, "meta.properties")) as f:
+        return re.search(r"(?m)^directory\.id=(\S+)$", f.read()).group(1)
+
+
+def test_initial_controllers_name_the_metadata_dirs_id(tmp_path):
+    """A node among --initial-controllers formats its metadata dir (the first log dir) with the
+    directory id its voter entry names, as Kafka's tool does; the data dir gets a new one."""
+    voters = f"1@localhost:9093:{VOTER_DIR},2@localhost:9094:deBBh0vyVWcz3nZwWtwNtQ"
+    for name, runner in (("kafka", _kafkas), ("ours", _ours)):
+        d = str(tmp_path / name)
+        os.makedirs(d)
+        r = _format(runner, d, "-I", voters)
+        assert r.returncode == 0, (name, r.stdout, r.stderr)
+        assert _directory_id(d, "logs-a") == VOTER_DIR, name
+        assert _directory_id(d, "logs-b") not in (VOTER_DIR, "deBBh0vyVWcz3nZwWtwNtQ"), name
+
+
+def test_add_scram_is_refused_since_the_broker_has_no_sasl(tmp_path):
+    """Kafka writes --add-scram's credentials into the cluster's first metadata. A Moldau broker
+    has no SASL, so nobody could log in with them: ours refuses (exit 1, nothing formatted)
+    rather than format and drop them. Kafka's tool, on the same command, formats."""
+    scram = "SCRAM-SHA-256=[name=alice,password=alice-secret]"
+    d = str(tmp_path / "ours")
+    os.makedirs(d)
+    r = _format(_ours, d, "-s", "-S", scram)
+    assert r.returncode == 1 and r.stdout == "", (r.stdout, r.stderr)
+    assert r.stderr == ("Moldau brokers have no SASL, so SCRAM credentials cannot be used; format without "
+                        "--add-scram.\n"), r.stderr
+    assert not os.path.exists(os.path.join(d, "logs-a", "meta.properties"))
+    k = str(tmp_path / "kafka")
+    os.makedirs(k)
+    r = _format(_kafkas, k, "-s", "-S", scram)
+    assert r.returncode == 0 and "UserScramCredentialRecord(name='alice'" in r.stdout, (r.stdout, r.stderr)
