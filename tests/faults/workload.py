@@ -269,6 +269,15 @@ class JavaWriter(Worker):
         elif kind != "invoke":
             raise AssertionError(f"{self.name}: unexpected line {line!r}")
 
+    def tell(self, line):
+        """Writes a line to the program; False when it is gone (its exit code says why)."""
+        try:
+            self.proc.stdin.write(line)
+            self.proc.stdin.flush()
+            return True
+        except BrokenPipeError:
+            return False
+
     def run(self):
         with open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
@@ -285,22 +294,26 @@ class JavaWriter(Worker):
         start = time.monotonic()
         stop_deadline = None
         eof = False
+        gone = False  # its stdin is closed: it died (judged at its exit) or was told to stop
         while not eof:
             if stop_deadline is None and self.stopping.is_set():
-                self.proc.stdin.write(b"stop\n")
-                self.proc.stdin.close()
+                if self.tell(b"stop\n"):
+                    self.proc.stdin.close()
+                gone = True
                 # The program waits up to the delivery timeout for what is pending.
                 stop_deadline = time.monotonic() + self.delivery_timeout_ms / 1000 + 60
             if stop_deadline is not None and time.monotonic() > stop_deadline:
                 raise AssertionError(f"{self.name}: the Java writer did not finish within the delivery timeout "
                                      f"({len(self.invoked)} records pending)")
-            if stop_deadline is None and len(self.invoked) < self.MAX_PENDING and \
+            if not gone and len(self.invoked) < self.MAX_PENDING and \
                     self.n < (time.monotonic() - start) * self.rate:
                 value = f"{self.name}-{self.n}"
                 self.invoked[value] = self.history.now()  # before the program can read the line
-                self.proc.stdin.write(f"send {self.n}\n".encode())
-                self.proc.stdin.flush()
-                self.n += 1
+                if self.tell(f"send {self.n}\n".encode()):
+                    self.n += 1
+                else:
+                    del self.invoked[value]
+                    gone = True
                 timeout = 0
             else:
                 timeout = 0.01
