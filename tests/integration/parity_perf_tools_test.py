@@ -6,6 +6,7 @@ differs from run to run and is rewritten by the named normalizations below; the 
 everything else must match."""
 import os
 import re
+import threading
 
 import pytest
 
@@ -40,16 +41,77 @@ NORMALIZE["consumer_perf_measures"] = lambda t: re.sub(
 NORMALIZE["year_dates"] = lambda t: re.sub(r"\bat \d{4}\b", "at <year>", t)
 
 
-def _metrics_table(ours_rows, exact):
+# The rows of Kafka's --print-metrics tables that ours prints ("group:name"; each with every tag
+# Kafka gives it: client-id, node-id, topic, partition), from what librdkafka's statistics and
+# the tool itself measure. The rest of Kafka's rows are computed from what librdkafka does not
+# measure (the man pages say which are printed).
+MEASURED_METRICS = {
+    PP: {"app-info:start-time-ms", "kafka-metrics-count:count", *(
+        "producer-metrics:" + n for n in (
+            "batch-size-avg", "batch-size-max", "connection-close-rate", "connection-close-total",
+            "connection-count", "connection-creation-rate", "connection-creation-total", "flush-time-ns-total",
+            "incoming-byte-rate", "incoming-byte-total", "metadata-age", "network-io-rate", "network-io-total",
+            "outgoing-byte-rate", "outgoing-byte-total", "produce-throttle-time-avg", "produce-throttle-time-max",
+            "record-error-rate", "record-error-total", "record-queue-time-avg", "record-queue-time-max",
+            "record-send-rate", "record-send-total", "record-size-avg", "record-size-max",
+            "records-per-request-avg", "request-latency-avg", "request-latency-max", "request-rate",
+            "request-size-avg", "request-total", "requests-in-flight", "response-rate", "response-total",
+            "txn-abort-time-ns-total", "txn-begin-time-ns-total", "txn-commit-time-ns-total",
+            "txn-init-time-ns-total", "txn-prepare-time-ns-total", "txn-send-offsets-time-ns-total")), *(
+        "producer-node-metrics:" + n for n in (
+            "incoming-byte-rate", "incoming-byte-total", "outgoing-byte-rate", "outgoing-byte-total",
+            "request-latency-avg", "request-latency-max", "request-rate", "request-size-avg", "request-total",
+            "response-rate", "response-total")), *(
+        "producer-topic-metrics:" + n for n in (
+            "byte-rate", "byte-total", "record-error-rate", "record-error-total", "record-send-rate",
+            "record-send-total"))},
+    CP: {"app-info:start-time-ms", "kafka-metrics-count:count", *(
+        "consumer-coordinator-metrics:" + n for n in (
+            "assigned-partitions", "commit-rate", "commit-total", "heartbeat-rate", "heartbeat-total", "join-rate",
+            "join-total", "last-rebalance-seconds-ago", "rebalance-latency-avg", "rebalance-latency-max",
+            "rebalance-latency-total", "rebalance-rate-per-hour", "rebalance-total", "sync-rate", "sync-total")), *(
+        "consumer-fetch-manager-metrics:" + n for n in (
+            "bytes-consumed-rate", "bytes-consumed-total", "fetch-rate", "fetch-throttle-time-avg",
+            "fetch-throttle-time-max", "fetch-total", "records-consumed-rate", "records-consumed-total",
+            "records-lag", "records-lead")), *(
+        "consumer-metrics:" + n for n in (
+            "commit-sync-time-ns-total", "committed-time-ns-total", "connection-close-rate",
+            "connection-close-total", "connection-count", "connection-creation-rate", "connection-creation-total",
+            "incoming-byte-rate", "incoming-byte-total", "last-poll-seconds-ago", "network-io-rate",
+            "network-io-total", "outgoing-byte-rate", "outgoing-byte-total", "request-rate", "request-size-avg",
+            "request-total", "response-rate", "response-total", "time-between-poll-avg",
+            "time-between-poll-max")), *(
+        "consumer-node-metrics:" + n for n in (
+            "incoming-byte-rate", "incoming-byte-total", "outgoing-byte-rate", "outgoing-byte-total",
+            "request-latency-avg", "request-latency-max", "request-rate", "request-size-avg", "request-total",
+            "response-rate", "response-total"))},
+}
+# The values that must match: the record counts. The others (rates, latencies, byte counts of
+# each client's own framing, times) differ from run to run and between the clients.
+EXACT_METRICS = {"producer-metrics:record-send-total", "producer-metrics:record-error-total",
+                 "producer-topic-metrics:record-send-total", "producer-topic-metrics:record-error-total",
+                 "consumer-fetch-manager-metrics:records-consumed-total"}
+# The rows of every table a metrics normalization read, per thread, in the order read: each
+# side's thread normalizes Kafka's output, then ours (parity.compare). test_parity checks them.
+METRICS_TABLES = {}
+
+
+def _metrics_table(tool):
     """ToolsUtils.printMetrics' table: a blank line, "Metric Name" padded to the longest name,
-    three spaces, "Value", then one "<name> : <value>" row per metric, each name padded alike.
-    Kafka's client keeps some hundred metrics; ours (librdkafka) has the few in `ours_rows`
-    ("group:name"): the table's layout is checked, then only those rows are kept, unpadded, and
-    their values (rates, latencies, byte counts of each client's own framing) rewritten, except
-    for the record counts in `exact`, which must match. The layout: the rows without the topic
-    (already rewritten to {topic}, which moved its rows' padding) end their names where the
-    header's padding ends, the topic's rows all at one column, and one name has no padding; a
-    table of another layout is left as it is (and differs)."""
+    three spaces, "Value", then one "<name> : <value>" row per metric, sorted, each name padded
+    alike. The layout is checked: the rows without the topic (already rewritten to {topic},
+    which moved its rows' padding) end their names where the header's padding ends, the topic's
+    rows all at one column, and one name has no padding; a table of another layout is left as
+    it is (and differs). Then the table is reduced to the rows of MEASURED_METRICS[tool], with
+    every tag, unpadded, and values rewritten but for EXACT_METRICS. Two kinds of Kafka's
+    connection rows go: its client keeps the bootstrap connection (node--1) apart from the
+    learned broker's, where librdkafka's goes on as that broker's, and it tags the group
+    coordinator's connection with an id of its own (node-+1), a connection ours prints no rows
+    for (librdkafka's logical broker). Every row read is kept in METRICS_TABLES, so that test_parity
+    checks that each row ours prints is in Kafka's table, with its name and tags, and counts
+    how many of Kafka's rows ours has."""
+    measured = MEASURED_METRICS[tool]
+
     def norm(t):
         m = re.search(r"(?m)^Metric Name( +)Value\n((?:.+ : .*\n?)+)", t)
         if not m:
@@ -66,28 +128,36 @@ def _metrics_table(ours_rows, exact):
             parsed.append((name, value))
         if columns[False] - {width} or len(columns[True]) > 1 or not unpadded:
             return t
+        METRICS_TABLES.setdefault(threading.get_ident(), []).append([name for name, _ in parsed])
         kept = []
         for name, value in parsed:
             group_name = ":".join(name.split(":")[:2])
-            if group_name in ours_rows:
-                kept.append(f"{name} : {value if group_name in exact else '<value>'}\n")
+            if group_name not in measured or re.search(r"node-id=node-[-+]", name):
+                continue
+            kept.append(f"{name} : {value if group_name in EXACT_METRICS else '<value>'}\n")
         return t[:m.start()] + "Metric Name   Value\n" + "".join(kept) + t[m.end():]
     return norm
 
 
+def check_metrics_rows(tool, tables):
+    """The tables one metrics scenario's sides read, Kafka's then ours per side: every row ours
+    prints must be in Kafka's table (name and tags) and in MEASURED_METRICS. Returns a line per
+    side: how many of Kafka's rows ours has."""
+    lines = []
+    for rows in tables:
+        assert len(rows) == 2, f"expected Kafka's table and ours, read {len(rows)}"
+        kafka, ours = rows
+        missing = [r for r in ours if r not in kafka]
+        assert not missing, f"{tool}: rows ours prints that Kafka's table lacks: {missing}"
+        unlisted = [r for r in ours if ":".join(r.split(":")[:2]) not in MEASURED_METRICS[tool]]
+        assert not unlisted, f"{tool}: rows ours prints that MEASURED_METRICS does not list: {unlisted}"
+        lines.append(f"{tool} --print-metrics: ours prints {len(ours)} of Kafka's {len(kafka)} rows")
+    return lines
+
+
 # --print-metrics, each tool's table reduced to the rows ours prints (see _metrics_table).
-NORMALIZE["producer_metrics_table"] = _metrics_table(
-    {"producer-metrics:record-send-total", "producer-metrics:record-send-rate", "producer-metrics:record-error-total",
-     "producer-metrics:record-size-avg", "producer-metrics:outgoing-byte-total",
-     "producer-metrics:request-latency-avg", "producer-metrics:request-latency-max",
-     "producer-topic-metrics:record-send-total", "producer-topic-metrics:record-error-total"},
-    {"producer-metrics:record-send-total", "producer-metrics:record-error-total",
-     "producer-topic-metrics:record-send-total", "producer-topic-metrics:record-error-total"})
-NORMALIZE["consumer_metrics_table"] = _metrics_table(
-    {"consumer-fetch-manager-metrics:records-consumed-total", "consumer-fetch-manager-metrics:bytes-consumed-total",
-     "consumer-fetch-manager-metrics:records-consumed-rate", "consumer-fetch-manager-metrics:bytes-consumed-rate",
-     "consumer-coordinator-metrics:rebalance-latency-total"},
-    {"consumer-fetch-manager-metrics:records-consumed-total"})
+NORMALIZE["producer_metrics_table"] = _metrics_table(PP)
+NORMALIZE["consumer_metrics_table"] = _metrics_table(CP)
 # EndToEndLatency's latencies: the progress line (record 0, 1000, ...), the average, the percentiles.
 NORMALIZE["e2e_latencies"] = lambda t: re.sub(
     r"(?m)^Percentiles: 50th = \d+, 99th = \d+, 99\.9th = \d+$", "Percentiles: 50th = <p50>, 99th = <p99>, 99.9th = <p999>",
@@ -382,5 +452,10 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.id)
-def test_parity(scn, parity_sides):
+def test_parity(scn, parity_sides, capsys):
+    METRICS_TABLES.clear()
     check(scn, parity_sides)
+    if any(n.endswith("_metrics_table") for n in scn.norms):
+        lines = check_metrics_rows(scn.tool, list(METRICS_TABLES.values()))
+        with capsys.disabled():
+            print("\n" + "\n".join(lines))

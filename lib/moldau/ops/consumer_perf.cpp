@@ -9,8 +9,9 @@
 #include <regex>
 #include <utility>
 
-#include "moldau/client/consumer.h"
+#include "moldau/client/config.h"
 #include "moldau/ops/perf_common.h"
+#include "moldau/ops/perf_metrics.h"
 
 namespace moldau::ops {
 
@@ -140,6 +141,22 @@ void print_progress(int64_t bytes, int64_t last_bytes, int64_t msgs, int64_t las
   std::printf(", %lld, %lld, %s, %s\n", (long long)join_ms, (long long)fetch_ms, java_fixed(mbs, 4).c_str(),
               java_fixed(ns, 4).c_str());
 }
+
+// The consumer's librdkafka handle, made here rather than by client::Consumer so that the
+// statistics callback can be set (its opaque is the PerfMetrics, which outlives it).
+struct Handle {
+  rd_kafka_t* rk = nullptr;
+  ~Handle() {
+    if (!rk) return;
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+  }
+};
+
+int on_statistics(rd_kafka_t*, char* json, size_t len, void* ctx) {
+  static_cast<PerfMetrics*>(ctx)->on_report(json, len);
+  return 0;  // librdkafka frees the JSON
+}
 }  // namespace
 
 int run_consumer_perf(const ConsumerPerfOptions& o) {
@@ -180,18 +197,48 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
                       "org.apache.kafka.common.errors.InvalidGroupIdException: The configured group.id should not be "
                       "an empty string or whitespace.");
   const int64_t reporting_ms = o.reporting_interval;
-  auto cons_r = client::Consumer::create(props);
-  if (!cons_r.ok()) {
-    std::fprintf(stderr, "%s\n", cons_r.status().message().c_str());
-    return 1;
+  // The client, as client::Consumer makes it, with the statistics callback for --print-metrics.
+  PerfCounters counters;
+  counters.start_ms = now_ms();
+  std::unique_ptr<PerfMetrics> metrics;
+  Handle handle;
+  {
+    client::Config conf;
+    Status st = conf.set_all(props);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
+    }
+    char e[512];
+    if (!props.contains("log_level") && !props.contains("debug")) rd_kafka_conf_set(conf.get(), "log_level", "3", e, sizeof e);
+    rd_kafka_conf_set(conf.get(), "enable.partition.eof", "false", e, sizeof e);
+    if (o.print_metrics) {
+      metrics = std::make_unique<PerfMetrics>(PerfMetrics::Tool::kConsumer, props.get_or("client.id", ""), &counters);
+      if (!props.contains("statistics.interval.ms"))
+        rd_kafka_conf_set(conf.get(), "statistics.interval.ms", std::to_string(PerfMetrics::kReportIntervalMs).c_str(), e,
+                          sizeof e);
+      rd_kafka_conf_set_opaque(conf.get(), metrics.get());
+      rd_kafka_conf_set_stats_cb(conf.get(), &on_statistics);
+    }
+    handle.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), e, sizeof e);
+    if (!handle.rk) {
+      std::fprintf(stderr, "%s\n", e);
+      return 1;
+    }
+    conf.release();
+    rd_kafka_poll_set_consumer(handle.rk);
   }
-  auto& consumer = **cons_r;
-  rd_kafka_t* rk = consumer.handle();
+  rd_kafka_t* rk = handle.rk;
   int64_t start = now_ms();
-  Status st = consumer.subscribe({o.topic ? *o.topic : "^" + *o.include});
-  if (!st.ok()) {
-    std::fprintf(stderr, "%s\n", st.message().c_str());
-    return 1;
+  {
+    auto* l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, (o.topic ? *o.topic : "^" + *o.include).c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) {
+      std::fprintf(stderr, "%s\n", rd_kafka_err2str(err));
+      return 1;
+    }
   }
   // Messages are read in batches straight from librdkafka's queue, without copies.
   rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
@@ -204,12 +251,15 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   size_t poll_records = 500;
   if (auto v = java_int(props.get_or("max.poll.records", "500")); v && *v > 0) poll_records = (size_t)*v;
   std::vector<rd_kafka_message_t*> batch(poll_records);
-  std::map<std::string, std::pair<int64_t, int64_t>> per_topic;  // records, bytes
+  auto& per_topic = counters.topics;  // records, bytes
   rd_kafka_topic_t* last_rkt = nullptr;
   std::pair<int64_t, int64_t>* topic_counts = nullptr;
   while (msgs < want && now - last_consumed <= o.timeout) {
     // As the Java consumer's poll(100 ms): waits for the first record only, then takes what has
     // arrived (a batch call would wait the whole timeout for a full batch).
+    int64_t poll_ms = now_ms();
+    if (counters.last_poll_ms) counters.poll_gaps_ms.add((double)(poll_ms - counters.last_poll_ms));
+    counters.last_poll_ms = poll_ms;
     ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch.data(), batch.size());
     if (n == 0) {
       if (rd_kafka_message_t* first = rd_kafka_consume_queue(q, 100)) {
@@ -226,6 +276,8 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
           assigned = true;
           join_ms += now - start;
           join_round_ms += now - start;
+          counters.rebalance_ms.add((double)(now - start));
+          counters.assigned_partitions = a->cnt;
         }
         rd_kafka_topic_partition_list_destroy(a);
       }
@@ -256,14 +308,34 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
       }
       rd_kafka_message_destroy(m);
     }
+    counters.records = msgs;
+    counters.bytes = bytes;
   }
   if (msgs < want)
     std::printf("WARNING: Exiting before consuming the expected number of records: timeout (%lld ms) exceeded. "
                 "You can use the --timeout option to increase the timeout.\n",
                 (long long)o.timeout);
   int64_t end = now_ms();
+  counters.records = msgs;
+  counters.bytes = bytes;
+  if (metrics) {
+    // One more report, so that the table counts the run's last requests. The partitions are
+    // paused first: what librdkafka fetched meanwhile is dropped, not consumed.
+    rd_kafka_topic_partition_list_t* a = nullptr;
+    if (rd_kafka_assignment(rk, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
+      rd_kafka_pause_partitions(rk, a);
+      rd_kafka_topic_partition_list_destroy(a);
+    }
+    metrics->await_report(
+        [&] {
+          if (rd_kafka_message_t* m = rd_kafka_consume_queue(q, 10)) rd_kafka_message_destroy(m);
+        },
+        3 * PerfMetrics::kReportIntervalMs);
+  }
   rd_kafka_queue_destroy(q);
-  consumer.close();
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  handle.rk = nullptr;
   double elapsed = (double)(end - start) / 1000.0;
   int64_t fetch_ms = end - start - join_ms;
   if (!o.show_detailed_stats) {
@@ -274,28 +346,7 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
                 (long long)join_ms, (long long)fetch_ms, java_fixed(mb / ((double)fetch_ms / 1000.0), 4).c_str(),
                 java_fixed((double)msgs / ((double)fetch_ms / 1000.0), 4).c_str());
   }
-  if (o.print_metrics) {
-    std::string tags = "{client-id=" + props.get_or("client.id", "") + "}";
-    double secs = (double)fetch_ms / 1000.0;
-    std::vector<std::pair<std::string, double>> metrics = {
-        {"consumer-fetch-manager-metrics:records-consumed-total:" + tags, (double)msgs},
-        {"consumer-fetch-manager-metrics:bytes-consumed-total:" + tags, (double)bytes},
-        {"consumer-fetch-manager-metrics:records-consumed-rate:" + tags, secs > 0 ? (double)msgs / secs : 0.0},
-        {"consumer-fetch-manager-metrics:bytes-consumed-rate:" + tags, secs > 0 ? (double)bytes / secs : 0.0},
-        {"consumer-coordinator-metrics:rebalance-latency-total:" + tags, (double)join_ms},
-    };
-    // The same four per topic, tagged as Kafka's fetch manager tags them.
-    for (const auto& [topic, counts] : per_topic) {
-      std::string t = "{client-id=" + props.get_or("client.id", "") + ", topic=" + topic + "}";
-      metrics.push_back({"consumer-fetch-manager-metrics:records-consumed-total:" + t, (double)counts.first});
-      metrics.push_back({"consumer-fetch-manager-metrics:bytes-consumed-total:" + t, (double)counts.second});
-      metrics.push_back(
-          {"consumer-fetch-manager-metrics:records-consumed-rate:" + t, secs > 0 ? (double)counts.first / secs : 0.0});
-      metrics.push_back(
-          {"consumer-fetch-manager-metrics:bytes-consumed-rate:" + t, secs > 0 ? (double)counts.second / secs : 0.0});
-    }
-    print_metrics(std::move(metrics));
-  }
+  if (metrics) print_metrics(metrics->table());
   return 0;
 }
 

@@ -178,13 +178,13 @@ std::optional<std::string> java_date_pattern_error(const std::string& p) {
   return std::nullopt;
 }
 
-void print_metrics(std::vector<std::pair<std::string, double>> metrics) {
+void print_metrics(std::vector<std::pair<std::string, std::string>> metrics) {
   if (metrics.empty()) return;
   std::sort(metrics.begin(), metrics.end());
   size_t w = 0;
   for (const auto& m : metrics) w = std::max(w, m.first.size());
   std::printf("\n%-*s   %s\n", (int)w, "Metric Name", "Value");
-  for (const auto& [name, value] : metrics) std::printf("%-*s : %s\n", (int)w, name.c_str(), java_fixed(value, 3).c_str());
+  for (const auto& [name, value] : metrics) std::printf("%-*s : %s\n", (int)w, name.c_str(), value.c_str());
 }
 
 }  // namespace moldau::ops

@@ -25,8 +25,9 @@ std::string java_date_format(const std::string& pattern, int64_t epoch_ms);
 // is no field, an unterminated quote): its message; nothing for a good pattern.
 std::optional<std::string> java_date_pattern_error(const std::string& pattern);
 // Kafka's ToolsUtils.printMetrics: a blank line, "Metric Name   Value" and one
-// "<group>:<name>:{tags} : <value>" line per metric, sorted, values with three decimals.
-void print_metrics(std::vector<std::pair<std::string, double>> metrics);
+// "<group>:<name>:{tags} : <value>" line per metric, sorted by name, the names padded to the
+// longest. The values come formatted (a Double with three decimals, a Long as it is).
+void print_metrics(std::vector<std::pair<std::string, std::string>> metrics);
 
 }  // namespace moldau::ops
 

@@ -16,12 +16,13 @@
 #include <sstream>
 #include <thread>
 
-#include "moldau/client/producer.h"
+#include "moldau/client/config.h"
 #include "moldau/common/properties.h"
 #include "moldau/ops/argparse.h"
 #include "moldau/ops/cli.h"
 #include "moldau/ops/deserializers.h"
 #include "moldau/ops/perf_common.h"
+#include "moldau/ops/perf_metrics.h"
 
 namespace moldau::ops {
 
@@ -119,29 +120,54 @@ std::optional<std::string> java_regex_error(const std::string& p) {
   return std::nullopt;
 }
 
+// The client's opaque: what its delivery reports and statistics reports update.
 struct Run {
-  ProducerPerfStats* stats;
+  ProducerPerfStats* stats = nullptr;
   ProducerPerfStats* steady = nullptr;  // from the first record after the warmup on
   int64_t errors = 0;
+  PerfCounters counters;                 // for --print-metrics
+  std::pair<int64_t, int64_t>* topic_counts = nullptr;
+  std::unique_ptr<PerfMetrics> metrics;  // with --print-metrics only
 };
 
 // What a delivery report needs of its record: when it was sent, and whether the steady-state
 // stats existed then (Kafka's callback holds them from the send on).
 void* send_tag(int64_t send_ms, bool steady) { return reinterpret_cast<void*>(static_cast<intptr_t>(send_ms * 2 + (steady ? 1 : 0))); }
 
-void on_delivery(const rd_kafka_message_t* m, void* ctx) {
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* ctx) {
   auto* run = static_cast<Run*>(ctx);
+  if (!run->stats) return;
   int64_t now = now_ms();
   if (m->err) {
+    run->counters.errors++;
     if (run->errors++ < 10)
       std::fprintf(stderr, "org.apache.kafka.common.KafkaException: %s\n", rd_kafka_err2str(m->err));
     return;
   }
+  run->counters.records++;
+  run->counters.bytes += (int64_t)m->len;
+  run->counters.record_sizes.add((double)(m->key_len + m->len));
+  if (run->topic_counts) run->topic_counts->first++, run->topic_counts->second += (int64_t)m->len;
   int64_t tag = (int64_t)(intptr_t)m->_private;
   int64_t sent_ms = tag / 2;
   run->stats->record((int32_t)(now - sent_ms), (int32_t)m->len, now);
   if ((tag & 1) && run->steady) run->steady->record((int32_t)(now - sent_ms), (int32_t)m->len, now);
 }
+
+int on_statistics(rd_kafka_t*, char* json, size_t len, void* ctx) {
+  auto* run = static_cast<Run*>(ctx);
+  if (run->metrics) run->metrics->on_report(json, len);
+  return 0;  // librdkafka frees the JSON
+}
+
+// The producer's librdkafka handle, made here rather than by client::Producer so that the
+// statistics callback can be set; destroyed before the Run it reports to.
+struct Handle {
+  rd_kafka_t* rk = nullptr;
+  ~Handle() {
+    if (rk) rd_kafka_destroy(rk);
+  }
+};
 
 }  // namespace
 
@@ -483,13 +509,37 @@ int run_producer_perf(const ProducerPerfOptions& o) {
                          "configuration transactional.id: String must be non-empty\n");
     return 1;
   }
-  auto prod_r = client::Producer::create(props);
-  if (!prod_r.ok()) {
-    std::fprintf(stderr, "%s\n", prod_r.status().message().c_str());
-    return 1;
+  // The client, as client::Producer makes it, with this tool's callbacks.
+  Run run;
+  run.counters.start_ms = now_ms();
+  Handle handle;
+  {
+    client::Config conf;
+    Status st = conf.set_all(props);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
+    }
+    char e[512];
+    if (!props.contains("log_level") && !props.contains("debug")) rd_kafka_conf_set(conf.get(), "log_level", "3", e, sizeof e);
+    if (o.print_metrics) {
+      run.metrics = std::make_unique<PerfMetrics>(PerfMetrics::Tool::kProducer, props.get_or("client.id", ""), &run.counters);
+      run.topic_counts = &run.counters.topics[*o.topic];
+      if (!props.contains("statistics.interval.ms"))
+        rd_kafka_conf_set(conf.get(), "statistics.interval.ms", std::to_string(PerfMetrics::kReportIntervalMs).c_str(), e,
+                          sizeof e);
+      rd_kafka_conf_set_stats_cb(conf.get(), &on_statistics);
+    }
+    rd_kafka_conf_set_opaque(conf.get(), &run);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
+    handle.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), e, sizeof e);
+    if (!handle.rk) {
+      std::fprintf(stderr, "%s\n", e);
+      return 1;
+    }
+    conf.release();
   }
-  auto& producer = **prod_r;
-  rd_kafka_t* rk = producer.handle();
+  rd_kafka_t* rk = handle.rk;
   auto txn_call = [&](rd_kafka_error_t* err, const char* what) {
     if (!err) return;
     std::fprintf(stderr, "Exception in thread \"main\" org.apache.kafka.common.KafkaException: %s: %s\n", what,
@@ -497,7 +547,15 @@ int run_producer_perf(const ProducerPerfOptions& o) {
     rd_kafka_error_destroy(err);
     std::exit(1);
   };
-  if (txn) txn_call(rd_kafka_init_transactions(rk, 60000), "initTransactions");
+  // Times a transactional call into `ns` (the producer's txn-*-time-ns-total).
+  auto timed = [](int64_t& ns, auto call) {
+    int64_t t0 = now_ns();
+    auto r = call();
+    ns += now_ns() - t0;
+    return r;
+  };
+  if (txn)
+    txn_call(timed(run.counters.txn_init_ns, [&] { return rd_kafka_init_transactions(rk, 60000); }), "initTransactions");
 
   // Kafka's generator, seeded with --random-seed: a record-size payload is refilled with random
   // upper-case letters for every record, then the record's key is drawn (so a seeded run writes
@@ -519,8 +577,7 @@ int run_producer_perf(const ProducerPerfOptions& o) {
   int64_t start = now_ms();
   ProducerPerfStats stats(n, start, o.reporting_interval_ms);
   std::unique_ptr<ProducerPerfStats> steady;
-  Run run{&stats};
-  producer.set_delivery_hook(&on_delivery, &run);
+  run.stats = &stats;
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, o.topic->c_str(), nullptr);
   Throttler throttler(*o.throughput, now_ns());
   int64_t txn_size = 0, txn_start = 0;
@@ -556,7 +613,7 @@ int run_producer_perf(const ProducerPerfOptions& o) {
       key_len = key.size();
     }
     if (txn && txn_size == 0) {
-      txn_call(rd_kafka_begin_transaction(rk), "beginTransaction");
+      txn_call(timed(run.counters.txn_begin_ns, [&] { return rd_kafka_begin_transaction(rk); }), "beginTransaction");
       txn_start = now_ms();
     }
     int64_t send_ms = now_ms();
@@ -573,32 +630,26 @@ int run_producer_perf(const ProducerPerfOptions& o) {
     if ((i & 255) == 0) rd_kafka_poll(rk, 0);
     txn_size++;
     if (txn && txn_duration <= send_ms - txn_start) {
-      txn_call(rd_kafka_commit_transaction(rk, -1), "commitTransaction");
+      txn_call(timed(run.counters.txn_commit_ns, [&] { return rd_kafka_commit_transaction(rk, -1); }),
+               "commitTransaction");
       txn_size = 0;
     }
     throttler.maybe_throttle(i, now_ns());
   }
-  if (txn && txn_size != 0) txn_call(rd_kafka_commit_transaction(rk, -1), "commitTransaction");
+  if (txn && txn_size != 0)
+    txn_call(timed(run.counters.txn_commit_ns, [&] { return rd_kafka_commit_transaction(rk, -1); }),
+             "commitTransaction");
   rd_kafka_topic_destroy(rkt);
+  int64_t flush_start = now_ns();
   while (rd_kafka_outq_len(rk) > 0) rd_kafka_poll(rk, 10);
   rd_kafka_poll(rk, 0);
+  run.counters.flush_ns += now_ns() - flush_start;
   std::fputs(stats.total_line(now_ms()).c_str(), stdout);
   if (steady) std::fputs(steady->total_line(now_ms()).c_str(), stdout);
   if (o.print_metrics) {
-    double secs = (double)(now_ms() - start) / 1000.0;
-    std::string tags = "{client-id=" + props.get_or("client.id", "") + "}";
-    std::string topic_tags = "{client-id=" + props.get_or("client.id", "") + ", topic=" + *o.topic + "}";
-    print_metrics({
-        {"producer-metrics:record-send-total:" + tags, (double)stats.count()},
-        {"producer-metrics:record-send-rate:" + tags, secs > 0 ? (double)stats.count() / secs : 0.0},
-        {"producer-metrics:record-error-total:" + tags, (double)run.errors},
-        {"producer-metrics:record-size-avg:" + tags, stats.count() ? (double)stats.bytes() / (double)stats.count() : 0.0},
-        {"producer-metrics:outgoing-byte-total:" + tags, (double)stats.bytes()},
-        {"producer-metrics:request-latency-avg:" + tags, stats.avg_latency()},
-        {"producer-metrics:request-latency-max:" + tags, (double)stats.max_latency()},
-        {"producer-topic-metrics:record-send-total:" + topic_tags, (double)stats.count()},
-        {"producer-topic-metrics:record-error-total:" + topic_tags, (double)run.errors},
-    });
+    // One more report, so that the table counts the run's last requests.
+    run.metrics->await_report([&] { rd_kafka_poll(rk, 10); }, 3 * PerfMetrics::kReportIntervalMs);
+    print_metrics(run.metrics->table());
   }
   return 0;  // as Kafka: failed sends are reported on stderr, the exit code stays 0
 }
