@@ -54,6 +54,70 @@ def test_producer_perf_payload_file_and_metrics(broker, tmp_path):
                for l in lines[5:]), r.stdout
 
 
+def metrics_table(stdout):
+    """--print-metrics' rows: name -> value (as printed)."""
+    rows = re.findall(r"(?m)^(\S+:\S+:\{[^}]*\}) +: (\S+)$", stdout)
+    assert rows, stdout
+    return dict(rows)
+
+
+def test_producer_perf_metrics_values(broker):
+    """The table's rows from librdkafka's statistics and the tool's counters: the record counts,
+    sizes, transactional times, and the totals against each other."""
+    create(broker.bootstrap, "perf-metrics", 2)
+    r = tool("kafka-producer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "perf-metrics",
+             "--num-records", "200", "--record-size", "100", "--throughput", "-1", "--transactional-id",
+             "perf-metrics-tx", "--print-metrics")
+    assert r.returncode == 0, r.stderr
+    m = metrics_table(r.stdout)
+    c = "{client-id=perf-producer-client}"
+    t = "{client-id=perf-producer-client, topic=perf-metrics}"
+    v = lambda name, tags=c: float(m[f"{name}:{tags}"])
+    assert v("producer-metrics:record-send-total") == 200 and v("producer-topic-metrics:record-send-total", t) == 200
+    assert v("producer-metrics:record-error-total") == 0 and v("producer-topic-metrics:record-error-total", t) == 0
+    assert v("producer-metrics:record-size-avg") == 100 and v("producer-metrics:record-size-max") == 100
+    # A run shorter than 30 s: Kafka's Rate divides by its length plus 30 s.
+    assert 0 < v("producer-metrics:record-send-rate") <= round(200 / 30, 3)
+    assert v("producer-metrics:txn-init-time-ns-total") > 0 and v("producer-metrics:txn-commit-time-ns-total") > 0
+    assert v("producer-metrics:txn-abort-time-ns-total") == 0
+    assert v("producer-metrics:batch-size-avg") > 200 * 100 / 200 and v("producer-topic-metrics:byte-total", t) > 20000
+    assert v("producer-metrics:records-per-request-avg") > 0
+    requests, responses = v("producer-metrics:request-total"), v("producer-metrics:response-total")
+    assert requests > 0 and v("producer-metrics:network-io-total") == requests + responses
+    assert abs(v("producer-metrics:request-size-avg") - v("producer-metrics:outgoing-byte-total") / requests) < 0.001
+    nodes = {re.search(r"node-id=(node-\d+)", k).group(1) for k in m if "producer-node-metrics" in k}
+    assert len(nodes) == 1, m
+    assert float(m["kafka-metrics-count:count:" + c]) == len(m)
+    assert int(m["app-info:start-time-ms:" + c]) > 0
+
+
+def test_consumer_perf_metrics_values(broker):
+    create(broker.bootstrap, "cperf-metrics", 2)
+    r = tool("kafka-producer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf-metrics",
+             "--num-records", "300", "--record-size", "50", "--throughput", "-1")
+    assert r.returncode == 0, r.stderr
+    r = tool("kafka-consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf-metrics",
+             "--num-records", "300", "--timeout", "30000", "--print-metrics")
+    assert r.returncode == 0, r.stderr
+    m = metrics_table(r.stdout)
+    c = "{client-id=perf-consumer-client}"
+    t = "{client-id=perf-consumer-client, topic=cperf-metrics}"
+    v = lambda name, tags=c: float(m[f"consumer-{name}:{tags}"])
+    assert v("fetch-manager-metrics:records-consumed-total") == 300
+    assert v("fetch-manager-metrics:records-consumed-total", t) == 300
+    assert v("fetch-manager-metrics:bytes-consumed-total") == 300 * 50
+    assert v("coordinator-metrics:assigned-partitions") == 2 and v("coordinator-metrics:rebalance-total") == 1
+    assert v("coordinator-metrics:rebalance-latency-total") == v("coordinator-metrics:rebalance-latency-max") > 0
+    assert v("fetch-manager-metrics:fetch-total") > 0
+    # Every record read: no lag, and each partition's lead is its records.
+    lags = {k: float(x) for k, x in m.items() if ":records-lag:" in k}
+    leads = [float(x) for k, x in m.items() if ":records-lead:" in k]
+    assert len(lags) == 2 and set(lags.values()) == {0.0}, m
+    assert sum(leads) == 300, m
+    assert v("metrics:network-io-total") == v("metrics:request-total") + v("metrics:response-total")
+    assert float(m["kafka-metrics-count:count:" + c]) == len(m)
+
+
 def test_producer_perf_usage_errors():
     r = tool("kafka-producer-perf-test", "--topic", "t", "--num-records", "10", "--record-size", "10",
              "--throughput", "-1")
