@@ -1,12 +1,12 @@
 """A Jepsen-style fault run on 3 brokers and 3 etcd members, each in its own network namespace:
-idempotent acks=all writers (two of librdkafka, one of the Java client), a consumer group, transactional writers and read_committed readers
-under a seeded nemesis schedule (partitions, etcd minorities, clean splits, kill -9, SIGSTOP),
-then recovery, a drain of every partition, and the checker. Replication factor 3,
-min.insync.replicas=2: nothing acknowledged may be lost, nothing duplicated, one record per
-offset, no aborted record read_committed, no gap the log does not explain. A duplicate that
-librdkafka sent itself under a bumped producer epoch is counted apart (fault_run.attribute_duplicates);
-one of the Java writer's never is. Java, javac and the jars of scripts/setup are required: without
-them the test fails.
+idempotent acks=all writers (two of librdkafka, one of the Java client), a consumer group,
+transactional writers and read_committed readers under a seeded nemesis schedule (partitions,
+etcd minorities, clean splits, kill -9, SIGSTOP), then recovery, a drain of every partition, and
+the checker. Replication factor 3, min.insync.replicas=2: nothing acknowledged may be lost,
+nothing duplicated, one record per offset, no aborted record read_committed, no gap the log does
+not explain. A duplicate that librdkafka sent itself under a bumped producer epoch is counted
+apart (fault_run.attribute_duplicates); one of the Java writer's never is. Java, javac and the
+jars of scripts/setup are required: without them the test fails.
 
 MOLDAU_FAULT_SECONDS (default: one round of every fault, 160 s) sets the schedule's length, MOLDAU_FAULT_SEED (default 1;
 "random" for a fresh one) replays one, MOLDAU_FAULT_ARTIFACTS keeps the history and logs,
