@@ -78,7 +78,7 @@ MEASURED_METRICS = {
             "commit-sync-time-ns-total", "committed-time-ns-total", "connection-close-rate",
             "connection-close-total", "connection-count", "connection-creation-rate", "connection-creation-total",
             "incoming-byte-rate", "incoming-byte-total", "last-poll-seconds-ago", "network-io-rate",
-            "network-io-total", "outgoing-byte-rate", "outgoing-byte-total", "request-rate", "request-size-avg",
+            "network-io-total", "poll-idle-ratio-avg", "outgoing-byte-rate", "outgoing-byte-total", "request-rate", "request-size-avg",
             "request-total", "response-rate", "response-total", "time-between-poll-avg",
             "time-between-poll-max")), *(
         "consumer-node-metrics:" + n for n in (

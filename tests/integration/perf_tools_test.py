@@ -92,7 +92,7 @@ def test_producer_perf_metrics_values(broker):
 
 
 def test_consumer_perf_metrics_values(broker):
-    create(broker.bootstrap, "cperf-metrics", 2)
+    create(broker.bootstrap, "cperf-metrics", 3)
     r = tool("kafka-producer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf-metrics",
              "--num-records", "300", "--record-size", "50", "--throughput", "-1")
     assert r.returncode == 0, r.stderr
@@ -106,15 +106,28 @@ def test_consumer_perf_metrics_values(broker):
     assert v("fetch-manager-metrics:records-consumed-total") == 300
     assert v("fetch-manager-metrics:records-consumed-total", t) == 300
     assert v("fetch-manager-metrics:bytes-consumed-total") == 300 * 50
-    assert v("coordinator-metrics:assigned-partitions") == 2 and v("coordinator-metrics:rebalance-total") == 1
+    assert v("coordinator-metrics:assigned-partitions") == 3 and v("coordinator-metrics:rebalance-total") == 1
     assert v("coordinator-metrics:rebalance-latency-total") == v("coordinator-metrics:rebalance-latency-max") > 0
     assert v("fetch-manager-metrics:fetch-total") > 0
     # Every record read: no lag, and each partition's lead is its records.
     lags = {k: float(x) for k, x in m.items() if ":records-lag:" in k}
     leads = [float(x) for k, x in m.items() if ":records-lead:" in k]
-    assert len(lags) == 2 and set(lags.values()) == {0.0}, m
+    assert len(lags) == 3 and set(lags.values()) == {0.0}, m
     assert sum(leads) == 300, m
     assert v("metrics:network-io-total") == v("metrics:request-total") + v("metrics:response-total")
+    assert 0 < v("metrics:poll-idle-ratio-avg") <= 1 and v("metrics:time-between-poll-max") > 0
+
+    # One record in two partitions: the empty one has its rows too.
+    create(broker.bootstrap, "cperf-one", 2)
+    r = tool("kafka-producer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf-one",
+             "--num-records", "1", "--record-size", "5", "--throughput", "-1")
+    assert r.returncode == 0, r.stderr
+    r = tool("kafka-consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "cperf-one",
+             "--num-records", "1", "--timeout", "30000", "--print-metrics")
+    assert r.returncode == 0, r.stderr
+    m = metrics_table(r.stdout)
+    assert sorted(float(x) for k, x in m.items() if ":records-lead:" in k) == [0.0, 1.0], m
+    assert [float(x) for k, x in m.items() if ":records-lag:" in k] == [0.0, 0.0], m
     assert float(m["kafka-metrics-count:count:" + c]) == len(m)
 
 

@@ -245,6 +245,7 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   const int64_t want = o.num_records;
   int64_t msgs = 0, bytes = 0, last_msgs = 0, last_bytes = 0, join_ms = 0, join_round_ms = 0;
   bool assigned = false;
+  int64_t last_poll_ns = 0;
   int64_t now = now_ms(), last_report = now, last_consumed = now;
   // Kafka's tool counts every record a poll returns, up to max.poll.records (500), even past
   // --num-records: a batch here is as big, and counted whole.
@@ -257,9 +258,13 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
   while (msgs < want && now - last_consumed <= o.timeout) {
     // As the Java consumer's poll(100 ms): waits for the first record only, then takes what has
     // arrived (a batch call would wait the whole timeout for a full batch).
-    int64_t poll_ms = now_ms();
-    if (counters.last_poll_ms) counters.poll_gaps_ms.add((double)(poll_ms - counters.last_poll_ms));
+    // One poll as Kafka's consumer measures its polls (the idle ratio in ns: a poll here can
+    // take less than a millisecond).
+    int64_t poll_ms = now_ms(), poll_ns = now_ns();
+    counters.poll_gaps_ms.add(counters.last_poll_ms ? (double)(poll_ms - counters.last_poll_ms) : 0.0);
+    int64_t since_last_poll_ns = last_poll_ns ? poll_ns - last_poll_ns : 0;
     counters.last_poll_ms = poll_ms;
+    last_poll_ns = poll_ns;
     ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch.data(), batch.size());
     if (n == 0) {
       if (rd_kafka_message_t* first = rd_kafka_consume_queue(q, 100)) {
@@ -269,6 +274,9 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
       }
     }
     now = now_ms();
+    int64_t poll_time_ns = now_ns() - poll_ns;
+    if (poll_time_ns + since_last_poll_ns > 0)
+      counters.poll_idle_ratios.add((double)poll_time_ns / (double)(poll_time_ns + since_last_poll_ns));
     if (!assigned) {
       rd_kafka_topic_partition_list_t* a = nullptr;
       if (rd_kafka_assignment(rk, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {

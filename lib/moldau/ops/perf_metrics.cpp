@@ -142,6 +142,16 @@ double requests(const Json& top, const char* api) {
   return n;
 }
 
+// A consumed partition's position: the application's offset, or, before it consumed anything
+// there, where librdkafka fetches from when nothing fetched waits (an empty partition); -1 when
+// unknown.
+double position(const Json* p) {
+  double app = num(p, "app_offset");
+  if (app >= 0) return app;
+  double next = num(p, "next_offset");
+  return next >= 0 && num(p, "fetchq_cnt") == 0 ? next : -1;
+}
+
 Reading counter(double v) { return Reading{v, v > 0 ? 1.0 : 0.0}; }
 Reading own(const PerfWindow& w) { return Reading{w.sum, w.count, w.max}; }
 
@@ -227,11 +237,11 @@ const std::vector<RowSpec>& row_specs() {
       // The high watermark less the position, and the position less the log start offset.
       {kC, "consumer-fetch-manager-metrics", "records-lag", Sc::kPartition, S::kGauge, T::kValue,
        [](const Ctx& x) {
-         return Reading{std::max(0.0, num(x.partition, "hi_offset") - num(x.partition, "app_offset"))};
+         return Reading{std::max(0.0, num(x.partition, "hi_offset") - position(x.partition))};
        }},
       {kC, "consumer-fetch-manager-metrics", "records-lead", Sc::kPartition, S::kGauge, T::kValue,
        [](const Ctx& x) {
-         return Reading{std::max(0.0, num(x.partition, "app_offset") - std::max(0.0, num(x.partition, "lo_offset")))};
+         return Reading{std::max(0.0, position(x.partition) - std::max(0.0, num(x.partition, "lo_offset")))};
        }},
       // The tool never calls commitSync() nor committed(): no time spent in either.
       {kC, "consumer-metrics", "commit-sync-time-ns-total", Sc::kClient, S::kCumulative, T::kTotal,
@@ -284,6 +294,8 @@ const std::vector<RowSpec>& row_specs() {
            for (const auto& [name, t] : topics->items()) age = std::max(age, num(&t, "metadata_age") / 1000.0);
          return Reading{age};
        }},
+      {kC, "consumer-metrics", "poll-idle-ratio-avg", Sc::kClient, S::kCumulative, T::kAvg,
+       [](const Ctx& x) { return own(x.c.poll_idle_ratios); }},
       // Kafka counts the reads and writes its selector completed: requests sent and responses read.
       {kBoth, "{client}", "network-io-rate", Sc::kClient, S::kCumulative, T::kRate,
        [](const Ctx& x) { return counter(num(&x.top, "tx") + num(&x.top, "rx")); }},
@@ -484,8 +496,7 @@ void PerfMetrics::update(int64_t now) {
           if (!parts) continue;
           for (const auto& [id, p] : parts->items()) {
             // Partitions this consumer reads: a known position (the unassigned -1 has none).
-            if (num(&p, "partition") < 0 || num(&p, "app_offset") < 0 || !p.contains("app_offset")) continue;
-            if (p.value("fetch_state", "none") == "none") continue;
+            if (num(&p, "partition") < 0 || position(&p) < 0 || p.value("fetch_state", "none") == "none") continue;
             take(prefix + client_tags + ", topic=" + topic + ", partition=" + id + "}",
                  Ctx{top, nullptr, &t, &p, *counters_, topic, now});
           }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,7 +22,7 @@ namespace moldau::ops {
 struct PerfWindow {
   double sum = 0;
   double count = 0;
-  double max = 0.0 / 0.0;
+  double max = std::numeric_limits<double>::quiet_NaN();
   void add(double v) {
     sum += v;
     count += 1;
@@ -41,7 +42,8 @@ struct PerfCounters {
   PerfWindow rebalance_ms;                       // consumer: each wait for an assignment
   int64_t assigned_partitions = 0;
   int64_t last_poll_ms = 0;                      // consumer: when it last polled (0: never)
-  PerfWindow poll_gaps_ms;                       // consumer: time between two polls
+  PerfWindow poll_gaps_ms;                       // consumer: time between two polls (0 before the first)
+  PerfWindow poll_idle_ratios;                   // consumer: a poll's time over it and the time before it
 };
 
 // The client's metrics table for one tool: on_report() from the statistics callback (set with
