@@ -151,6 +151,11 @@ SCENARIOS = [
              setup=records(keys=["a", None, "c"])),
     Scenario("partition and offset", T, [*BS, "--topic", "{topic}", "--partition", "0", "--offset", "1",
                                          "--max-messages", "2"], setup=records()),
+    # Numbers are read as Long.parseLong reads them: a blank around one is refused.
+    Scenario("offset with a blank", T, [*BS, "--topic", "{topic}", "--partition", "0", "--offset", " 1",
+                                        "--max-messages", "2"], setup=records()),
+    Scenario("timeout with a blank", T, [*BS, "--topic", "{topic}", "--from-beginning", "--timeout-ms", "300 "],
+             setup=records()),
     Scenario("offset earliest", T, [*BS, "--topic", "{topic}", "--partition", "0", "--offset", "earliest",
                                     "--max-messages", "3"], setup=records()),
     Scenario("include", T, [*BS, "--include", "{topic}.*", "--from-beginning", "--max-messages", "3"],

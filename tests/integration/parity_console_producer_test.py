@@ -76,6 +76,8 @@ SCENARIOS = [
                                        "--socket-buffer-size", "65536", "--max-memory-bytes", "10000000",
                                        "--max-block-ms", "10000"],
              stdin=LINES, setup=topic(), fresh=True, after=records),
+    Scenario("number with a blank", T, [*BS, "--topic", "{topic}", "--request-timeout-ms", " 3000"],
+             stdin=LINES, setup=topic(), fresh=True, after=records),
     Scenario("empty stdin", T, [*BS, "--topic", "{topic}"], stdin="", setup=topic(), fresh=True, after=records),
     # Config files and the reader class (--command-config, --producer.config, --reader-config,
     # --line-reader) and --max-partition-memory-bytes.

@@ -299,14 +299,10 @@ int run_console_consumer(const ConsoleConsumerOptions& o) {
     else if (s == "latest")
       start = RD_KAFKA_OFFSET_END;
     else {
-      try {
-        size_t used = 0;
-        long long v = std::stoll(s, &used);
-        if (used != s.size() || v < 0) invalid();
-        start = v;
-      } catch (...) {
-        invalid();
-      }
+      // Long.parseLong's rules (no blanks around it), and no negative offset.
+      auto v = java_long(s);
+      if (!v || *v < 0) invalid();
+      start = *v;
     }
   } else if (o.from_beginning) {
     start = RD_KAFKA_OFFSET_BEGINNING;
@@ -677,14 +673,16 @@ int console_consumer_main(int argc, char** argv) {
     o.max_messages_error = v.status().message();
   // --timeout-ms is a Long in Kafka 4.
   if (auto t = one("timeout-ms")) {
-    try {
-      size_t used = 0;
-      long long n = std::stoll(*t, &used);
-      if (used != t->size()) throw std::invalid_argument(*t);
-      o.timeout_ms = static_cast<int32_t>(std::min<long long>(n, INT32_MAX));
-    } catch (const std::exception&) {
-      usage_exit("Cannot parse argument '" + *t + "' of option timeout-ms", docs);
+    auto n = java_long(*t);
+    if (!n) {
+      // Kafka reads it while building its options, outside any handler: the JVM dies of it.
+      std::fprintf(stderr,
+                   "Exception in thread \"main\" joptsimple.OptionArgumentConversionException: Cannot parse argument "
+                   "'%s' of option timeout-ms\n",
+                   t->c_str());
+      return 1;
     }
+    o.timeout_ms = static_cast<int32_t>(std::min<int64_t>(*n, INT32_MAX));
   }
   return run_console_consumer(o);
 }

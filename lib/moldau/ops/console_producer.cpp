@@ -517,12 +517,7 @@ int console_producer_main(int argc, char** argv) {
   auto number = [&](const char* name) -> std::optional<int64_t> {
     auto v = one(name);
     if (!v) return std::nullopt;
-    try {
-      size_t used = 0;
-      long long n = std::stoll(*v, &used);
-      if (used == v->size()) return n;
-    } catch (const std::exception&) {
-    }
+    if (auto n = java_long(*v)) return n;
     if (!o.number_error) o.number_error = "Cannot parse argument '" + *v + "' of option " + name;
     return std::nullopt;
   };

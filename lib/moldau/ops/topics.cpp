@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moldau/ops/cli.h"
+#include "moldau/ops/java_config.h"
 #include "moldau/ops/java_order.h"
 #include "moldau/ops/raw_metadata.h"
 
@@ -243,16 +244,12 @@ Result<std::map<int32_t, std::vector<int32_t>>> parse_replica_assignment(const s
     while (true) {
       size_t colon = part.find(':', s);
       std::string b = part.substr(s, colon == std::string::npos ? std::string::npos : colon - s);
-      while (!b.empty() && b.front() == ' ') b.erase(b.begin());
-      while (!b.empty() && b.back() == ' ') b.pop_back();
-      try {
-        size_t used = 0;
-        int v = std::stoi(b, &used);
-        if (used != b.size()) throw std::invalid_argument(b);
-        brokers.push_back(v);
-      } catch (...) {
-        return Status(ErrorCode::kInvalidReplicaAssignment, "For input string: \"" + b + "\"");
-      }
+      // String.trim: every char up to ' ' goes, at both ends.
+      while (!b.empty() && static_cast<unsigned char>(b.front()) <= ' ') b.erase(b.begin());
+      while (!b.empty() && static_cast<unsigned char>(b.back()) <= ' ') b.pop_back();
+      auto v = java_int(b);  // Integer.parseInt's rules
+      if (!v) return Status(ErrorCode::kInvalidReplicaAssignment, "For input string: \"" + b + "\"");
+      brokers.push_back(*v);
       if (colon == std::string::npos) break;
       s = colon + 1;
     }
