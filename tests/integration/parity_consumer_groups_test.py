@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from parity import NORMALIZE, Scenario, check, drop_help_rows
+from parity import MISSING, NORMALIZE, Scenario, check, drop_help_rows, files
 
 T = "kafka-consumer-groups"
 BS = ["--bootstrap-server", "{bootstrap}"]
@@ -58,6 +58,14 @@ def group(side, topic):
     commit(side, f"g-{topic}", [(topic, 0, 1), (topic, 2, 3)])
     with open(os.path.join(PLANS, f"{topic}.csv"), "w") as f:
         f.write(f"{topic},0,0\n{topic},2,4\n")
+
+
+def lenient_plan(side, topic):
+    """group(), and a plan Kafka's CSV reader forgives: quoted values, a missing offset (0),
+    CRLF, blanks around numbers."""
+    group(side, topic)
+    with open(os.path.join(PLANS, f"{topic}-lenient.csv"), "w") as f:
+        f.write(f'"{topic}","0"\r\n{topic}, 1 ,\t2\n')
 
 
 def live(side, topic):
@@ -150,6 +158,23 @@ SCENARIOS = [
     Scenario("reset by-duration", T, [*RESET, "--by-duration", "P1D", "--dry-run"], setup=group),
     Scenario("reset from-file", T, [*BS, *G, "--reset-offsets", "--from-file", os.path.join(PLANS, "{topic}.csv"),
                                     "--dry-run"], setup=group),
+    # Plans that cannot be used: missing, malformed, numbers that are not numbers, empty.
+    Scenario("reset from-file missing", T, [*BS, *G, "--reset-offsets", "--from-file", MISSING, "--dry-run"],
+             setup=group),
+    *[Scenario(f"reset from-file {name}", T, [*BS, *G, "--reset-offsets", "--from-file", "{plan}", "--dry-run"],
+               setup=group, prepare=files(plan=plan))
+      for name, plan in (("bad partition", "t,x,5\n"), ("bad offset", "t,0,five\n"), ("empty", ""),
+                         ("newline only", "\n"), ("blank line", "t,0,1\n\nt,1,1\n"),
+                         ("other group", "other-group,t,0,1\n"), ("two formats", "t,0,1\nother-group,t,0,1\n"),
+                         ("too many values", "g,t,0,1,2\n"), ("int overflow", "g,t,99999999999,1\n"),
+                         ("long overflow", "g,t,0,99999999999999999999\n"), ("float", "g,t,1.5,1\n"),
+                         ("unterminated quote", 'g,"t,0,1\n'), ("bad offset with group", "g,t,0,abc\n"))],
+    Scenario("reset from-file directory", T, [*BS, *G, "--reset-offsets", "--from-file", "{dir}", "--dry-run"],
+             setup=group, prepare=files()),
+    # What Kafka's reader forgives: quoting, blanks around numbers, a missing offset (0), CRLF.
+    Scenario("reset from-file lenient", T, [*BS, *G, "--reset-offsets", "--from-file",
+                                            os.path.join(PLANS, "{topic}-lenient.csv"), "--dry-run"],
+             setup=lenient_plan),
     Scenario("reset partitions export", T, [*BS, *G, "--topic", "{topic}:0,2", "--reset-offsets", "--to-earliest",
                                             "--dry-run", "--export"], setup=group),
     Scenario("reset execute", T, [*RESET, "--to-earliest", "--execute"], setup=group, fresh=True, after=offsets_after),

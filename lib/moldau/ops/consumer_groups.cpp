@@ -12,11 +12,13 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include "moldau/ops/java_order.h"
 #include "moldau/ops/raw_metadata.h"
+#include "moldau/ops/reset_plan.h"
 
 namespace moldau::ops {
 
@@ -712,30 +714,23 @@ class Service {
     return h;
   }
 
-  // The --from-file plan: "topic,partition,offset" lines for a single --group, else
-  // "group,topic,partition,offset".
+  // The --from-file plan (ops/reset_plan reads it as Kafka's tool does), by group.
   std::map<std::string, Offsets> read_plan() {
-    std::ifstream f(*o_.from_file);
-    if (!f) throw Failure{"java.nio.file.NoSuchFileException: " + *o_.from_file};
-    std::stringstream ss;
-    ss << f.rdbuf();
-    std::vector<std::string> lines = java_split(ss.str(), '\n');
-    auto fields = [](const std::string& line) { return split(line, ','); };
-    bool old_format = !lines.empty() && fields(lines[0]).size() == 3 && java_int(fields(lines[0])[1]) &&
-                      java_long(fields(lines[0])[2]);
-    std::map<std::string, Offsets> plan;
-    for (const auto& line : lines) {
-      auto f2 = fields(line);
-      if (o_.groups.size() == 1 && old_format) {
-        if (f2.size() != 3 || !java_int(f2[1]) || !java_long(f2[2]))
-          throw Failure{"java.lang.RuntimeException: invalid reset plan line '" + line + "'"};
-        plan[o_.groups[0]][{f2[0], *java_int(f2[1])}] = *java_long(f2[2]);
-      } else {
-        if (f2.size() != 4 || !java_int(f2[2]) || !java_long(f2[3]))
-          throw Failure{"java.lang.RuntimeException: invalid reset plan line '" + line + "'"};
-        plan[f2[0]][{f2[1], *java_int(f2[2])}] = *java_long(f2[3]);
-      }
+    std::string csv;
+    bool read_ok = false;
+    if (FILE* file = std::fopen(o_.from_file->c_str(), "rb")) {
+      char buf[65536];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) csv.append(buf, n);
+      read_ok = !std::ferror(file);  // a directory opens, then fails to read (EISDIR)
+      std::fclose(file);
     }
+    if (!read_ok) throw Failure{"java.io.IOException: Unable to read file " + *o_.from_file};
+    auto parsed = reset_plan::parse(csv, o_.groups);
+    if (auto* failure = std::get_if<std::string>(&parsed)) throw Failure{*failure};
+    std::map<std::string, Offsets> plan;
+    for (const auto& e : std::get<std::vector<reset_plan::Entry>>(parsed))
+      plan[e.group][{e.topic, e.partition}] = e.offset;
     return plan;
   }
 
