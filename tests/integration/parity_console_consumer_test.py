@@ -319,6 +319,16 @@ SCENARIOS = [
     Scenario("bad offset", T, [*BS, "--topic", "t", "--partition", "0", "--offset", "soon"], brokers=False),
     Scenario("bad max-messages", T, [*BS, "--topic", "t", "--max-messages", "many"], brokers=False),
     Scenario("missing topic with timeout", T, [*BS, "--topic", "nope-{topic}", "--timeout-ms", "2000"]),
+    # Two mistakes at once: the one Kafka reports first.
+    *[Scenario(f"combined: {name}", T, args, brokers=False) for name, args in (
+        ("from-beginning and offset without partition", [*BS, "--topic", "t", "--from-beginning", "--offset", "5"]),
+        ("topic and include, group and partition", [*BS, "--topic", "t", "--include", "x", "--group", "g",
+                                                    "--partition", "0"]),
+        ("two bad numbers", [*BS, "--topic", "t", "--max-messages", "abc", "--timeout-ms", "xyz"]),
+        ("bad formatter and property", [*BS, "--topic", "t", "--formatter", "nope", "--property", "print.key=maybe"]),
+        ("bad isolation and deserializer", [*BS, "--topic", "t", "--isolation-level", "maybe",
+                                            "--key-deserializer", "nope"]),
+    )],
 ]
 
 

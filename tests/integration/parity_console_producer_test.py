@@ -187,6 +187,24 @@ SCENARIOS = [
     # The broker is down: --max-block-ms bounds the wait, with Kafka's message.
     Scenario("broker down", T, ["--bootstrap-server", "127.0.0.1:1", "--topic", "t", "--max-block-ms", "2000"],
              stdin="one\n", brokers=False, norms=("client_log", "repeated_warnings", "producer_client_id")),
+    # Two mistakes at once: the one Kafka reports first.
+    *[Scenario(f"combined: {name}", T, args, stdin=LINES, brokers=False, kept=drop_help_rows("broker-list"))
+      for name, args in (
+        ("no bootstrap and bad property", ["--topic", "t", "--property", "parse.key=maybe"]),
+        ("no port and missing argument", ["--bootstrap-server", "localhost", "--topic"]),
+        ("two bad numbers", [*BS, "--topic", "t", "--batch-size", "abc", "--timeout", "xyz"]),
+        ("bad acks and codec", [*BS, "--topic", "t", "--sync", "--request-required-acks", "7",
+                                "--compression-codec", "zip"]),
+        ("bad acks property and missing config", [*BS, "--topic", "t", "--producer-property", "acks=9",
+                                                  "--producer.config", MISSING]),
+        ("no bootstrap and deprecated clash", ["--topic", "t", "--property", "a=b", "--reader-property", "c=d"]),
+        ("bad number and bad reader", [*BS, "--topic", "t", "--timeout", "x", "--line-reader", "nope.Reader"]),
+        ("bad number and missing reader config", [*BS, "--topic", "t", "--timeout", "x", "--reader-config", MISSING]),
+        ("bad number and missing producer config", [*BS, "--topic", "t", "--max-block-ms", "x", "--producer.config",
+                                                    MISSING]),
+        ("late bad numbers", [*BS, "--topic", "t", "--max-block-ms", "x", "--metadata-expiry-ms", "y",
+                              "--socket-buffer-size", "z"]),
+    )],
 ]
 
 

@@ -235,6 +235,15 @@ SCENARIOS = [
              brokers=False),
     Scenario("broker down", T, ["--bootstrap-server", "127.0.0.1:1", "--list", "--timeout", "2000"], brokers=False,
              norms=("client_log", "repeated_warnings")),
+    # Two mistakes at once: the one Kafka reports first.
+    *[Scenario(f"combined: {name}", T, args, brokers=False) for name, args in (
+        ("describe and list", [*BS, "--describe", "--list"]),
+        ("all-groups and group", [*BS, "--reset-offsets", "--all-groups", "--group", "g", "--to-earliest"]),
+        ("delete with topic and execute", [*BS, "--delete", "--group", "g", "--topic", "t", "--execute"]),
+        ("members and offsets", [*BS, "--describe", "--group", "g", "--members", "--offsets"]),
+        ("bad to-offset and shift-by", [*BS, "--reset-offsets", "--group", "g", "--to-offset", "abc",
+                                        "--shift-by", "2"]),
+    )],
 ]
 
 for _s in SCENARIOS:

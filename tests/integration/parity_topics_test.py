@@ -131,6 +131,22 @@ SCENARIOS = [
     Scenario("missing command config", T, [*BS, "--list", "--command-config", "/nonexistent/admin.properties"]),
     Scenario("broker down", T, ["--bootstrap-server", "127.0.0.1:1", "--list", "--command-config", "{cfg}"],
              brokers=False, norms=("client_log",)),
+    # Two mistakes at once: the one Kafka reports first.
+    *[Scenario(f"combined: {name}", T, args, brokers=brokers) for name, args, brokers in (
+        ("bad partitions and factor", [*BS, "--create", "--topic", "combo", "--partitions", "0",
+                                       "--replication-factor", "0"], True),
+        ("no topic and if-exists", [*BS, "--create", "--partitions", "1", "--if-exists"], False),
+        ("describe with partitions and bad name", [*BS, "--describe", "--topic", "bad name!", "--partitions", "2"],
+         False),
+        # Kafka's admin client is connecting when --partitions is read: against a broker, not port 9.
+        ("alter missing topic bad partitions", [*BS, "--alter", "--topic", "no-such", "--partitions", "abc"], True),
+        ("two actions and a topic", [*BS, "--list", "--describe", "--topic", "x"], False),
+        ("typo and no bootstrap", ["--lst", "--topic", "x"], False),
+        ("no port and no topic", ["--bootstrap-server", "localhost", "--create"], False),
+        ("delete with if-not-exists", [*BS, "--delete", "--topic", "a", "--if-not-exists"], False),
+        ("bad config and assignment with partitions", [*BS, "--create", "--topic", "combo2", "--config", "bad",
+                                                       "--replica-assignment", "1", "--partitions", "2"], False),
+    )],
 ]
 
 

@@ -127,6 +127,9 @@ std::optional<std::string> invalid_consumer_config(const Properties& props) {
              "` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of "
              "the format 'by_duration:<PnDTnHnMn.nS.>'.";
   }
+  if (auto v = props.get("isolation.level"); v && *v != "read_committed" && *v != "read_uncommitted")
+    return "Invalid value " + *v + " for configuration isolation.level: String must be one of: read_committed, "
+           "read_uncommitted";
   return std::nullopt;
 }
 

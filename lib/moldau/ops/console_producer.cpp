@@ -309,13 +309,6 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   if (o.no_args || o.help) usage_exit(kProducerUsage, docs);
   if (o.version) version_exit();
   if (!o.topic) usage_exit("Missing required argument \"[topic]\"", docs);
-  // --broker-list is Kafka 3's name of --bootstrap-server (Kafka 4 dropped it; we keep it).
-  std::optional<std::string> servers = o.bootstrap_server ? o.bootstrap_server : o.broker_list;
-  // ToolsUtils.validateBootstrapServer
-  if (!servers || servers->find_first_not_of(" \t") == std::string::npos)
-    usage_exit("Error while validating the bootstrap address\n", docs);
-  if (invalid_bootstrap_url(*servers) || servers->find(':') == std::string::npos)
-    usage_exit("Please provide valid host:port like host1:9091,host2:9092\n", docs);
   // An option and its deprecated name may not be given together.
   if (!o.producer_property.empty() && !o.command_property.empty())
     usage_exit("Options --command-property and --producer-property cannot be specified together.", docs);
@@ -333,11 +326,13 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   if (o.max_partition_memory_bytes_given)
     std::printf("Warning: --max-partition-memory-bytes is deprecated and will be removed in Apache Kafka 5.0. Use --batch-size instead.\n");
   std::fflush(stdout);
-  if (o.number_error) {
-    // joptsimple's conversion error, caught by the tool and printed alone (no usage).
-    std::fprintf(stderr, "%s\n", o.number_error->c_str());
-    return 1;
-  }
+  // --broker-list is Kafka 3's name of --bootstrap-server (Kafka 4 dropped it; we keep it).
+  std::optional<std::string> servers = o.bootstrap_server ? o.bootstrap_server : o.broker_list;
+  // ToolsUtils.validateBootstrapServer, after the deprecated options are dealt with
+  if (!servers || servers->find_first_not_of(" \t") == std::string::npos)
+    usage_exit("Error while validating the bootstrap address\n", docs);
+  if (invalid_bootstrap_url(*servers) || servers->find(':') == std::string::npos)
+    usage_exit("Please provide valid host:port like host1:9091,host2:9092\n", docs);
   // Kafka 4's only reader (Kafka 3's kafka.tools.ConsoleProducer$LineMessageReader is gone).
   if (o.line_reader && *o.line_reader != "org.apache.kafka.tools.LineMessageReader") {
     std::fprintf(stderr, "java.lang.ClassNotFoundException: %s\n", o.line_reader->c_str());
@@ -367,6 +362,12 @@ int run_console_producer(const ConsoleProducerOptions& o) {
   if (!props.contains("client.id")) props.set("client.id", "console-producer");
   // Java's default partitioner hashes keys with murmur2; librdkafka's default does not.
   if (!props.contains("partitioner") && !props.contains("partitioner.class")) props.set("partitioner", "murmur2_random");
+  if (o.number_error) {
+    // joptsimple's conversion error, met as producerProps reads the options (after the reader and
+    // the config files), caught by the tool and printed alone (no usage).
+    std::fprintf(stderr, "%s\n", o.number_error->c_str());
+    return 1;
+  }
   // CommandLineUtils.maybeMergeOptions: an option given, or a default where the file has none.
   auto merge = [&](const char* key, const std::optional<std::string>& given, const std::string& dflt) {
     if (given)
@@ -537,17 +538,18 @@ int console_producer_main(int argc, char** argv) {
     }
     return static_cast<int32_t>(*v);
   };
-  o.batch_size = i32("batch-size");
-  o.message_send_max_retries = i32("message-send-max-retries");
-  o.max_partition_memory_bytes = i32("max-partition-memory-bytes");
-  o.max_partition_memory_bytes_given = a.has("max-partition-memory-bytes");
-  o.socket_buffer_size = i32("socket-buffer-size");
-  o.retry_backoff_ms = number("retry-backoff-ms");
+  // In the order Kafka's producerProps reads them: the first that is not a number is reported.
   o.timeout = number("timeout");
   o.request_timeout_ms = number("request-timeout-ms");
+  o.message_send_max_retries = i32("message-send-max-retries");
+  o.retry_backoff_ms = number("retry-backoff-ms");
+  o.socket_buffer_size = i32("socket-buffer-size");
+  o.max_memory_bytes = number("max-memory-bytes");
+  o.batch_size = i32("batch-size");
+  o.max_partition_memory_bytes = i32("max-partition-memory-bytes");
+  o.max_partition_memory_bytes_given = a.has("max-partition-memory-bytes");
   o.metadata_expiry_ms = number("metadata-expiry-ms");
   o.max_block_ms = number("max-block-ms");
-  o.max_memory_bytes = number("max-memory-bytes");
   if (auto acks = one("request-required-acks")) {
     o.request_required_acks = *acks;
     o.acks_given = true;
