@@ -93,4 +93,13 @@ Status Config::set_all(const Properties& props) {
   return Status();
 }
 
+void install_statistics(Config& conf, const Properties& props, const StatisticsHook& hook,
+                        int (*stats_cb)(rd_kafka_t*, char*, size_t, void*)) {
+  if (!hook.on_report) return;
+  char e[128];
+  if (!props.contains("statistics.interval.ms"))
+    rd_kafka_conf_set(conf.get(), "statistics.interval.ms", std::to_string(hook.interval_ms).c_str(), e, sizeof e);
+  rd_kafka_conf_set_stats_cb(conf.get(), stats_cb);
+}
+
 }  // namespace moldau::client

@@ -39,6 +39,20 @@ class Config {
   std::vector<std::string> warnings_;
 };
 
+// librdkafka's statistics report (its JSON, every statistics.interval.ms: `interval_ms` unless
+// the properties set it), handed to `on_report` from the client's poll. `ctx` must outlive the
+// client. The perf tools' --print-metrics reads it.
+struct StatisticsHook {
+  void (*on_report)(const char* json, size_t len, void* ctx) = nullptr;
+  void* ctx = nullptr;
+  int interval_ms = 1000;
+};
+
+// When `hook` has a callback: its report interval (unless `props` sets one) and `stats_cb` as
+// librdkafka's stats callback, through which the client hands each report to the hook.
+void install_statistics(Config& conf, const Properties& props, const StatisticsHook& hook,
+                        int (*stats_cb)(rd_kafka_t*, char*, size_t, void*));
+
 // The librdkafka name for a Java client property name, or "" when it has none and should be
 // ignored silently (e.g. "key.serializer"). Returns `key` itself when no translation applies.
 std::string translate_java_property(const std::string& key);

@@ -5,21 +5,33 @@
 
 namespace moldau::client {
 
-Result<std::unique_ptr<Consumer>> Consumer::create(const Properties& props) {
+int Consumer::on_statistics(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  auto* self = static_cast<Consumer*>(opaque);
+  self->stats_.on_report(json, len, self->stats_.ctx);
+  return 0;  // librdkafka frees the JSON
+}
+
+Result<std::unique_ptr<Consumer>> Consumer::create(const Properties& props, const StatisticsHook& stats) {
   Config conf;
   MOLDAU_RETURN_IF_ERROR(conf.set_all(props));
   char e[512];
   if (!props.contains("log_level") && !props.contains("debug")) rd_kafka_conf_set(conf.get(), "log_level", "3", e, sizeof e);
   // Partition EOF events are not needed; errors come through poll.
   rd_kafka_conf_set(conf.get(), "enable.partition.eof", "false", e, sizeof e);
+  std::unique_ptr<Consumer> c(new Consumer(nullptr));
+  c->stats_ = stats;
+  install_statistics(conf, props, stats, &Consumer::on_statistics);
+  rd_kafka_conf_set_opaque(conf.get(), c.get());
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), e, sizeof e);
   if (!rk) return Status(ErrorCode::kInvalidConfig, e);
   conf.release();
   rd_kafka_poll_set_consumer(rk);
-  return std::unique_ptr<Consumer>(new Consumer(rk));
+  c->rk_ = rk;
+  return c;
 }
 
 Consumer::~Consumer() {
+  if (!rk_) return;  // rd_kafka_new failed
   close();
   rd_kafka_destroy(rk_);
 }

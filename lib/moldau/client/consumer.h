@@ -34,7 +34,7 @@ struct Message {
 class Consumer {
  public:
   // `props` must contain group.id (librdkafka needs one even for assign()).
-  static Result<std::unique_ptr<Consumer>> create(const Properties& props);
+  static Result<std::unique_ptr<Consumer>> create(const Properties& props, const StatisticsHook& stats = {});
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
@@ -58,7 +58,9 @@ class Consumer {
 
  private:
   explicit Consumer(rd_kafka_t* rk) : rk_(rk) {}
+  static int on_statistics(rd_kafka_t*, char* json, size_t len, void* opaque);
   rd_kafka_t* rk_;
+  StatisticsHook stats_;
   bool closed_ = false;
 };
 

@@ -21,7 +21,13 @@ void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaqu
   if (self->hook_) self->hook_(m, self->hook_ctx_);
 }
 
-Result<std::unique_ptr<Producer>> Producer::create(const Properties& props) {
+int Producer::on_statistics(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  self->stats_.on_report(json, len, self->stats_.ctx);
+  return 0;  // librdkafka frees the JSON
+}
+
+Result<std::unique_ptr<Producer>> Producer::create(const Properties& props, const StatisticsHook& stats) {
   Config conf;
   MOLDAU_RETURN_IF_ERROR(conf.set_all(props));
   if (!props.contains("log_level") && !props.contains("debug")) {
@@ -29,6 +35,8 @@ Result<std::unique_ptr<Producer>> Producer::create(const Properties& props) {
     rd_kafka_conf_set(conf.get(), "log_level", "3", e, sizeof e);
   }
   std::unique_ptr<Producer> p(new Producer(nullptr));
+  p->stats_ = stats;
+  install_statistics(conf, props, stats, &Producer::on_statistics);
   rd_kafka_conf_set_opaque(conf.get(), p.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
   char err[512];

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "moldau/client/config.h"
 #include "moldau/common/properties.h"
 #include "moldau/common/result.h"
 
@@ -20,7 +21,7 @@ using Header = std::pair<std::string, std::optional<std::string>>;
 
 class Producer {
  public:
-  static Result<std::unique_ptr<Producer>> create(const Properties& props);
+  static Result<std::unique_ptr<Producer>> create(const Properties& props, const StatisticsHook& stats = {});
   ~Producer();
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
@@ -51,12 +52,14 @@ class Producer {
  private:
   explicit Producer(rd_kafka_t* rk) : rk_(rk) {}
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
+  static int on_statistics(rd_kafka_t*, char* json, size_t len, void* opaque);
   rd_kafka_t* rk_ = nullptr;
   int64_t delivered_ = 0;
   int64_t failed_ = 0;
   std::string first_error_;
   DeliveryHook hook_ = nullptr;
   void* hook_ctx_ = nullptr;
+  StatisticsHook stats_;
 };
 
 }  // namespace moldau::client

@@ -9,7 +9,7 @@
 #include <regex>
 #include <utility>
 
-#include "moldau/client/config.h"
+#include "moldau/client/consumer.h"
 #include "moldau/ops/perf_common.h"
 #include "moldau/ops/perf_metrics.h"
 
@@ -142,21 +142,7 @@ void print_progress(int64_t bytes, int64_t last_bytes, int64_t msgs, int64_t las
               java_fixed(ns, 4).c_str());
 }
 
-// The consumer's librdkafka handle, made here rather than by client::Consumer so that the
-// statistics callback can be set (its opaque is the PerfMetrics, which outlives it).
-struct Handle {
-  rd_kafka_t* rk = nullptr;
-  ~Handle() {
-    if (!rk) return;
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-  }
-};
-
-int on_statistics(rd_kafka_t*, char* json, size_t len, void* ctx) {
-  static_cast<PerfMetrics*>(ctx)->on_report(json, len);
-  return 0;  // librdkafka frees the JSON
-}
+void on_statistics(const char* json, size_t len, void* ctx) { static_cast<PerfMetrics*>(ctx)->on_report(json, len); }
 }  // namespace
 
 int run_consumer_perf(const ConsumerPerfOptions& o) {
@@ -197,48 +183,27 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
                       "org.apache.kafka.common.errors.InvalidGroupIdException: The configured group.id should not be "
                       "an empty string or whitespace.");
   const int64_t reporting_ms = o.reporting_interval;
-  // The client, as client::Consumer makes it, with the statistics callback for --print-metrics.
+  // The metrics outlive the consumer, whose statistics reports they read (--print-metrics).
   PerfCounters counters;
   counters.start_ms = now_ms();
   std::unique_ptr<PerfMetrics> metrics;
-  Handle handle;
-  {
-    client::Config conf;
-    Status st = conf.set_all(props);
-    if (!st.ok()) {
-      std::fprintf(stderr, "%s\n", st.message().c_str());
-      return 1;
-    }
-    char e[512];
-    if (!props.contains("log_level") && !props.contains("debug")) rd_kafka_conf_set(conf.get(), "log_level", "3", e, sizeof e);
-    rd_kafka_conf_set(conf.get(), "enable.partition.eof", "false", e, sizeof e);
-    if (o.print_metrics) {
-      metrics = std::make_unique<PerfMetrics>(PerfMetrics::Tool::kConsumer, props.get_or("client.id", ""), &counters);
-      if (!props.contains("statistics.interval.ms"))
-        rd_kafka_conf_set(conf.get(), "statistics.interval.ms", std::to_string(PerfMetrics::kReportIntervalMs).c_str(), e,
-                          sizeof e);
-      rd_kafka_conf_set_opaque(conf.get(), metrics.get());
-      rd_kafka_conf_set_stats_cb(conf.get(), &on_statistics);
-    }
-    handle.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), e, sizeof e);
-    if (!handle.rk) {
-      std::fprintf(stderr, "%s\n", e);
-      return 1;
-    }
-    conf.release();
-    rd_kafka_poll_set_consumer(handle.rk);
+  client::StatisticsHook stats_hook;
+  if (o.print_metrics) {
+    metrics = std::make_unique<PerfMetrics>(PerfMetrics::Tool::kConsumer, props.get_or("client.id", ""), &counters);
+    stats_hook = {&on_statistics, metrics.get(), PerfMetrics::kReportIntervalMs};
   }
-  rd_kafka_t* rk = handle.rk;
+  auto cons_r = client::Consumer::create(props, stats_hook);
+  if (!cons_r.ok()) {
+    std::fprintf(stderr, "%s\n", cons_r.status().message().c_str());
+    return 1;
+  }
+  auto& consumer = **cons_r;
+  rd_kafka_t* rk = consumer.handle();
   int64_t start = now_ms();
-  {
-    auto* l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, (o.topic ? *o.topic : "^" + *o.include).c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    if (err) {
-      std::fprintf(stderr, "%s\n", rd_kafka_err2str(err));
-      return 1;
-    }
+  Status st = consumer.subscribe({o.topic ? *o.topic : "^" + *o.include});
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    return 1;
   }
   // Messages are read in batches straight from librdkafka's queue, without copies.
   rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk);
@@ -341,9 +306,7 @@ int run_consumer_perf(const ConsumerPerfOptions& o) {
         3 * PerfMetrics::kReportIntervalMs);
   }
   rd_kafka_queue_destroy(q);
-  rd_kafka_consumer_close(rk);
-  rd_kafka_destroy(rk);
-  handle.rk = nullptr;
+  consumer.close();
   double elapsed = (double)(end - start) / 1000.0;
   int64_t fetch_ms = end - start - join_ms;
   if (!o.show_detailed_stats) {

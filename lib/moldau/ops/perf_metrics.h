@@ -46,8 +46,8 @@ struct PerfCounters {
   PerfWindow poll_idle_ratios;                   // consumer: a poll's time over it and the time before it
 };
 
-// The client's metrics table for one tool: on_report() from the statistics callback (set with
-// rd_kafka_conf_set_stats_cb, statistics.interval.ms kReportIntervalMs), table() at the end.
+// The client's metrics table for one tool: on_report() from the client's statistics hook
+// (client::StatisticsHook, every kReportIntervalMs), table() at the end.
 // `counters` must outlive it. Not thread-safe: used on the thread that polls the client.
 class PerfMetrics {
  public:

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "moldau/client/config.h"
+#include "moldau/client/producer.h"
 #include "moldau/common/properties.h"
 #include "moldau/ops/argparse.h"
 #include "moldau/ops/cli.h"
@@ -134,7 +134,7 @@ struct Run {
 // stats existed then (Kafka's callback holds them from the send on).
 void* send_tag(int64_t send_ms, bool steady) { return reinterpret_cast<void*>(static_cast<intptr_t>(send_ms * 2 + (steady ? 1 : 0))); }
 
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* ctx) {
+void on_delivery(const rd_kafka_message_t* m, void* ctx) {
   auto* run = static_cast<Run*>(ctx);
   if (!run->stats) return;
   int64_t now = now_ms();
@@ -154,20 +154,10 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* ctx) {
   if ((tag & 1) && run->steady) run->steady->record((int32_t)(now - sent_ms), (int32_t)m->len, now);
 }
 
-int on_statistics(rd_kafka_t*, char* json, size_t len, void* ctx) {
+void on_statistics(const char* json, size_t len, void* ctx) {
   auto* run = static_cast<Run*>(ctx);
   if (run->metrics) run->metrics->on_report(json, len);
-  return 0;  // librdkafka frees the JSON
 }
-
-// The producer's librdkafka handle, made here rather than by client::Producer so that the
-// statistics callback can be set; destroyed before the Run it reports to.
-struct Handle {
-  rd_kafka_t* rk = nullptr;
-  ~Handle() {
-    if (rk) rd_kafka_destroy(rk);
-  }
-};
 
 }  // namespace
 
@@ -509,37 +499,22 @@ int run_producer_perf(const ProducerPerfOptions& o) {
                          "configuration transactional.id: String must be non-empty\n");
     return 1;
   }
-  // The client, as client::Producer makes it, with this tool's callbacks.
-  Run run;
+  Run run;  // outlives the producer, whose callbacks report to it
   run.counters.start_ms = now_ms();
-  Handle handle;
-  {
-    client::Config conf;
-    Status st = conf.set_all(props);
-    if (!st.ok()) {
-      std::fprintf(stderr, "%s\n", st.message().c_str());
-      return 1;
-    }
-    char e[512];
-    if (!props.contains("log_level") && !props.contains("debug")) rd_kafka_conf_set(conf.get(), "log_level", "3", e, sizeof e);
-    if (o.print_metrics) {
-      run.metrics = std::make_unique<PerfMetrics>(PerfMetrics::Tool::kProducer, props.get_or("client.id", ""), &run.counters);
-      run.topic_counts = &run.counters.topics[*o.topic];
-      if (!props.contains("statistics.interval.ms"))
-        rd_kafka_conf_set(conf.get(), "statistics.interval.ms", std::to_string(PerfMetrics::kReportIntervalMs).c_str(), e,
-                          sizeof e);
-      rd_kafka_conf_set_stats_cb(conf.get(), &on_statistics);
-    }
-    rd_kafka_conf_set_opaque(conf.get(), &run);
-    rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
-    handle.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), e, sizeof e);
-    if (!handle.rk) {
-      std::fprintf(stderr, "%s\n", e);
-      return 1;
-    }
-    conf.release();
+  client::StatisticsHook stats_hook;
+  if (o.print_metrics) {
+    run.metrics = std::make_unique<PerfMetrics>(PerfMetrics::Tool::kProducer, props.get_or("client.id", ""), &run.counters);
+    run.topic_counts = &run.counters.topics[*o.topic];
+    stats_hook = {&on_statistics, &run, PerfMetrics::kReportIntervalMs};
   }
-  rd_kafka_t* rk = handle.rk;
+  auto prod_r = client::Producer::create(props, stats_hook);
+  if (!prod_r.ok()) {
+    std::fprintf(stderr, "%s\n", prod_r.status().message().c_str());
+    return 1;
+  }
+  auto& producer = **prod_r;
+  producer.set_delivery_hook(&on_delivery, &run);
+  rd_kafka_t* rk = producer.handle();
   auto txn_call = [&](rd_kafka_error_t* err, const char* what) {
     if (!err) return;
     std::fprintf(stderr, "Exception in thread \"main\" org.apache.kafka.common.KafkaException: %s: %s\n", what,
