@@ -96,7 +96,12 @@ class Run:
         self.writers.append(JavaWriter("j0", h, b, TOPIC, self.partitions, java,
                                        os.path.join(self.root, "j0.client.log")))
         self.txn_writers = [TxnWriter(f"t{i}", h, b, TXN_TOPIC, self.partitions, self.seed) for i in range(2)]
-        self.readers = [GroupReader(f"c{i}", h, b, TOPIC, GROUP) for i in range(2)]
+        # MOLDAU_FAULT_CONSUMER_DEBUG=topic,metadata,... does the same for the group members
+        # (<member>.client.log): "topic" tells each offset reset and the broker that caused it.
+        cdebug = os.environ.get("MOLDAU_FAULT_CONSUMER_DEBUG")
+        self.readers = [GroupReader(f"c{i}", h, b, TOPIC, GROUP,
+                                    debug_log=(cdebug, os.path.join(self.root, f"c{i}.client.log")) if cdebug else None)
+                        for i in range(2)]
         self.rc_readers = [GroupReader(f"r{i}", h, b, TXN_TOPIC, RC_GROUP, isolation="read_committed")
                            for i in range(2)]
         for w in self.writers + self.txn_writers + self.readers + self.rc_readers:

@@ -63,6 +63,18 @@ def _err(err):
     return repr(err)
 
 
+def file_logger(name, path):
+    """A logger writing to `path` only (a client's librdkafka debug log)."""
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.FileHandler(path)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+    return logger
+
+
 class Worker:
     """A thread that runs until stop()."""
 
@@ -131,14 +143,7 @@ class Writer(Worker):
                 "error_cb": on_error}
         if self.debug_log:
             contexts, path = self.debug_log
-            logger = logging.getLogger(f"librdkafka.{self.name}")
-            if not logger.handlers:
-                handler = logging.FileHandler(path)
-                handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-                logger.addHandler(handler)
-                logger.setLevel(logging.DEBUG)
-                logger.propagate = False
-            conf.update({"debug": contexts, "logger": logger})
+            conf.update({"debug": contexts, "logger": file_logger(f"librdkafka.{self.name}", path)})
         return Producer(conf)
 
     def on_delivery(self, err, msg):
@@ -340,8 +345,9 @@ class GroupReader(Worker):
     """A member of `group` reading `topic`, committing the offsets after what it read."""
 
     def __init__(self, name, history, bootstrap, topic, group, isolation="read_uncommitted",
-                 commit_every_s=1.0):
+                 commit_every_s=1.0, debug_log=None):
         super().__init__(name)
+        self.debug_log = debug_log  # (librdkafka debug contexts, file), as Writer's
         self.history, self.bootstrap, self.topic, self.group = history, bootstrap, topic, group
         self.isolation = isolation
         self.commit_every_s = commit_every_s
@@ -378,12 +384,16 @@ class GroupReader(Worker):
                                                        "offset": tp.offset} for tp in offsets]})
 
     def make_consumer(self):
-        return Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group,
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                         "isolation.level": self.isolation, "session.timeout.ms": 10000,
-                         "heartbeat.interval.ms": 1000, "max.poll.interval.ms": 120000,
-                         "topic.metadata.refresh.interval.ms": 2000, "reconnect.backoff.max.ms": 1000,
-                         "client.id": self.name})
+        conf = {"bootstrap.servers": self.bootstrap, "group.id": self.group,
+                "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                "isolation.level": self.isolation, "session.timeout.ms": 10000,
+                "heartbeat.interval.ms": 1000, "max.poll.interval.ms": 120000,
+                "topic.metadata.refresh.interval.ms": 2000, "reconnect.backoff.max.ms": 1000,
+                "client.id": self.name}
+        if self.debug_log:
+            contexts, path = self.debug_log
+            conf.update({"debug": contexts, "logger": file_logger(f"librdkafka.{self.name}", path)})
+        return Consumer(conf)
 
     def run(self):
         c = self.make_consumer()
