@@ -10,8 +10,9 @@ jars of scripts/setup are required: without them the test fails.
 
 MOLDAU_FAULT_SECONDS (default: one round of every fault, 160 s) sets the schedule's length, MOLDAU_FAULT_SEED (default 1;
 "random" for a fresh one) replays one, MOLDAU_FAULT_ARTIFACTS keeps the history and logs,
-MOLDAU_FAULT_BROKER_LOG_LEVEL (e.g. DEBUG) and MOLDAU_FAULT_CLIENT_DEBUG (librdkafka's debug
-contexts for the writers, e.g. eos,msg) make those logs tell more.
+MOLDAU_FAULT_BROKER_LOG_LEVEL (e.g. DEBUG), MOLDAU_FAULT_CLIENT_DEBUG (librdkafka's debug
+contexts for the writers, e.g. eos,msg) and MOLDAU_FAULT_CONSUMER_DEBUG (for the group members,
+e.g. topic,metadata) make those logs tell more.
 """
 import os
 import random
