@@ -11,7 +11,7 @@ import threading
 import pytest
 
 import parity
-from parity import NORMALIZE, Scenario, check
+from parity import NORMALIZE, Scenario, check, files
 
 PP = "kafka-producer-perf-test"
 CP = "kafka-consumer-perf-test"
@@ -327,6 +327,9 @@ SCENARIOS = [
     Scenario("producer.config missing", PP, [*BS, "--topic", "t", *RUN, "--record-size", "10", "--producer.config",
                                              "{dir}/missing.properties"],
              prepare=files(), brokers=False, norms=("java_uncaught",)),
+    # A config file that is a directory: the JVM's IOException, as for every tool (load_props_as_java).
+    Scenario("producer.config a directory", PP, [*BS, "--topic", "t", *RUN, "--record-size", "10",
+                                                 "--producer.config", "{dir}"], prepare=files(), brokers=False),
     Scenario("print metrics", PP, [*BS, "--topic", "{topic}", *RUN, "--record-size", "10", "--print-metrics"],
              setup=topic(), fresh=True, norms=(*PP_NORMS, "producer_metrics_table")),
 
@@ -355,6 +358,8 @@ SCENARIOS = [
                                              "10", "--reporting-interval", "0"], brokers=False),
     Scenario("missing config file", CP, [*BS, "--topic", "t", "--num-records", "10", "--command-config",
                                          "/nonexistent"], brokers=False),
+    Scenario("config file a directory", CP, [*BS, "--topic", "t", "--num-records", "10", "--command-config", "{dir}"],
+             prepare=files(), brokers=False),
     Scenario("bootstrap without port", CP, ["--bootstrap-server", "localhost", "--topic", "t", "--num-records", "10"],
              brokers=False),
     Scenario("short run", CP, [*BS, "--topic", "{topic}", "--num-records", "10", "--timeout", "30000"],
@@ -446,6 +451,12 @@ SCENARIOS = [
                                                       "--record-key-size", "4", "--num-headers", "2",
                                                       "--record-header-key-size", "3", "--record-header-size", "-1"],
              setup=topic(), fresh=True, norms=("e2e_latencies", "client_log"), kept=e2e_microseconds),
+    Scenario("missing command config", E2E, [*BS, "--topic", "t", "--num-records", "10", "--producer-acks", "1",
+                                             "--record-size", "10", "--command-config", "{dir}/missing.properties"],
+             prepare=files(), brokers=False),
+    Scenario("command config a directory", E2E, [*BS, "--topic", "t", "--num-records", "10", "--producer-acks", "1",
+                                                 "--record-size", "10", "--command-config", "{dir}"],
+             prepare=files(), brokers=False),
     Scenario("positional short run", E2E, ["{bootstrap}", "{topic}", "10", "1", "10"], setup=topic(), fresh=True,
              norms=("e2e_latencies", "client_log"), kept=e2e_microseconds),
 ]

@@ -55,24 +55,6 @@ const std::vector<OptionDoc>& console_producer_help_table() {
   return kDocs;
 }
 
-Result<Properties> load_props_as_java(const std::string& path, std::string* exception_class) {
-  auto fail = [&](const char* cls, const std::string& message) {
-    *exception_class = cls;
-    return Status(ErrorCode::kInvalidConfig, message);
-  };
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return fail("java.nio.file.NoSuchFileException", path);
-    if (errno == EACCES) return fail("java.nio.file.AccessDeniedException", path);
-    return fail("java.nio.file.FileSystemException", path + ": " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return fail("java.io.IOException", "Is a directory");
-  if (::access(path.c_str(), R_OK) != 0) return fail("java.nio.file.AccessDeniedException", path);
-  auto r = Properties::load_file(path);
-  if (!r.ok()) return fail("java.io.IOException", r.status().message());
-  return r;
-}
-
 void drop_unknown_client_properties(Properties& props) {
   rd_kafka_conf_t* scratch = rd_kafka_conf_new();
   std::vector<std::string> unknown;

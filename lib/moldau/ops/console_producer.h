@@ -37,11 +37,6 @@ int run_console_producer(const ConsoleProducerOptions& opts);
 int console_producer_main(int argc, char** argv);
 const std::vector<OptionDoc>& console_producer_help_table();
 
-// Utils.loadProps as the console tools meet it: a file that cannot be read fails as the JVM
-// does, with the exception's message (the path for a missing file, "Is a directory") and its
-// class in `exception_class` (java.nio.file.NoSuchFileException, java.io.IOException, ...).
-Result<Properties> load_props_as_java(const std::string& path, std::string* exception_class);
-
 // Removes the properties the client library does not know: Kafka's clients pass over a
 // property they do not use without a word at the tools' log level (WARN).
 void drop_unknown_client_properties(Properties& props);

@@ -148,8 +148,9 @@ void on_statistics(const char* json, size_t len, void* ctx) { static_cast<PerfMe
 int run_consumer_perf(const ConsumerPerfOptions& o) {
   Properties props;
   if (o.config_file) {
-    auto r = java_load_props(*o.config_file);
-    if (!r.ok()) perf_failure_exit(r.status().message(), "java.nio.file.NoSuchFileException");
+    std::string cls;
+    auto r = load_props_as_java(*o.config_file, &cls);
+    if (!r.ok()) perf_failure_exit(r.status().message(), cls);
     props = std::move(r).value();
   }
   merge_props(props, parse_key_values(o.command_properties));

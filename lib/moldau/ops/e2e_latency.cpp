@@ -162,8 +162,9 @@ int run(const E2eOptions& o) {
                       "org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: " + *bad);
   Properties file;
   if (o.command_config && o.command_config->find_first_not_of(" \t") != std::string::npos) {
-    auto r = java_load_props(*o.command_config);
-    if (!r.ok()) return fail(r.status().message(), "java.nio.file.NoSuchFileException");
+    std::string cls;
+    auto r = load_props_as_java(*o.command_config, &cls);
+    if (!r.ok()) return fail(r.status().message(), cls);
     file = std::move(r).value();
   }
   auto with_bootstrap = [&] {

@@ -1,9 +1,13 @@
 #include "moldau/ops/java_config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 
 namespace moldau::ops {
 
@@ -46,6 +50,24 @@ std::optional<std::string> java_config_error(const Properties& props, std::span<
     if (s.at_least && *n < *s.at_least) return invalid + "Value must be at least " + std::to_string(*s.at_least);
   }
   return std::nullopt;
+}
+
+Result<Properties> load_props_as_java(const std::string& path, std::string* exception_class) {
+  auto fail = [&](const char* cls, const std::string& message) {
+    *exception_class = cls;
+    return Status(ErrorCode::kInvalidConfig, message);
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return fail("java.nio.file.NoSuchFileException", path);
+    if (errno == EACCES) return fail("java.nio.file.AccessDeniedException", path);
+    return fail("java.nio.file.FileSystemException", path + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return fail("java.io.IOException", "Is a directory");
+  if (::access(path.c_str(), R_OK) != 0) return fail("java.nio.file.AccessDeniedException", path);
+  auto r = Properties::load_file(path);
+  if (!r.ok()) return fail("java.io.IOException", r.status().message());
+  return r;
 }
 
 }  // namespace moldau::ops

@@ -9,12 +9,18 @@
 #include <string>
 
 #include "moldau/common/properties.h"
+#include "moldau/common/result.h"
 
 namespace moldau::ops {
 
 // Java's Long.valueOf / Integer.valueOf: an optional sign and decimal digits in range.
 std::optional<int64_t> java_long(const std::string& s);
 std::optional<int32_t> java_int(const std::string& s);
+
+// Utils.loadProps as Kafka's tools meet it: a file that cannot be read fails as the JVM does,
+// with the exception's message (the path for a missing file, "Is a directory") and its class in
+// `exception_class` (java.nio.file.NoSuchFileException, java.io.IOException, ...).
+Result<Properties> load_props_as_java(const std::string& path, std::string* exception_class);
 
 enum class JavaConfigType { kInt, kLong, kBoolean };
 

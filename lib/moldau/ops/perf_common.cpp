@@ -202,15 +202,6 @@ void perf_failure_exit(const std::string& message, const std::string& exception_
 
 void perf_option_exit(const std::string& message) { perf_failure_exit(message, joptsimple_exception_class(message)); }
 
-Result<Properties> java_load_props(const std::string& path) {
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    std::fclose(f);
-  } else {
-    return Status(ErrorCode::kInvalidConfig, path);
-  }
-  return Properties::load_file(path);
-}
-
 int32_t JavaRandom::next(int bits) {
   seed_ = (seed_ * 0x5DEECE66DULL + 0xBULL) & ((1ULL << 48) - 1);
   return static_cast<int32_t>(static_cast<int64_t>(seed_) >> (48 - bits));

@@ -46,9 +46,6 @@ namespace moldau::ops {
                                     const std::string& cause = "");
 // perf_failure_exit for one of parse_args' or single_value's messages: joptsimple's exception.
 [[noreturn]] void perf_option_exit(const std::string& message);
-// Kafka's Utils.loadProps: the file's properties, or the message of the exception Java throws
-// (a missing file: NoSuchFileException, whose message is the path).
-Result<Properties> java_load_props(const std::string& path);
 
 // java.util.Random: the same sequence for the same seed.
 class JavaRandom {

@@ -456,10 +456,11 @@ int run_producer_perf(const ProducerPerfOptions& o) {
   Properties props;
   if (o.producer_config) {
     // Kafka's Utils.loadProps; nothing catches its exception (a missing file: NoSuchFileException).
-    auto r = java_load_props(*o.producer_config);
+    std::string cls;
+    auto r = load_props_as_java(*o.producer_config, &cls);
     if (!r.ok()) {
       std::fflush(stdout);
-      std::fprintf(stderr, "Exception in thread \"main\" java.nio.file.NoSuchFileException: %s\n", r.status().message().c_str());
+      std::fprintf(stderr, "Exception in thread \"main\" %s: %s\n", cls.c_str(), r.status().message().c_str());
       return 1;
     }
     props = std::move(r).value();
