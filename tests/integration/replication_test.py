@@ -12,6 +12,7 @@ import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from broker_clients import Wire, fetch
 from cluster import cluster_factory, describe, topics  # noqa: F401 (fixture)
 from conftest import java_partition, tool, wait_until
 from raw_batches import batch, frame, parse_produce_v7, produce_body_v7, produce_raw, read_response
@@ -339,3 +340,40 @@ def test_controlled_shutdown_under_load_then_preferred_leaders_return(cluster_fa
     # Preferred leaders come back (leader.imbalance.check.interval.seconds=5 here).
     wait_for(lambda: all(leader == replicas[0] for leader, replicas, _ in describe(b, "moving").values()),
              "the preferred leaders restored", timeout=120)
+
+
+def test_a_leader_resumed_after_its_session_lapsed_answers_nothing_as_leader(cluster_factory):
+    """A leader paused (SIGSTOP) past its etcd session is replaced. Resumed, it answers the
+    requests waiting for it before its lease keeper has run: it must not answer them as the
+    leader. A consumer whose position is past its log would get OFFSET_OUT_OF_RANGE and reset to
+    the earliest offset (librdkafka before KIP-320 sends no leader epoch), as a fault run saw."""
+    c = cluster_factory(3)
+    b = c.broker(1).bootstrap
+    topics(b, "--create", "--topic", "zombie", "--partitions", "1", *RF3)
+    wait_for(lambda: len(describe(b, "zombie")[0][2]) == 3, "a full ISR")
+    old, replicas, _ = describe(b, "zombie")[0]
+    others = [r for r in replicas if r != old]
+    for i in range(10):
+        assert produce_raw(c.broker(old).bootstrap, "zombie", 0, batch([f"first-{i}".encode()]))[0] == 0
+    answer = {}
+    with Wire(c.broker(old).bootstrap, timeout=120) as w:  # connected before the pause
+        c.broker(old).proc.send_signal(signal.SIGSTOP)
+        try:
+            survivor = c.broker(others[0]).bootstrap
+            wait_for(lambda: describe(survivor, "zombie")[0][0] in others, "a new leader while the old one is paused")
+            nb = c.broker(describe(survivor, "zombie")[0][0]).bootstrap
+            wait_for(lambda: produce_raw(nb, "zombie", 0, batch([b"second"]))[0] == 0, "a write to the new leader")
+            for i in range(9):
+                assert produce_raw(nb, "zombie", 0, batch([f"second-{i}".encode()]))[0] == 0
+            # Offset 15 is beyond the old leader's log: a fetch for it waits in its socket.
+            reader = threading.Thread(target=lambda: answer.update(
+                fetch=fetch(w, 0, -1, [("zombie", 0, 15)], version=11)))
+            reader.start()
+        finally:
+            c.broker(old).proc.send_signal(signal.SIGCONT)
+        reader.join(120)
+    assert "fetch" in answer, "no answer from the resumed broker"
+    _, _, parts = answer["fetch"]
+    assert parts[("zombie", 0)][0] == 6, parts  # NOT_LEADER_OR_FOLLOWER, not OFFSET_OUT_OF_RANGE (1)
+    # It then follows the new leader and catches up.
+    wait_for(lambda: sorted(describe(nb, "zombie")[0][2]) == sorted(replicas), "the old leader back in the ISR")

@@ -55,7 +55,12 @@ Broker::Broker(BrokerConfig config)
     : config_(std::move(config)),
       fetch_sessions_(config_.max_incremental_fetch_session_cache_slots) {}
 
-bool Broker::fenced() const { return etcd_ != nullptr && etcd_->broker_epoch() == 0; }
+bool Broker::fenced() const {
+  // The lease's TTL may have run out before on_lease_lost has run: a broker resumed after a
+  // pause (SIGSTOP, a VM freeze) answers the requests it finds waiting before its keeper
+  // notices. It is fenced from the moment the lease lapsed.
+  return etcd_ != nullptr && (etcd_->broker_epoch() == 0 || (membership_ && membership_->lease_lapsed()));
+}
 
 int32_t Broker::controller_for_clients() { return config_.node_id; }
 

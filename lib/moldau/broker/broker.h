@@ -67,8 +67,9 @@ class Broker {
   BrokerRegistration self_registration() const;
   const std::vector<uint16_t>& bound_ports() const { return bound_ports_; }
   bool stopping() const { return stopping_; }
-  // Cluster mode, and this broker holds no registration in etcd (its lease lapsed and it has not
-  // registered again): its image of the cluster may be stale.
+  // Cluster mode, and this broker holds no registration in etcd (its lease lapsed, whether or
+  // not it has noticed yet, and it has not registered again): its image of the cluster may be
+  // stale, and it must not act as any partition's leader.
   bool fenced() const;
   // The controller id Metadata and DescribeCluster give clients: this broker, which forwards
   // admin requests to whichever broker etcd elected, as a KRaft broker names a live broker

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -18,6 +19,9 @@ using std::chrono::milliseconds;
 // What the handle, the worker and callbacks posted to the executor share.
 struct KeeperShared {
   std::atomic<bool> stopped{false};
+  // When the lease lapses unless refreshed before (Clock ticks since its epoch), for lapsed()
+  // on any thread; the far future until the keeper has started.
+  std::atomic<Clock::rep> expires_at{std::numeric_limits<Clock::rep>::max()};
   std::function<void(const Status&)> on_lost;
 
   explicit KeeperShared(asio::any_io_executor executor) : executor_(std::move(executor)) {}
@@ -59,8 +63,13 @@ struct KeeperState : std::enable_shared_from_this<KeeperState> {
   std::string name() const { return fmt::format("etcd lease {:x}", id); }
 
   void start() {
-    expires_at = Clock::now() + ttl;
+    set_expiry(Clock::now() + ttl);
     refresh();
+  }
+
+  void set_expiry(Clock::time_point at) {
+    expires_at = at;
+    shared->expires_at = at.time_since_epoch().count();
   }
 
   void stop() {
@@ -106,7 +115,7 @@ struct KeeperState : std::enable_shared_from_this<KeeperState> {
       }
       if (decoded.ok()) {
         last_failure = Status();
-        expires_at = sent_at + std::chrono::seconds(answer.ttl);
+        set_expiry(sent_at + std::chrono::seconds(answer.ttl));
         return schedule(sent_at + interval);
       }
       failure = decoded;
@@ -158,6 +167,10 @@ LeaseKeeper::LeaseKeeper(Client& client, int64_t lease_id, std::chrono::seconds 
 }
 
 LeaseKeeper::~LeaseKeeper() { stop(); }
+
+bool LeaseKeeper::lapsed() const {
+  return state_ && detail::Clock::now().time_since_epoch().count() >= state_->shared->expires_at.load();
+}
 
 LeaseKeeper& LeaseKeeper::operator=(LeaseKeeper&& other) noexcept {
   if (this != &other) {

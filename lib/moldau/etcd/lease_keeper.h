@@ -46,6 +46,10 @@ class LeaseKeeper {
   void stop();
 
   int64_t lease_id() const { return lease_id_; }
+  // Whether the lease's TTL has run out since the last keep-alive that succeeded (counted from
+  // when it was sent): the lease must be taken as gone, though on_lost may not have run yet
+  // (a process resumed after a pause runs its callers before the keeper). Any thread.
+  bool lapsed() const;
 
  private:
   int64_t lease_id_ = 0;

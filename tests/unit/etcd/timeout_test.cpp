@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <thread>
 
 #include "etcd_cluster.h"
 #include "io_util.h"
@@ -85,4 +86,32 @@ TEST_CASE("a keeper whose etcd stops answering reports the loss once the TTL has
   CHECK_MESSAGE(is_timed_out(*lost), lost->to_string());
   CHECK(lost->message().find("no keep-alive succeeded within its TTL of 2 s, so it must be taken "
                              "as expired") != std::string::npos);
+}
+
+TEST_CASE("a keeper's lease counts as lapsed once its TTL has run out, before on_lost has run") {
+  test::EtcdCluster etcd;
+  Client client(ClientOptions{.endpoints = etcd.endpoints(), .timeout = 1000ms,
+                              .attempt_timeout = 500ms});
+  asio::io_context io;
+  auto grant = client.lease_grant({.ttl = 2});
+  REQUIRE(grant.ok());
+  std::optional<Status> lost;
+  LeaseKeeper keeper(client, grant->id, 2s, io.get_executor(), [&](const Status& s) { lost = s; });
+  // Refreshed while etcd answers: never lapsed.
+  test::run_until(io, [&] { return lost.has_value(); }, 3s);
+  REQUIRE_FALSE(lost.has_value());
+  CHECK_FALSE(keeper.lapsed());
+
+  // The executor does not run from here on, as in a broker whose event loop has not yet come
+  // to the keeper's callback: lapsed() alone must tell, within the TTL and some slack.
+  etcd.pause(0);
+  Resume resume{etcd};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!keeper.lapsed() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);  // polling a condition with a deadline
+  CHECK(keeper.lapsed());
+  CHECK_FALSE(lost.has_value());
+  // Once the executor runs, the loss is reported too.
+  REQUIRE(test::run_until(io, [&] { return lost.has_value(); }, 30s));
+  CHECK(keeper.lapsed());
 }

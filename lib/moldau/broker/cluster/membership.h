@@ -46,6 +46,9 @@ class Membership {
   void leave();
 
   int64_t lease_id() const { return lease_id_; }
+  // The registration's lease has run out (LeaseKeeper::lapsed): this broker must not act as a
+  // leader even before on_lease_lost has run.
+  bool lease_lapsed() const { return keeper_.lapsed(); }
   int64_t epoch() const { return epoch_; }
 
  private:

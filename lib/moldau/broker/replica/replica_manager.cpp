@@ -70,6 +70,10 @@ std::pair<std::shared_ptr<Partition>, ErrorCode> ReplicaManager::leader(const st
   }
   ErrorCode e = p->check_leader(client_epoch);
   if (e != ErrorCode::kNone) return {nullptr, e};
+  // A fenced broker may have been replaced as leader without knowing it yet (a zombie resumed
+  // after a pause): it answers nothing as a leader, so that no client reads past a truncation
+  // point or gets OFFSET_OUT_OF_RANGE from a log another leader has outgrown.
+  if (broker_.fenced()) return {nullptr, ErrorCode::kNotLeaderOrFollower};
   return {p, ErrorCode::kNone};
 }
 
