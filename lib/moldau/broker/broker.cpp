@@ -189,17 +189,27 @@ void Broker::run_retention() {
 }
 
 void Broker::run_compaction() {
+  // On a thread of its own: a pass reads and rewrites whole segments, which would stall every
+  // connection, the replica fetchers and the etcd lease keep-alive if it ran on the event loop.
+  // A pass still running when the timer comes back is not doubled.
+  if (cleaner_running_.load()) return;
+  if (cleaner_.joinable()) cleaner_.join();
+  cleaner_running_.store(true);
   // log.cleaner.threads is read on every pass, so a dynamic change applies from the next one.
-  const int64_t start = storage::wall_clock_ms();
-  auto r = logs_->run_compaction(start, config_.log_cleaner_threads);
-  if (!r.ok()) {
-    broker_log().error("compaction: {}", r.status().to_string());
-  } else if (r->segments_cleaned > 0) {
-    broker_log().info("Log cleaner: cleaned {} segments ({} bytes to {}, {} records removed) in {} ms on {} cleaner "
-                      "threads",
-                      r->segments_cleaned, r->bytes_before, r->bytes_after, r->records_removed,
-                      storage::wall_clock_ms() - start, r->threads);
-  }
+  const int32_t threads = config_.log_cleaner_threads;
+  cleaner_ = std::thread([this, threads] {
+    const int64_t start = storage::wall_clock_ms();
+    auto r = logs_->run_compaction(start, threads);
+    if (!r.ok()) {
+      broker_log().error("compaction: {}", r.status().to_string());
+    } else if (r->segments_cleaned > 0) {
+      broker_log().info("Log cleaner: cleaned {} segments ({} bytes to {}, {} records removed) in {} ms on {} "
+                        "cleaner threads",
+                        r->segments_cleaned, r->bytes_before, r->bytes_after, r->records_removed,
+                        storage::wall_clock_ms() - start, r->threads);
+    }
+    cleaner_running_.store(false);
+  });
 }
 
 void Broker::run_flush() {
@@ -269,8 +279,10 @@ asio::awaitable<void> Broker::stop_gracefully() {
 void Broker::shutdown() {
   if (shut_down_ || !logs_) return;
   shut_down_ = true;
+  // Closing cancels the compaction under way and waits for it; the pass then ends at once.
   Status s = logs_->close(true);
   if (!s.ok()) broker_log().error("closing logs: {}", s.to_string());
+  if (cleaner_.joinable()) cleaner_.join();
   // Deregistered last: the cluster sees this broker gone at once instead of after a session.
   if (membership_) membership_->leave();
 }

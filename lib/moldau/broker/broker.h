@@ -1,8 +1,9 @@
 #pragma once
 // One broker process: configuration, metadata, logs and the replicas on them, the coordinators,
 // the network server, cluster membership (with an etcd store) and the periodic work
-// (retention, compaction, flushes, checkpoints). Everything runs on one event loop thread;
-// handlers reach the parts through this object.
+// (retention, compaction, flushes, checkpoints). Everything runs on one event loop thread but
+// compaction, which has a thread of its own (run_compaction); handlers reach the parts through
+// this object.
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "moldau/broker/config.h"
@@ -111,6 +113,8 @@ class Broker {
   asio::steady_timer compaction_timer_{io_};
   asio::steady_timer flush_timer_{io_};
   asio::steady_timer checkpoint_timer_{io_};
+  std::thread cleaner_;  // the compaction pass under way, or the last one
+  std::atomic<bool> cleaner_running_{false};
   std::atomic<bool> stopping_{false};
   bool stop_requested_ = false;
   bool shut_down_ = false;

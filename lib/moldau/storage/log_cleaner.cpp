@@ -341,61 +341,120 @@ Status remove_txn_index_entries(const std::string& path, const std::vector<std::
   return write_file_atomically(path, kept);
 }
 
-Status scan_failure(const BatchScanner& scan, ScanResult r, const LogSegment& seg) {
+Status scan_failure(const BatchScanner& scan, ScanResult r, const std::string& log_path) {
   if (r == ScanResult::kIoError) return scan.status();
-  return Status(ErrorCode::kCorruptMessage,
-                "compaction of " + seg.log_path() + " stopped: " + scan.reason());
+  return Status(ErrorCode::kCorruptMessage, "compaction of " + log_path + " stopped: " + scan.reason());
 }
 
 }  // namespace
 
 Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
-  std::lock_guard lock(mu_);
-  CompactionStats stats;
-  if (!config_.cleanup_compact || segments_.size() < 2) return stats;
-  // Cleanable: whole non-active segments below the last stable offset (records of an open
-  // transaction may still be aborted, so they must not supersede anything), stopping at one
-  // still within min.compaction.lag.ms. Kafka's first uncleanable offset.
-  const int64_t first_unstable = producer_state_.first_unstable_offset();
-  const int64_t stable_end = first_unstable >= 0 ? std::min(first_unstable, high_watermark_) : high_watermark_;
-  std::vector<LogSegment*> cleanable;
-  for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
-    LogSegment* seg = it->second.get();
-    if (seg->next_offset() > stable_end) break;
-    if (config_.min_compaction_lag_ms > 0 && seg->max_timestamp() > now_ms - config_.min_compaction_lag_ms) break;
-    cleanable.push_back(seg);
-  }
-  if (cleanable.empty()) return stats;
-  int64_t total = 0, dirty = 0;
-  for (LogSegment* seg : cleanable) {
-    total += seg->size();
-    if (seg->next_offset() > cleaner_offset_) dirty += seg->size();
-  }
-  if (total == 0 || (dirty == 0 && !force)) return stats;
-  if (!force && static_cast<double>(dirty) / static_cast<double>(total) < config_.min_cleanable_dirty_ratio)
-    return stats;
+  CompactOptions options;
+  options.force = force;
+  return compact(now_ms, options);
+}
 
+// What the cleaner works from once it has let go of the log's lock: the cleanable segments as
+// they were, each with its open file (a handle keeps the bytes readable whatever happens to
+// the name), and the producer and transaction state of that moment.
+struct PartitionLog::CleaningSnapshot {
+  struct Segment {
+    int64_t base = 0;
+    const LogSegment* identity = nullptr;  // compared, never dereferenced, after the lock is let go
+    std::shared_ptr<FileHandle> file;
+    std::string log_path;
+    int64_t size = 0;
+  };
+  std::string dir;
+  uint64_t rewrites = 0;
+  std::vector<Segment> segments;
+  std::vector<AbortedTxn> aborted;
+  // Producer id -> (offset of its last data batch or -1, epoch): the batches kept for the
+  // producer state even when they lose every record.
+  std::unordered_map<int64_t, std::pair<int64_t, int16_t>> producers;
+};
+
+// Whether segment `base` of the snapshot is still in the log, unchanged, where it was. Truncation,
+// another compaction (both count in rewrites_), retention, DeleteRecords and a move to
+// another log dir each fail it; appends never touch a non-active segment.
+bool PartitionLog::snapshot_holds_locked(const CleaningSnapshot& snap, int64_t base, const LogSegment* identity) const {
+  if (dir_ != snap.dir || rewrites_ != snap.rewrites) return false;
+  auto it = segments_.find(base);
+  return it != segments_.end() && it->second.get() == identity && std::next(it) != segments_.end();
+}
+
+Result<CompactionStats> PartitionLog::compact(int64_t now_ms, const CompactOptions& options) {
+  CompactionStats stats;
+  CleaningSnapshot snap;
   CleaningRound round;
   round.now_ms = now_ms;
-  round.delete_retention_ms = config_.delete_retention_ms;
-  round.end_offset = cleanable.back()->next_offset();
-  round.max_decompressed = max_decompressed_bytes(config_);
-  round.log_name = topic_ + "-" + std::to_string(partition_);
-  const std::vector<AbortedTxn> aborted =
-      producer_state_.aborted_between(cleanable.front()->base_offset(), round.end_offset);
+  {
+    std::lock_guard lock(mu_);
+    if (!config_.cleanup_compact || segments_.size() < 2) return stats;
+    // Cleanable: whole non-active segments below the last stable offset (records of an open
+    // transaction may still be aborted, so they must not supersede anything), stopping at one
+    // still within min.compaction.lag.ms. Kafka's first uncleanable offset.
+    const int64_t first_unstable = producer_state_.first_unstable_offset();
+    const int64_t stable_end = first_unstable >= 0 ? std::min(first_unstable, high_watermark_) : high_watermark_;
+    std::vector<LogSegment*> cleanable;
+    for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
+      LogSegment* seg = it->second.get();
+      if (seg->next_offset() > stable_end) break;
+      if (config_.min_compaction_lag_ms > 0 && seg->max_timestamp() > now_ms - config_.min_compaction_lag_ms) break;
+      cleanable.push_back(seg);
+    }
+    if (cleanable.empty()) return stats;
+    int64_t total = 0, dirty = 0;
+    for (LogSegment* seg : cleanable) {
+      total += seg->size();
+      if (seg->next_offset() > cleaner_offset_) dirty += seg->size();
+    }
+    if (total == 0 || (dirty == 0 && !options.force)) return stats;
+    if (!options.force && static_cast<double>(dirty) / static_cast<double>(total) < config_.min_cleanable_dirty_ratio)
+      return stats;
+
+    snap.dir = dir_;
+    snap.rewrites = rewrites_;
+    for (LogSegment* seg : cleanable) {
+      MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
+      snap.segments.push_back({seg->base_offset(), seg, std::move(file), seg->log_path(), seg->size()});
+    }
+    round.delete_retention_ms = config_.delete_retention_ms;
+    round.end_offset = cleanable.back()->next_offset();
+    round.max_decompressed = max_decompressed_bytes(config_);
+    round.log_name = topic_ + "-" + std::to_string(partition_);
+    snap.aborted = producer_state_.aborted_between(cleanable.front()->base_offset(), round.end_offset);
+    for (const auto& [pid, e] : producer_state_.producers())
+      snap.producers.emplace(pid, std::pair{e.last_offset(), e.epoch});
+  }
+  // From here the log's lock is taken only to swap a cleaned segment in: appends, fetches and
+  // the rest of the broker go on while the segments are read and rewritten. A producer that
+  // appends meanwhile only makes the snapshot keep one batch more than needed.
+  auto cancelled = [&] { return options.cancel && options.cancel->load(std::memory_order_relaxed); };
+  auto give_up = [&] {
+    stats.aborted = true;
+    return stats;
+  };
+  // A read that fails may be the log changing under the cleaner (a truncation shortens or
+  // rewrites a segment file in place): then the round ends as aborted, not as an error.
+  auto failed = [&](const CleaningSnapshot::Segment& seg, Status status) -> Result<CompactionStats> {
+    std::lock_guard lock(mu_);
+    if (!snapshot_holds_locked(snap, seg.base, seg.identity)) return give_up();
+    return status;
+  };
 
   // Pass 1: the last offset of every key, over every record of committed or non-transactional
   // data batches (compressed ones decompressed, one batch in memory at a time).
   std::unordered_map<std::string, int64_t> last_offset_of_key;
   round.last_offset_of_key = &last_offset_of_key;
   {
-    TransactionWalk txns(aborted);
-    for (LogSegment* seg : cleanable) {
-      MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
-      BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
+    TransactionWalk txns(snap.aborted);
+    for (const auto& seg : snap.segments) {
+      BatchScanner scan(seg.file->fd(), seg.log_path, 0, seg.size, true);
       ScannedBatch b;
       ScanResult r;
       while ((r = scan.next(&b)) == ScanResult::kBatch) {
+        if (cancelled()) return give_up();
         if (b.header.is_control()) {
           txns.on_control_batch(b.header, marker_of(b));
           continue;
@@ -406,32 +465,32 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
         for (const pr::Record& rec : decoded->records)
           if (rec.key) last_offset_of_key[std::string(*rec.key)] = rec.offset;
       }
-      if (r != ScanResult::kEnd) return scan_failure(scan, r, *seg);
+      if (r != ScanResult::kEnd) return failed(seg, scan_failure(scan, r, seg.log_path));
     }
   }
+  if (options.after_key_pass) options.after_key_pass();
 
-  // Pass 2: rewrite each segment that loses something.
+  // Pass 2: rewrite each segment that loses something, and swap it in under the lock.
   auto last_batch_of_producer = [&](const BatchHeader& h) {
     // Kafka keeps the batch holding an active producer's last sequence (or, with no data
     // batch known, its last marker, for the epoch), even when it loses every record.
-    const ProducerEntry* e = producer_state_.find(h.producer_id);
-    if (!e) return false;
-    if (e->last_offset() >= 0) return h.last_offset() == e->last_offset();
-    return h.is_control() && h.producer_epoch == e->epoch;
+    auto it = snap.producers.find(h.producer_id);
+    if (it == snap.producers.end()) return false;
+    const auto [last_offset, epoch] = it->second;
+    if (last_offset >= 0) return h.last_offset() == last_offset;
+    return h.is_control() && h.producer_epoch == epoch;
   };
-  TransactionWalk txns(aborted);
-  std::vector<int64_t> bases;
-  for (LogSegment* seg : cleanable) bases.push_back(seg->base_offset());
-  for (int64_t base : bases) {
-    LogSegment* seg = segments_.at(base).get();
-    std::string stem = dir_ + "/" + offset_file_stem(base);
-    MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
-    CleanedSegmentWriter out(file->fd(), seg->log_path(), stem + ".log.cleaned");
+  TransactionWalk txns(snap.aborted);
+  for (const auto& seg : snap.segments) {
+    const std::string stem = snap.dir + "/" + offset_file_stem(seg.base);
+    CleanedSegmentWriter out(seg.file->fd(), seg.log_path, stem + ".log.cleaned");
     std::vector<std::pair<int64_t, int64_t>> removed_abort_markers;  // producer id, offset
-    BatchScanner scan(file->fd(), seg->log_path(), 0, seg->size(), true);
+    CompactionStats segment_stats;
+    BatchScanner scan(seg.file->fd(), seg.log_path, 0, seg.size, true);
     ScannedBatch b;
     ScanResult r;
     while ((r = scan.next(&b)) == ScanResult::kBatch) {
+      if (cancelled()) return give_up();
       const BatchHeader& h = b.header;
       BatchVerdict v;
       Marker marker = Marker::kOther;
@@ -449,15 +508,27 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
       // The last batch of the round stays too, so that the log keeps its last offset.
       v.retain_empty = (h.producer_id >= 0 && last_batch_of_producer(h)) || h.next_offset() == round.end_offset;
       int64_t removed = 0;
-      MOLDAU_RETURN_IF_ERROR(clean_batch(b, v, round, out, stats, &removed));
-      stats.records_removed += removed;
+      if (Status st = clean_batch(b, v, round, out, segment_stats, &removed); !st.ok()) return failed(seg, st);
+      segment_stats.records_removed += removed;
       if (marker == Marker::kAbort && v.discard_records) removed_abort_markers.emplace_back(h.producer_id, h.base_offset);
     }
-    if (r != ScanResult::kEnd) return scan_failure(scan, r, *seg);
+    if (r != ScanResult::kEnd) return failed(seg, scan_failure(scan, r, seg.log_path));
+    stats.undecodable_batches_kept += segment_stats.undecodable_batches_kept;
     if (!out.changed()) continue;
     MOLDAU_RETURN_IF_ERROR(out.finish());
+
+    std::lock_guard lock(mu_);
+    // The log changed under the cleaner: the cleaned copy is of a segment that is gone or
+    // different now. It is dropped; the next pass starts over from the log as it is.
+    if (!snapshot_holds_locked(snap, seg.base, seg.identity)) {
+      ::unlink(out.path().c_str());
+      // A move within the filesystem took the file along with the directory.
+      if (dir_ != snap.dir) ::unlink((dir_ + "/" + offset_file_stem(seg.base) + ".log.cleaned").c_str());
+      return give_up();
+    }
     stats.segments_cleaned++;
-    stats.bytes_before += seg->size();
+    stats.records_removed += segment_stats.records_removed;
+    stats.bytes_before += seg.size;
     stats.bytes_after += out.size();
     // The aborted transactions whose markers went have no data left: their .txnindex entries
     // go first, so that a crash in between leaves a marker without an entry (harmless), never
@@ -467,9 +538,15 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, bool force) {
     MOLDAU_RETURN_IF_ERROR(rename_file(out.path(), stem + ".log.swap"));
     MOLDAU_RETURN_IF_ERROR(fsync_dir(dir_));
     // From here a crash rolls forward: open() replaces the segment with the .swap file.
-    MOLDAU_RETURN_IF_ERROR(replace_segment(base, now_ms));
+    MOLDAU_RETURN_IF_ERROR(replace_segment(seg.base, now_ms));
+    // The swap is this round's own change: the segments after it still hold.
+    snap.rewrites = rewrites_;
   }
-  cleaner_offset_ = round.end_offset;
+  {
+    std::lock_guard lock(mu_);
+    if (dir_ != snap.dir || rewrites_ != snap.rewrites) return give_up();
+    cleaner_offset_ = std::max(cleaner_offset_, round.end_offset);
+  }
   if (stats.segments_cleaned > 0) {
     cleaner_log().info("Cleaned log {} up to offset {}: {} segments, {} bytes -> {} bytes, {} records removed",
                        round.log_name, round.end_offset, stats.segments_cleaned, stats.bytes_before,

@@ -221,7 +221,8 @@ Status LogManager::delete_partition(const std::string& topic, int32_t partition)
   std::unique_ptr<PartitionLog> log;
   size_t dir_index = 0;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    abort_cleaning_locked(lock, {topic, partition});
     auto it = logs_.find({topic, partition});
     if (it == logs_.end())
       return Status(ErrorCode::kUnknownTopicOrPartition, "no log for " + topic + "-" + std::to_string(partition));
@@ -251,16 +252,37 @@ Result<int32_t> LogManager::run_retention(int64_t now_ms) {
 }
 
 Result<CompactionStats> LogManager::run_compaction(int64_t now_ms, int32_t threads) {
-  const std::vector<PartitionLog*> logs = all();
-  // The cleaner threads take the logs in turn; each log compacts under its own lock. The logs
-  // outlive the pass: only the caller's thread deletes them, and it waits here.
+  std::vector<TopicPartition> partitions;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [tp, e] : logs_) partitions.push_back(tp);
+  }
+  // The cleaner threads take the logs in turn. A log is registered in cleaning_ while one
+  // compacts it: delete_partition and close cancel that and wait, so the log outlives its round.
   std::atomic<size_t> next{0};
   std::mutex mu;
   CompactionStats total;
   Status failed;
   auto clean = [&] {
-    for (size_t i = next++; i < logs.size(); i = next++) {
-      auto s = logs[i]->compact(now_ms);
+    for (size_t i = next++; i < partitions.size(); i = next++) {
+      const TopicPartition& tp = partitions[i];
+      auto cancel = std::make_shared<std::atomic<bool>>(false);
+      PartitionLog* log = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        auto it = logs_.find(tp);
+        if (closed_ || it == logs_.end() || cleaning_.count(tp)) continue;
+        cleaning_.emplace(tp, cancel);
+        log = it->second.log.get();
+      }
+      CompactOptions options;
+      options.cancel = cancel.get();
+      auto s = log->compact(now_ms, options);
+      {
+        std::lock_guard lock(mu_);
+        cleaning_.erase(tp);
+      }
+      cleaning_done_.notify_all();
       std::lock_guard lock(mu);
       if (!s.ok()) {
         if (failed.ok()) failed = s.status();
@@ -271,9 +293,10 @@ Result<CompactionStats> LogManager::run_compaction(int64_t now_ms, int32_t threa
       total.bytes_after += s->bytes_after;
       total.records_removed += s->records_removed;
       total.undecodable_batches_kept += s->undecodable_batches_kept;
+      total.aborted = total.aborted || s->aborted;
     }
   };
-  const size_t count = std::min(static_cast<size_t>(std::max(threads, 1)), std::max<size_t>(logs.size(), 1));
+  const size_t count = std::min(static_cast<size_t>(std::max(threads, 1)), std::max<size_t>(partitions.size(), 1));
   std::vector<std::thread> cleaners;
   for (size_t i = 1; i < count; ++i) cleaners.emplace_back(clean);
   clean();
@@ -281,6 +304,18 @@ Result<CompactionStats> LogManager::run_compaction(int64_t now_ms, int32_t threa
   if (!failed.ok()) return failed;
   total.threads = static_cast<int32_t>(count);
   return total;
+}
+
+bool LogManager::cleaning(const std::string& topic, int32_t partition) const {
+  std::lock_guard lock(mu_);
+  return cleaning_.count({topic, partition}) > 0;
+}
+
+void LogManager::abort_cleaning_locked(std::unique_lock<std::mutex>& lock, const TopicPartition& tp) {
+  for (auto it = cleaning_.find(tp); it != cleaning_.end(); it = cleaning_.find(tp)) {
+    it->second->store(true);
+    cleaning_done_.wait(lock);
+  }
 }
 
 Status LogManager::run_flush(int64_t now_ms) {
@@ -547,9 +582,11 @@ void LogManager::run_move(const std::shared_ptr<Move>& m) {
 
 Status LogManager::close(bool clean) {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (closed_) return Status();
-    closed_ = true;  // no copy starts from now on
+    closed_ = true;  // no copy and no compaction starts from now on
+    for (auto& [tp, cancel] : cleaning_) cancel->store(true);
+    cleaning_done_.wait(lock, [&] { return cleaning_.empty(); });
   }
   stop_moves();
   MOLDAU_RETURN_IF_ERROR(flush_all());

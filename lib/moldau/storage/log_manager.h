@@ -11,6 +11,7 @@
 // Pointers returned by get()/create_partition() stay valid until delete_partition() or close().
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -108,8 +109,12 @@ class LogManager {
   Result<int32_t> run_retention(int64_t now_ms);
   // Compaction of every compacted log whose dirty ratio is reached, by `threads` cleaner
   // threads (log.cleaner.threads) taking the logs in turn; returns when all are done. The
-  // first error is returned once every log was tried.
+  // first error is returned once every log was tried. Safe to call from a thread of its own
+  // (the broker does): a log being deleted, and the manager closing, cancel its round and wait
+  // for it; a log moved meanwhile ends its round with nothing swapped (PartitionLog::compact).
   Result<CompactionStats> run_compaction(int64_t now_ms, int32_t threads = 1);
+  // Whether a compaction round is running on the partition now.
+  bool cleaning(const std::string& topic, int32_t partition) const;
   // flush.ms-driven flushes.
   Status run_flush(int64_t now_ms);
   Status flush_all();
@@ -134,6 +139,8 @@ class LogManager {
   Status start_copy_locked(const TopicPartition& tp, size_t target);
   // Cancels the copy of `tp` under way, if any (its thread is joined later). Caller holds mu_.
   void cancel_move_locked(const TopicPartition& tp);
+  // Cancels the compaction of `tp` under way, if any, and waits until it has let go of the log.
+  void abort_cleaning_locked(std::unique_lock<std::mutex>& lock, const TopicPartition& tp);
   // Writes dir `index`'s four checkpoints from the logs in it, plus `also` (a log about to be
   // moved there) when not null. Caller holds mu_.
   Status checkpoint_dir_locked(size_t index, const TopicPartition* also = nullptr);
@@ -149,6 +156,9 @@ class LogManager {
   std::map<TopicPartition, std::shared_ptr<Move>> moves_;  // copies under way
   std::vector<std::shared_ptr<Move>> threads_;            // every copy thread not joined yet
   std::atomic<int64_t> move_rate_{INT64_MAX};
+  // The logs a compaction round is running on, each with its cancel flag (run_compaction).
+  std::map<TopicPartition, std::shared_ptr<std::atomic<bool>>> cleaning_;
+  std::condition_variable cleaning_done_;
   bool closed_ = false;
   bool use_high_watermark_checkpoint_ = false;
 };

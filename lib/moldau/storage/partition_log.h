@@ -11,6 +11,7 @@
 // a separate value: append() moves it to the log end when AppendOptions::update_high_watermark
 // is set (single node), set_high_watermark() sets it otherwise.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -96,6 +97,18 @@ struct CompactionStats {
   int32_t undecodable_batches_kept = 0;
   // LogManager::run_compaction: how many cleaner threads the pass ran on.
   int32_t threads = 1;
+  // The round stopped early: cancelled, or the log changed under it (truncation, retention, a
+  // move). What it swapped in stays; the rest waits for the next pass.
+  bool aborted = false;
+};
+
+struct CompactOptions {
+  bool force = false;  // clean even below min.cleanable.dirty.ratio (or with nothing dirty)
+  // Set from another thread: the round stops at the next batch (LogManager, before it deletes
+  // or moves the log, or closes).
+  const std::atomic<bool>* cancel = nullptr;
+  // Tests: called between the key pass and the rewrite, with the log's lock not held.
+  std::function<void()> after_key_pass;
 };
 
 class PartitionLog {
@@ -176,8 +189,12 @@ class PartitionLog {
   Status remove_expired_files(int64_t now_ms);
 
   // Compaction (cleanup.policy has compact), when the dirty ratio reaches
-  // min.cleanable.dirty.ratio or `force`. See docs/storage.md for the rules.
+  // min.cleanable.dirty.ratio or `force`. See docs/storage.md for the rules. The log's lock is
+  // held only to pick the segments and to swap each cleaned one in: the segments are read and
+  // rewritten without it, so appends and reads go on meanwhile. A segment that changed in
+  // between (truncated, deleted, moved) ends the round with `aborted` set, nothing lost.
   Result<CompactionStats> compact(int64_t now_ms, bool force = false);
+  Result<CompactionStats> compact(int64_t now_ms, const CompactOptions& options);
 
   // Seals the active segment's indexes (clean close). The log must not be used afterwards.
   Status close();
@@ -262,6 +279,8 @@ class PartitionLog {
   Status truncate_epoch_cache_from_end(int64_t end_offset);
   LogSegment* active() const { return segments_.rbegin()->second.get(); }
   Status replace_segment(int64_t base, int64_t now_ms);
+  struct CleaningSnapshot;  // log_cleaner.cpp
+  bool snapshot_holds_locked(const CleaningSnapshot& snap, int64_t base, const LogSegment* identity) const;
   // Producer state: snapshot at the log end (on roll and close), and the rebuild from the
   // last snapshot at or below the log end plus the log after it (open, truncation).
   Status write_producer_snapshot();

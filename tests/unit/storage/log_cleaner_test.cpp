@@ -2,10 +2,15 @@
 // the latest record per key survives whatever the codec, within and across batches; batches
 // keep their codec, offsets span and producer fields; tombstones and transaction markers go
 // after their delete horizon; aborted data goes, and the aborted-transaction index follows
-// the markers; open transactions bound what is cleaned; decompression bombs are kept as they are.
+// the markers; open transactions bound what is cleaned; decompression bombs are kept as they are;
+// the log's lock is let go while segments are read and rewritten, and a log that changes or goes
+// meanwhile ends the round with nothing lost.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 
@@ -427,4 +432,89 @@ TEST_CASE("log cleaner: a pass on several cleaner threads compacts every log as 
   auto again = (*m)->run_compaction(kT0 + 7000, 16);
   REQUIRE(again.ok());
   CHECK(again->threads == 5);
+}
+
+TEST_CASE("log cleaner: appends and reads go on while a log is cleaned, and what they wrote stays") {
+  TempDir d;
+  auto log = open_log(d / "t-0", compact_config());
+  for (int i = 0; i < 6; ++i) append(*log, batch_of({{"a", "a" + std::to_string(i)}, {"b", "b" + std::to_string(i)}}));
+  append(*log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+  REQUIRE(log->segment_count() == 2);
+  CompactOptions options;
+  options.force = true;
+  bool went_on = false;
+  options.after_key_pass = [&] {
+    // From another thread, as the event loop would: this waits forever if the cleaner still
+    // holds the log's lock.
+    auto other = std::async(std::launch::async, [&] {
+      append(*log, batch_of({{"a", "during"}}, {.timestamp = kT0 + 5500}), kT0 + 5500);
+      return log->log_end_offset();
+    });
+    REQUIRE(other.wait_for(std::chrono::seconds(120)) == std::future_status::ready);
+    went_on = other.get() == 14;
+  };
+  auto s = log->compact(kT0 + 6000, options);
+  REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+  CHECK(went_on);
+  CHECK_FALSE(s->aborted);
+  CHECK(s->segments_cleaned == 1);
+  // a@13 is in the active segment, beyond the round: a@10 stays until a later round.
+  CHECK(data_records(*log) == std::vector<std::string>{"a@10", "b@11", "c@12", "a@13"});
+  CHECK(log->cleaner_offset() == 12);
+}
+
+TEST_CASE("log cleaner: a truncation under the cleaner ends its round, and the log is the truncated one") {
+  TempDir d;
+  auto log = open_log(d / "t-0", compact_config());
+  for (int i = 0; i < 6; ++i) append(*log, batch_of({{"a", "a" + std::to_string(i)}, {"b", "b" + std::to_string(i)}}));
+  append(*log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+  std::vector<std::string> truncated;
+  CompactOptions options;
+  options.force = true;
+  options.after_key_pass = [&] {
+    // A follower cutting its log back to the leader's (offset 7 is in the cleaned segment).
+    REQUIRE(log->truncate_to(7).ok());
+    truncated = data_records(*log);
+  };
+  auto s = log->compact(kT0 + 6000, options);
+  REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+  CHECK(s->aborted);
+  CHECK(s->segments_cleaned == 0);
+  CHECK(truncated == std::vector<std::string>{"a@0", "b@1", "a@2", "b@3", "a@4", "b@5"});
+  CHECK(data_records(*log) == truncated);
+  CHECK(log->cleaner_offset() == 0);
+  for (const auto& entry : std::filesystem::directory_iterator(d / "t-0"))
+    CHECK_MESSAGE(entry.path().extension() != ".cleaned", entry.path().string());
+  // The next round cleans the log as it now is.
+  auto again = log->compact(kT0 + 7000, true);
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->aborted);
+}
+
+TEST_CASE("log cleaner: deleting a partition cancels its round and waits for it") {
+  TempDir d;
+  auto m = LogManager::open({d / "a"}, compact_config());
+  REQUIRE(m.ok());
+  auto created = (*m)->create_partition("t", 0, Uuid{}, compact_config());
+  REQUIRE(created.ok());
+  PartitionLog& log = **created;
+  // Enough to keep a round busy for a while: 400 batches of 100 records over 50 keys.
+  for (int b = 0; b < 400; ++b) {
+    std::vector<KV> kvs;
+    for (int i = 0; i < 100; ++i) kvs.push_back({"k" + std::to_string(i % 50), std::string(100, 'v')});
+    append(log, batch_of(kvs));
+  }
+  append(log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+  auto pass = std::async(std::launch::async, [&] { return (*m)->run_compaction(kT0 + 6000); });
+  bool seen = false;
+  while (!seen && pass.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready)
+    seen = (*m)->cleaning("t", 0);
+  REQUIRE_MESSAGE(seen, "the round ended before it was seen running");
+  REQUIRE((*m)->delete_partition("t", 0).ok());
+  CHECK_FALSE((*m)->cleaning("t", 0));
+  auto s = pass.get();
+  REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+  CHECK(s->aborted);
+  CHECK((*m)->get("t", 0) == nullptr);
+  CHECK_FALSE(std::filesystem::exists(d / "a/t-0"));
 }
