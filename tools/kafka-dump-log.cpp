@@ -29,6 +29,7 @@
 #include "moldau/common/endian.h"
 #include "moldau/ops/cli.h"
 #include "moldau/ops/coordinator_records.h"
+#include "moldau/ops/java_config.h"
 #include "moldau/ops/java_order.h"
 #include "moldau/ops/metadata_records.h"
 #include "moldau/protocol/compression.h"
@@ -791,16 +792,7 @@ int main(int argc, char** argv) {
   Options o;
   auto files = ops::single_value(a, "files");
   if (!files.ok()) uncaught(files.status().message());
-  // Java's split(","): trailing empty names dropped.
-  std::string list = files->value_or("");
-  size_t start = 0;
-  while (true) {
-    size_t comma = list.find(',', start);
-    o.files.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  while (o.files.size() > 1 && o.files.back().empty()) o.files.pop_back();
+  o.files = ops::java_split(files->value_or(""), ',');
   o.offsets = a.has("offsets-decoder");
   o.transaction_log = !o.offsets && a.has("transaction-log-decoder");
   o.cluster_metadata = !o.offsets && !o.transaction_log && a.has("cluster-metadata-decoder");

@@ -219,6 +219,11 @@ SCENARIOS = [
                                             "--dry-run"], setup=group),
     Scenario("reset bad partition", T, [*BS, *G, "--topic", "{topic}:x", "--reset-offsets", "--to-earliest",
                                         "--dry-run"], setup=group),
+    # String.split leaves no partition of "t:," (every piece empty), and "t:" names no partitions at all.
+    Scenario("reset empty partition list", T, [*BS, *G, "--topic", "{topic}:,", "--reset-offsets", "--to-earliest",
+                                               "--dry-run"], setup=group),
+    Scenario("reset no partition list", T, [*BS, *G, "--topic", "{topic}:", "--reset-offsets", "--to-earliest",
+                                            "--dry-run"], setup=group),
     Scenario("reset bad datetime", T, [*RESET, "--to-datetime", "yesterday", "--dry-run"], setup=group),
     Scenario("reset bad duration", T, [*RESET, "--by-duration", "1h", "--dry-run"], setup=group),
     Scenario("reset bad offset", T, [*BS, "--reset-offsets", "--group", "g", "--all-topics", "--to-offset", "abc"],

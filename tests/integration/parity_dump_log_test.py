@@ -138,6 +138,9 @@ SCENARIOS = [
     Scenario("typo flag", T, ["--file", "x.log"], brokers=False),
     Scenario("missing argument", T, ["--files"], brokers=False),
     Scenario("no files", T, ["--print-data-log"], brokers=False),
+    # String.split: "," names no file at all, "" one file with an empty name.
+    Scenario("files only commas", T, ["--files", ","], brokers=False),
+    Scenario("files empty", T, ["--files", ""], brokers=False),
     Scenario("missing file", T, ["--files", "/nonexistent/00000000000000000000.log"], brokers=False),
     Scenario("odd names", T, ["--files", "{dir}/foo.log,{dir}/notes.txt,{dir}/noext"], brokers=False,
              prepare=odd_files),

@@ -46,6 +46,9 @@ SCENARIOS = [
     Scenario("topic-partitions with topic", T, [*BS, "--topic-partitions", "x:1", "--topic", "x"]),
     Scenario("invalid rule", T, [*BS, "--topic-partitions", "x:a-b"]),
     Scenario("invalid regex", T, [*BS, "--topic", "[bad"]),
+    # String.split: "" is one empty rule (every topic), "," no rule at all.
+    Scenario("empty topic-partitions", T, [*BS, "--topic-partitions", ""], setup=topic_with_records()),
+    Scenario("topic-partitions only commas", T, [*BS, "--topic-partitions", ",,"], setup=topic_with_records()),
 ]
 
 

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "moldau/ops/java_config.h"
 #include "moldau/ops/java_order.h"
 #include "moldau/ops/raw_metadata.h"
 #include "moldau/ops/reset_plan.h"
@@ -997,30 +998,9 @@ class Service {
       start = p + 1;
     }
   }
-  // Java's String.split: trailing empty pieces dropped.
-  static std::vector<std::string> java_split(const std::string& s, char sep) {
-    auto out = split(s, sep);
-    while (!out.empty() && out.back().empty()) out.pop_back();
-    if (out.empty()) out.push_back("");
-    return out;
-  }
   static std::string trim(const std::string& s) {
     size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
     return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-  }
-  static std::optional<int32_t> java_int(const std::string& s) {
-    auto n = java_long(s);
-    if (!n || *n < INT32_MIN || *n > INT32_MAX) return std::nullopt;
-    return static_cast<int32_t>(*n);
-  }
-  static std::optional<int64_t> java_long(const std::string& s) {
-    size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-    if (i >= s.size() || !std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return std::nullopt;
-    errno = 0;
-    long long n = std::strtoll(s.c_str(), nullptr, 10);
-    if (errno != 0) return std::nullopt;
-    return n;
   }
 
  private:

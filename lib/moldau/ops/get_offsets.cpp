@@ -8,6 +8,7 @@
 
 #include "moldau/client/admin.h"
 #include "moldau/ops/cli.h"
+#include "moldau/ops/java_config.h"
 #include "moldau/ops/topics.h"
 
 namespace moldau::ops {
@@ -91,16 +92,7 @@ bool java_regex_ok(const std::string& pattern) {
 }  // namespace
 
 Result<std::vector<PartitionRule>> parse_topic_partitions(const std::string& text) {
-  // Java's split(","): trailing empty pieces dropped.
-  std::vector<std::string> specs;
-  size_t start = 0;
-  while (true) {
-    size_t comma = text.find(',', start);
-    specs.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  while (!specs.empty() && specs.back().empty()) specs.pop_back();
+  const std::vector<std::string> specs = java_split(text, ',');
   static const std::regex kRule(R"(([^:,]*)(?::(?:([0-9]*)|(?:([0-9]*)-([0-9]*))))?)");
   std::vector<PartitionRule> rules;
   for (const auto& spec : specs) {

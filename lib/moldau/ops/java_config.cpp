@@ -28,6 +28,19 @@ std::optional<int32_t> java_int(const std::string& s) {
   return static_cast<int32_t>(*v);
 }
 
+std::vector<std::string> java_split(const std::string& s, char sep) {
+  if (s.find(sep) == std::string::npos) return {s};
+  std::vector<std::string> out;
+  for (size_t start = 0;;) {
+    size_t next = s.find(sep, start);
+    out.push_back(s.substr(start, next == std::string::npos ? std::string::npos : next - start));
+    if (next == std::string::npos) break;
+    start = next + 1;
+  }
+  while (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
 std::optional<std::string> java_config_error(const Properties& props, std::span<const JavaSetting> settings) {
   for (const JavaSetting& s : settings) {
     auto v = props.get(s.name);

@@ -1,12 +1,13 @@
 #pragma once
 // Java client settings as Kafka's ConfigDef parses them: numbers as Long.valueOf and
-// Integer.valueOf read them, and the ConfigException a client constructor throws for a setting
+// Integer.valueOf read them, lists as String.split cuts them, and the ConfigException a client constructor throws for a setting
 // of the wrong type or out of its range, with Kafka's words.
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "moldau/common/properties.h"
 #include "moldau/common/result.h"
@@ -16,6 +17,10 @@ namespace moldau::ops {
 // Java's Long.valueOf / Integer.valueOf: an optional sign and decimal digits in range.
 std::optional<int64_t> java_long(const std::string& s);
 std::optional<int32_t> java_int(const std::string& s);
+// Java's String.split with a one-character separator (limit 0): no separator leaves the text
+// whole, even when empty ("" -> [""]); otherwise the trailing empty pieces go, all of them when
+// every piece is empty ("," -> []). Leading and inner empty pieces stay (",a,,b" -> ["", "a", "", "b"]).
+std::vector<std::string> java_split(const std::string& s, char sep);
 
 // Utils.loadProps as Kafka's tools meet it: a file that cannot be read fails as the JVM does,
 // with the exception's message (the path for a missing file, "Is a directory") and its class in

@@ -2,27 +2,14 @@
 
 #include <optional>
 
+#include "moldau/ops/java_config.h"
+
 namespace moldau::ops::reset_plan {
 
 namespace {
 
 constexpr const char* kNoGroup = "org.apache.kafka.tools.consumer.group.CsvUtils$CsvRecordNoGroup";
 constexpr const char* kWithGroup = "org.apache.kafka.tools.consumer.group.CsvUtils$CsvRecordWithGroup";
-
-// Java's String.split: no separator leaves the text whole; otherwise trailing empty pieces go.
-std::vector<std::string> java_split_lines(const std::string& s) {
-  if (s.find('\n') == std::string::npos) return {s};
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t nl = s.find('\n', start);
-    out.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
-  while (!out.empty() && out.back().empty()) out.pop_back();
-  return out;
-}
 
 std::string location(size_t column) {
   return "\n at [Source: (StringReader); line: 1, column: " + std::to_string(column) + "]";
@@ -147,7 +134,7 @@ std::variant<Entry, std::string> bind(const std::string& line, bool with_group) 
 }  // namespace
 
 std::variant<std::vector<Entry>, std::string> parse(const std::string& csv, const std::vector<std::string>& groups) {
-  const std::vector<std::string> lines = java_split_lines(csv);
+  const std::vector<std::string> lines = java_split(csv, '\n');
   // The short form serves a single --group, and only when the first line binds to it.
   const bool short_form = groups.size() == 1 && !lines.empty() && std::holds_alternative<Entry>(bind(lines[0], false));
   std::vector<Entry> plan;

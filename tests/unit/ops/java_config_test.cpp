@@ -15,6 +15,18 @@ TEST_CASE("java_config: numbers as Long.valueOf and Integer.valueOf read them") 
   CHECK_FALSE(java_int("2147483648"));
 }
 
+TEST_CASE("java_config: lists as String.split cuts them") {
+  using V = std::vector<std::string>;
+  CHECK(java_split("", ',') == V{""});  // no separator: the text whole, even empty
+  CHECK(java_split("a", ',') == V{"a"});
+  CHECK(java_split(",", ',') == V{});  // every piece empty: none
+  CHECK(java_split(",,", ',') == V{});
+  CHECK(java_split("a,,", ',') == V{"a"});
+  CHECK(java_split(",a,,b,", ',') == V{"", "a", "", "b"});
+  CHECK(java_split("t:", ':') == V{"t"});
+  CHECK(java_split("x\n\n", '\n') == V{"x"});
+}
+
 TEST_CASE("java_config: ConfigDef's messages for a wrong type or a value below the minimum") {
   using T = JavaConfigType;
   const JavaSetting settings[] = {{"linger.ms", T::kLong, 0}, {"retries", T::kInt, 0}, {"enable.idempotence", T::kBoolean}};
