@@ -367,6 +367,7 @@ struct PartitionLog::CleaningSnapshot {
   };
   std::string dir;
   uint64_t rewrites = 0;
+  LogConfig config;
   std::vector<Segment> segments;
   std::vector<AbortedTxn> aborted;
   // Producer id -> (offset of its last data batch or -1, epoch): the batches kept for the
@@ -415,6 +416,7 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, const CompactOptio
 
     snap.dir = dir_;
     snap.rewrites = rewrites_;
+    snap.config = config_;
     for (LogSegment* seg : cleanable) {
       MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, seg->file());
       snap.segments.push_back({seg->base_offset(), seg, std::move(file), seg->log_path(), seg->size()});
@@ -516,14 +518,24 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, const CompactOptio
     stats.undecodable_batches_kept += segment_stats.undecodable_batches_kept;
     if (!out.changed()) continue;
     MOLDAU_RETURN_IF_ERROR(out.finish());
+    // Its indexes too are built here, without the lock: the swap below is renames only.
+    auto cleaned = LogSegment::open_cleaned(snap.dir, seg.base, snap.config, now_ms);
+    auto discard = [&](const std::string& dir) {
+      for (const char* ext : {".log.cleaned", ".index.cleaned", ".timeindex.cleaned"})
+        ::unlink((dir + "/" + offset_file_stem(seg.base) + ext).c_str());
+    };
+    if (!cleaned.ok()) {
+      discard(snap.dir);
+      return failed(seg, cleaned.status());
+    }
 
     std::lock_guard lock(mu_);
     // The log changed under the cleaner: the cleaned copy is of a segment that is gone or
     // different now. It is dropped; the next pass starts over from the log as it is.
     if (!snapshot_holds_locked(snap, seg.base, seg.identity)) {
-      ::unlink(out.path().c_str());
-      // A move within the filesystem took the file along with the directory.
-      if (dir_ != snap.dir) ::unlink((dir_ + "/" + offset_file_stem(seg.base) + ".log.cleaned").c_str());
+      discard(snap.dir);
+      // A move within the filesystem took the files along with the directory.
+      if (dir_ != snap.dir) discard(dir_);
       return give_up();
     }
     stats.segments_cleaned++;
@@ -538,7 +550,7 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, const CompactOptio
     MOLDAU_RETURN_IF_ERROR(rename_file(out.path(), stem + ".log.swap"));
     MOLDAU_RETURN_IF_ERROR(fsync_dir(dir_));
     // From here a crash rolls forward: open() replaces the segment with the .swap file.
-    MOLDAU_RETURN_IF_ERROR(replace_segment(seg.base, now_ms));
+    MOLDAU_RETURN_IF_ERROR(replace_segment(seg.base, std::move(cleaned).value()));
     // The swap is this round's own change: the segments after it still hold.
     snap.rewrites = rewrites_;
   }
@@ -555,20 +567,20 @@ Result<CompactionStats> PartitionLog::compact(int64_t now_ms, const CompactOptio
   return stats;
 }
 
-// Replaces segment `base` with its completed .log.swap file. In-flight FileSlices keep the
-// old file alive through its shared handle.
-Status PartitionLog::replace_segment(int64_t base, int64_t now_ms) {
+// Replaces segment `base` with its completed .log.swap file, whose segment (indexes built) the
+// cleaner opened as `cleaned`. In-flight FileSlices keep the old file alive through its shared
+// handle. A crash between the renames leaves the new .log with no index (rebuilt on open) or
+// the .swap (rolled forward); the `.cleaned` indexes are deleted on open either way.
+Status PartitionLog::replace_segment(int64_t base, std::unique_ptr<LogSegment> cleaned) {
   std::string stem = dir_ + "/" + offset_file_stem(base);
   auto it = segments_.find(base);
   ++rewrites_;  // a new file under the old name
   MOLDAU_RETURN_IF_ERROR(it->second->remove_files());
   segments_.erase(it);
   MOLDAU_RETURN_IF_ERROR(rename_file(stem + ".log.swap", stem + ".log"));
+  MOLDAU_RETURN_IF_ERROR(cleaned->install_cleaned());
   MOLDAU_RETURN_IF_ERROR(fsync_dir(dir_));
-  bool rebuilt = false;
-  MOLDAU_ASSIGN_OR_RETURN(auto seg, LogSegment::open(dir_, base, config_, now_ms, &rebuilt));
-  MOLDAU_RETURN_IF_ERROR(seg->seal());
-  segments_.emplace(base, std::move(seg));
+  segments_.emplace(base, std::move(cleaned));
   return Status();
 }
 

@@ -35,6 +35,39 @@ LogSegment::LogSegment(std::string dir, int64_t base_offset, const LogConfig& co
 
 LogSegment::~LogSegment() { OpenFiles::instance().forget(file_id_); }
 
+namespace {
+constexpr char kCleanedSuffix[] = ".cleaned";
+}  // namespace
+
+Result<std::unique_ptr<LogSegment>> LogSegment::open_cleaned(const std::string& dir, int64_t base_offset,
+                                                             const LogConfig& config, int64_t now_ms) {
+  const std::string path = seg_path(dir, base_offset, ".log") + kCleanedSuffix;
+  uint64_t id = OpenFiles::new_id();
+  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, OpenFiles::instance().get(id, path));
+  struct stat st;
+  if (::fstat(file->fd(), &st) != 0) {
+    int err = errno;
+    OpenFiles::instance().forget(id);
+    return io_error("stat", path, err);
+  }
+  auto seg = std::unique_ptr<LogSegment>(new LogSegment(dir, base_offset, config, id, st.st_size, now_ms));
+  seg->log_path_ = path;
+  seg->offset_index_.set_path(seg->offset_index_.path() + kCleanedSuffix);
+  seg->time_index_.set_path(seg->time_index_.path() + kCleanedSuffix);
+  MOLDAU_ASSIGN_OR_RETURN(int64_t cut, seg->recover());
+  if (cut > 0)
+    return Status(ErrorCode::kCorruptMessage,
+                  "the cleaned copy " + path + " does not read back whole (" + std::to_string(cut) + " bytes)");
+  MOLDAU_RETURN_IF_ERROR(seg->seal());
+  return seg;
+}
+
+Status LogSegment::install_cleaned() {
+  log_path_ = seg_path(dir_, base_offset_, ".log");
+  MOLDAU_RETURN_IF_ERROR(offset_index_.rename_to(seg_path(dir_, base_offset_, ".index")));
+  return time_index_.rename_to(seg_path(dir_, base_offset_, ".timeindex"));
+}
+
 Result<std::shared_ptr<FileHandle>> LogSegment::file() const { return OpenFiles::instance().get(file_id_, log_path_); }
 
 Result<int64_t> LogSegment::largest_timestamp() const {

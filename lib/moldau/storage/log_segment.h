@@ -41,6 +41,16 @@ class LogSegment {
   // check, rebuilds them by scanning (*rebuilt = true). Computes next_offset from the tail.
   static Result<std::unique_ptr<LogSegment>> open(const std::string& dir, int64_t base_offset,
                                                   const LogConfig& config, int64_t now_ms, bool* rebuilt);
+  // The cleaner's copy of a segment, `<base>.log.cleaned` (complete and fsynced), opened as a
+  // segment of its own with both indexes built by scanning it, into `<base>.index.cleaned` and
+  // `<base>.timeindex.cleaned`: the work done before the partition's lock is taken, so that the
+  // swap under it is renames only (install_cleaned). Its files keep the `.cleaned` names, which
+  // start-up deletes, until then.
+  static Result<std::unique_ptr<LogSegment>> open_cleaned(const std::string& dir, int64_t base_offset,
+                                                          const LogConfig& config, int64_t now_ms);
+  // The caller has renamed `<base>.log.cleaned` to `<base>.log` (through `.log.swap`); renames
+  // the indexes to their own names too. The .log's descriptor stays valid across its renames.
+  Status install_cleaned();
   ~LogSegment();
 
   int64_t base_offset() const { return base_offset_; }

@@ -278,7 +278,7 @@ class PartitionLog {
   Status update_epoch_cache(int32_t epoch, int64_t start_offset);
   Status truncate_epoch_cache_from_end(int64_t end_offset);
   LogSegment* active() const { return segments_.rbegin()->second.get(); }
-  Status replace_segment(int64_t base, int64_t now_ms);
+  Status replace_segment(int64_t base, std::unique_ptr<LogSegment> cleaned);
   struct CleaningSnapshot;  // log_cleaner.cpp
   bool snapshot_holds_locked(const CleaningSnapshot& snap, int64_t base, const LogSegment* identity) const;
   // Producer state: snapshot at the log end (on roll and close), and the rebuild from the

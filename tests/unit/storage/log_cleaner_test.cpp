@@ -461,6 +461,14 @@ TEST_CASE("log cleaner: appends and reads go on while a log is cleaned, and what
   // a@13 is in the active segment, beyond the round: a@10 stays until a later round.
   CHECK(data_records(*log) == std::vector<std::string>{"a@10", "b@11", "c@12", "a@13"});
   CHECK(log->cleaner_offset() == 12);
+  // The cleaned segment came with its indexes, under their own names; nothing .cleaned is left.
+  for (const char* name : {"00000000000000000000.log", "00000000000000000000.index", "00000000000000000000.timeindex"})
+    CHECK_MESSAGE(std::filesystem::exists(std::filesystem::path(d / "t-0") / name), name);
+  for (const auto& entry : std::filesystem::directory_iterator(d / "t-0"))
+    CHECK_MESSAGE(entry.path().extension() != ".cleaned", entry.path().string());
+  auto found = log->read(10, 1 << 20, -1, true);  // through the new offset index
+  REQUIRE(found.ok());
+  CHECK(found->first_batch_offset == 10);
 }
 
 TEST_CASE("log cleaner: a truncation under the cleaner ends its round, and the log is the truncated one") {

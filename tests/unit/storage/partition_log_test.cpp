@@ -641,8 +641,13 @@ TEST_CASE("interrupted compaction: .cleaned is discarded, .swap rolled forward")
   store_be64(original.data(), 0);
   write_file(stem + ".log", original);
   write_file(stem + ".log.swap", cleaned);
+  // The indexes the cleaner built for the copy, not yet renamed either.
+  write_file(stem + ".index.cleaned", std::vector<uint8_t>(8, 0));
+  write_file(stem + ".timeindex.cleaned", std::vector<uint8_t>(12, 0));
   auto log = open_log(d / "t-0", cfg, false, 0);
   CHECK(record_keys(*log) == expected);
   CHECK_FALSE(std::filesystem::exists(stem + ".log.swap"));
+  CHECK_FALSE(std::filesystem::exists(stem + ".index.cleaned"));
+  CHECK_FALSE(std::filesystem::exists(stem + ".timeindex.cleaned"));
   CHECK(read_file(stem + ".log") == cleaned);
 }
