@@ -39,9 +39,9 @@ namespace {
 constexpr char kCleanedSuffix[] = ".cleaned";
 }  // namespace
 
-Result<std::unique_ptr<LogSegment>> LogSegment::open_cleaned(const std::string& dir, int64_t base_offset,
-                                                             const LogConfig& config, int64_t now_ms) {
-  const std::string path = seg_path(dir, base_offset, ".log") + kCleanedSuffix;
+Result<std::unique_ptr<LogSegment>> LogSegment::open_file(const std::string& dir, int64_t base_offset,
+                                                          const LogConfig& config, int64_t now_ms,
+                                                          const std::string& path) {
   uint64_t id = OpenFiles::new_id();
   MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, OpenFiles::instance().get(id, path));
   struct stat st;
@@ -52,6 +52,13 @@ Result<std::unique_ptr<LogSegment>> LogSegment::open_cleaned(const std::string& 
   }
   auto seg = std::unique_ptr<LogSegment>(new LogSegment(dir, base_offset, config, id, st.st_size, now_ms));
   seg->log_path_ = path;
+  return seg;
+}
+
+Result<std::unique_ptr<LogSegment>> LogSegment::open_cleaned(const std::string& dir, int64_t base_offset,
+                                                             const LogConfig& config, int64_t now_ms) {
+  const std::string path = seg_path(dir, base_offset, ".log") + kCleanedSuffix;
+  MOLDAU_ASSIGN_OR_RETURN(auto seg, open_file(dir, base_offset, config, now_ms, path));
   seg->offset_index_.set_path(seg->offset_index_.path() + kCleanedSuffix);
   seg->time_index_.set_path(seg->time_index_.path() + kCleanedSuffix);
   MOLDAU_ASSIGN_OR_RETURN(int64_t cut, seg->recover());
@@ -99,16 +106,7 @@ Result<std::unique_ptr<LogSegment>> LogSegment::create(const std::string& dir, i
 
 Result<std::unique_ptr<LogSegment>> LogSegment::open(const std::string& dir, int64_t base_offset,
                                                      const LogConfig& config, int64_t now_ms, bool* rebuilt) {
-  std::string path = seg_path(dir, base_offset, ".log");
-  uint64_t id = OpenFiles::new_id();
-  MOLDAU_ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> file, OpenFiles::instance().get(id, path));
-  struct stat st;
-  if (::fstat(file->fd(), &st) != 0) {
-    int err = errno;
-    OpenFiles::instance().forget(id);
-    return io_error("stat", path, err);
-  }
-  auto seg = std::unique_ptr<LogSegment>(new LogSegment(dir, base_offset, config, id, st.st_size, now_ms));
+  MOLDAU_ASSIGN_OR_RETURN(auto seg, open_file(dir, base_offset, config, now_ms, seg_path(dir, base_offset, ".log")));
   *rebuilt = false;
   MOLDAU_ASSIGN_OR_RETURN(bool offset_ok, seg->offset_index_.load(seg->size_));
   MOLDAU_ASSIGN_OR_RETURN(bool time_ok, seg->time_index_.load(seg->size_));

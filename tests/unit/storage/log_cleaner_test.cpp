@@ -434,12 +434,20 @@ TEST_CASE("log cleaner: a pass on several cleaner threads compacts every log as 
   CHECK(again->threads == 5);
 }
 
+namespace {
+// Offsets 0-11: keys a and b in turn, six batches in the first segment; then c@12 in a new,
+// active segment.
+void write_a_b_then_roll(PartitionLog& log) {
+  for (int i = 0; i < 6; ++i) append(log, batch_of({{"a", "a" + std::to_string(i)}, {"b", "b" + std::to_string(i)}}));
+  append(log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+  REQUIRE(log.segment_count() == 2);
+}
+}  // namespace
+
 TEST_CASE("log cleaner: appends and reads go on while a log is cleaned, and what they wrote stays") {
   TempDir d;
   auto log = open_log(d / "t-0", compact_config());
-  for (int i = 0; i < 6; ++i) append(*log, batch_of({{"a", "a" + std::to_string(i)}, {"b", "b" + std::to_string(i)}}));
-  append(*log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
-  REQUIRE(log->segment_count() == 2);
+  write_a_b_then_roll(*log);
   CompactOptions options;
   options.force = true;
   bool went_on = false;
@@ -474,8 +482,7 @@ TEST_CASE("log cleaner: appends and reads go on while a log is cleaned, and what
 TEST_CASE("log cleaner: a truncation under the cleaner ends its round, and the log is the truncated one") {
   TempDir d;
   auto log = open_log(d / "t-0", compact_config());
-  for (int i = 0; i < 6; ++i) append(*log, batch_of({{"a", "a" + std::to_string(i)}, {"b", "b" + std::to_string(i)}}));
-  append(*log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+  write_a_b_then_roll(*log);
   std::vector<std::string> truncated;
   CompactOptions options;
   options.force = true;
