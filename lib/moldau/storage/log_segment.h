@@ -133,7 +133,8 @@ class LogSegment {
              int64_t now_ms);
   // The segment object over the .log at `path` (its indexes not loaded yet).
   static Result<std::unique_ptr<LogSegment>> open_file(const std::string& dir, int64_t base_offset,
-                                                       const LogConfig& config, int64_t now_ms, const std::string& path);
+                                                       const LogConfig& config, int64_t now_ms,
+                                                       const std::string& path);
   Status load_tail_state();
   void index_batch(int64_t position, const BatchHeader& h, int32_t size);
 
