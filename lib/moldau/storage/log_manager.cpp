@@ -277,6 +277,7 @@ Result<CompactionStats> LogManager::run_compaction(int64_t now_ms, int32_t threa
       }
       CompactOptions options;
       options.cancel = cancel.get();
+      if (after_key_pass_) options.after_key_pass = [&] { after_key_pass_(*cancel); };
       auto s = log->compact(now_ms, options);
       {
         std::lock_guard lock(mu_);

@@ -115,6 +115,11 @@ class LogManager {
   Result<CompactionStats> run_compaction(int64_t now_ms, int32_t threads = 1);
   // Whether a compaction round is running on the partition now.
   bool cleaning(const std::string& topic, int32_t partition) const;
+  // Tests: called in every round between its two passes (without the log's lock), with the
+  // round's cancel flag. Set before any pass runs.
+  void set_after_key_pass(std::function<void(const std::atomic<bool>& cancel)> hook) {
+    after_key_pass_ = std::move(hook);
+  }
   // flush.ms-driven flushes.
   Status run_flush(int64_t now_ms);
   Status flush_all();
@@ -159,6 +164,7 @@ class LogManager {
   // The logs a compaction round is running on, each with its cancel flag (run_compaction).
   std::map<TopicPartition, std::shared_ptr<std::atomic<bool>>> cleaning_;
   std::condition_variable cleaning_done_;
+  std::function<void(const std::atomic<bool>&)> after_key_pass_;
   bool closed_ = false;
   bool use_high_watermark_checkpoint_ = false;
 };

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <thread>
 #include <map>
 #include <optional>
 
@@ -506,25 +507,65 @@ TEST_CASE("log cleaner: a truncation under the cleaner ends its round, and the l
   CHECK_FALSE(again->aborted);
 }
 
+namespace {
+// 40 batches of 100 records over 50 keys, then a roll.
+void write_much(PartitionLog& log) {
+  for (int b = 0; b < 40; ++b) {
+    std::vector<KV> kvs;
+    for (int i = 0; i < 100; ++i) kvs.push_back({"k" + std::to_string(i % 50), std::string(100, 'v')});
+    append(log, batch_of(kvs));
+  }
+  append(log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
+}
+
+// A compaction pass on a thread of its own, once the manager shows it running on t-0. Its
+// round then waits between its passes until it is cancelled, so that what cancels it always
+// meets it under way.
+std::future<Result<CompactionStats>> pass_seen_running(LogManager& m) {
+  m.set_after_key_pass([](const std::atomic<bool>& cancel) {
+    while (!cancel.load()) std::this_thread::yield();
+  });
+  auto pass = std::async(std::launch::async, [&m] { return m.run_compaction(kT0 + 6000); });
+  bool seen = false;
+  while (!seen && pass.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) seen = m.cleaning("t", 0);
+  REQUIRE_MESSAGE(seen, "the round ended before it was seen running");
+  return pass;
+}
+}  // namespace
+
+TEST_CASE("log cleaner: closing the log manager cancels the round under way; the log reopens whole") {
+  TempDir d;
+  std::vector<std::string> before;
+  {
+    auto m = LogManager::open({d / "a"}, compact_config());
+    REQUIRE(m.ok());
+    auto created = (*m)->create_partition("t", 0, Uuid{}, compact_config());
+    REQUIRE(created.ok());
+    write_much(**created);
+    before = data_records(**created);
+    auto pass = pass_seen_running(**m);
+    REQUIRE((*m)->close(true).ok());
+    auto s = pass.get();
+    REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+    CHECK(s->aborted);
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(d / "a/t-0"))
+    CHECK_MESSAGE(entry.path().extension() != ".cleaned", entry.path().string());
+  auto m = LogManager::open({d / "a"}, compact_config());
+  REQUIRE(m.ok());
+  PartitionLog* log = (*m)->get("t", 0);
+  REQUIRE(log != nullptr);
+  CHECK(data_records(*log) == before);
+}
+
 TEST_CASE("log cleaner: deleting a partition cancels its round and waits for it") {
   TempDir d;
   auto m = LogManager::open({d / "a"}, compact_config());
   REQUIRE(m.ok());
   auto created = (*m)->create_partition("t", 0, Uuid{}, compact_config());
   REQUIRE(created.ok());
-  PartitionLog& log = **created;
-  // Enough to keep a round busy for a while: 400 batches of 100 records over 50 keys.
-  for (int b = 0; b < 400; ++b) {
-    std::vector<KV> kvs;
-    for (int i = 0; i < 100; ++i) kvs.push_back({"k" + std::to_string(i % 50), std::string(100, 'v')});
-    append(log, batch_of(kvs));
-  }
-  append(log, batch_of({{"c", "active"}}, {.timestamp = kT0 + 5000}), kT0 + 5000);  // rolls
-  auto pass = std::async(std::launch::async, [&] { return (*m)->run_compaction(kT0 + 6000); });
-  bool seen = false;
-  while (!seen && pass.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready)
-    seen = (*m)->cleaning("t", 0);
-  REQUIRE_MESSAGE(seen, "the round ended before it was seen running");
+  write_much(**created);
+  auto pass = pass_seen_running(**m);
   REQUIRE((*m)->delete_partition("t", 0).ok());
   CHECK_FALSE((*m)->cleaning("t", 0));
   auto s = pass.get();
