@@ -312,7 +312,10 @@ def moved_topic(start=None, partitions=2):
                 break
             assert time.monotonic() < deadline, f"topic {name} not ready"
             time.sleep(0.1)
-        p = Producer({"bootstrap.servers": side.bootstrap, "linger.ms": 5})
+        # Batches of at most 16 kB: a fetch returns at least one whole batch whatever its limit
+        # (KIP-74), so one batch of the whole partition (librdkafka's default allows 1 MB)
+        # would end a throttled move at its first fetch.
+        p = Producer({"bootstrap.servers": side.bootstrap, "linger.ms": 5, "batch.size": 16384})
         for i in range(2000):
             p.produce(name, b"x" * 1000, partition=i % partitions)
         assert p.flush(60) == 0
